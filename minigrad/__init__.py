@@ -1,0 +1,28 @@
+"""minigrad: a small, fast, exact tensor autograd framework on numpy.
+
+>>> import minigrad as mg
+>>> x = mg.tensor([0.5, -1.0], requires_grad=True)
+>>> loss = mg.sigmoid(x).sum()
+>>> loss.backward()
+>>> x.grad
+tensor([0.23500371, 0.19661193])
+"""
+from . import engine
+from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .function import Function
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops import *  # noqa: F401,F403  (the op functions: mg.exp, mg.sum, ...)
+from .ops import __all__ as _ops_all
+from .tensor import (Tensor, arange, as_tensor, get_default_dtype, grad, ones, ones_like, randn,
+                     set_default_dtype, tensor, zeros, zeros_like)
+
+from numpy import float32, float64  # dtype names, as mg.float32
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor", "tensor", "as_tensor", "zeros", "ones", "zeros_like", "ones_like", "arange",
+    "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
+    "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "Function", "gradcheck",
+    "gradgradcheck", "GradcheckError", "float32", "float64", *_ops_all,
+]

@@ -1,0 +1,98 @@
+"""The primitive ops, grouped by family, and their wiring into Tensor.
+
+* :mod:`.elementwise` - arithmetic, math functions, activations, comparisons
+* :mod:`.reduce` - sum, mean, max, min, logsumexp, softmax, log_softmax
+* :mod:`.shape` - reshape, transpose, indexing, concatenate, ...
+* :mod:`.linalg` - matmul
+
+This module attaches them to :class:`~minigrad.tensor.Tensor` as operators
+and methods, and registers the numpy ufuncs and functions that dispatch to
+them (so ``np.exp(t)`` and ``array + t`` give Tensors, and backward rules
+written with numpy functions record graphs when given Tensors).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import tensor as _tensor_mod
+from ..tensor import Tensor
+from .elementwise import (abs, add, clip, div, equal, exp, expm1, greater, greater_equal, less,
+                          less_equal, log, log1p, log_sigmoid, maximum, minimum, mul, neg,
+                          not_equal, pow, relu, sigmoid, softplus, sqrt, sub, tanh, where)
+from .linalg import matmul
+from .reduce import log_softmax, logsumexp, max, mean, min, softmax, sum
+from .shape import (astype, broadcast_to, concatenate, expand_dims, getitem, reshape, squeeze,
+                    stack, swapaxes, transpose)
+
+__all__ = [
+    "abs", "add", "clip", "div", "equal", "exp", "expm1", "greater", "greater_equal", "less",
+    "less_equal", "log", "log1p", "log_sigmoid", "maximum", "minimum", "mul", "neg",
+    "not_equal", "pow", "relu", "sigmoid", "softplus", "sqrt", "sub", "tanh", "where",
+    "matmul", "log_softmax", "logsumexp", "max", "mean", "min", "softmax", "sum",
+    "astype", "broadcast_to", "concatenate", "expand_dims", "getitem", "reshape",
+    "squeeze", "stack", "swapaxes", "transpose",
+]
+
+
+def _swap(fn):
+    def reflected(self, other):
+        return fn(other, self)
+
+    reflected.__name__ = f"r{fn.__name__}"
+    return reflected
+
+
+def _method_reshape(self, *shape):
+    return reshape(self, *shape)
+
+
+def _method_transpose(self, *axes):
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list, np.ndarray))):
+        axes = axes[0]
+    return transpose(self, axes or None)
+
+
+_OPERATORS = {
+    "__add__": add, "__radd__": _swap(add),
+    "__sub__": sub, "__rsub__": _swap(sub),
+    "__mul__": mul, "__rmul__": _swap(mul),
+    "__truediv__": div, "__rtruediv__": _swap(div),
+    "__pow__": pow, "__rpow__": _swap(pow),
+    "__matmul__": matmul, "__rmatmul__": _swap(matmul),
+    "__neg__": neg, "__abs__": abs,
+    "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
+    "__eq__": equal, "__ne__": not_equal,
+    "__getitem__": getitem,
+}
+
+_METHODS = {
+    "exp": exp, "log": log, "log1p": log1p, "expm1": expm1, "sqrt": sqrt, "abs": abs,
+    "clip": clip, "maximum": maximum, "minimum": minimum, "sigmoid": sigmoid, "tanh": tanh,
+    "relu": relu, "softplus": softplus, "log_sigmoid": log_sigmoid,
+    "sum": sum, "mean": mean, "max": max, "min": min, "logsumexp": logsumexp,
+    "softmax": softmax, "log_softmax": log_softmax,
+    "reshape": _method_reshape, "transpose": _method_transpose, "squeeze": squeeze,
+    "expand_dims": expand_dims, "broadcast_to": broadcast_to, "swapaxes": swapaxes,
+    "astype": astype, "matmul": matmul,
+}
+
+for _name, _fn in {**_OPERATORS, **_METHODS}.items():
+    setattr(Tensor, _name, _fn)
+Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
+
+_tensor_mod._UFUNCS.update({
+    np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow,
+    np.negative: neg, np.exp: exp, np.log: log, np.log1p: log1p, np.expm1: expm1,
+    np.sqrt: sqrt, np.absolute: abs, np.maximum: maximum, np.minimum: minimum,
+    np.tanh: tanh, np.matmul: matmul,
+    np.less: less, np.less_equal: less_equal, np.greater: greater,
+    np.greater_equal: greater_equal, np.equal: equal, np.not_equal: not_equal,
+})
+
+_tensor_mod._FUNCTIONS.update({
+    np.where: where, np.sum: sum, np.mean: mean, np.max: max, np.min: min, np.amax: max,
+    np.amin: min, np.clip: clip, np.reshape: lambda a, shape, **kw: reshape(a, shape),
+    np.transpose: transpose, np.swapaxes: swapaxes, np.squeeze: squeeze,
+    np.expand_dims: expand_dims, np.broadcast_to: broadcast_to,
+    np.concatenate: concatenate, np.stack: stack, np.matmul: matmul,
+})

@@ -1,0 +1,608 @@
+"""Elementwise ops: arithmetic, math functions, activations, comparisons.
+
+Each public function computes its forward value with numpy; the Node class
+beside it holds the gradient rule.  Rules are written with numpy functions and
+operators, so they run on arrays in the plain backward pass and on Tensors
+(recording a graph) when ``create_graph=True``.  Masks and other constants are
+taken from ``self.args`` / ``self.out``, the raw arrays, in both cases.
+
+Broadcasting of binary ops is numpy's; an operand that was broadcast reaches
+its gradient through the engine's BroadcastTo node, so no rule here sums over
+broadcast axes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import Node, binary, record, unary
+from ..tensor import Tensor
+
+
+# ------------------------------------------------------------ arithmetic
+
+class Add(Node):
+    """a + b: both get the gradient unchanged."""
+
+    __slots__ = ()
+    forward = np.add
+
+    def backward(self, g, out, a, b):
+        return g, g
+
+
+class Sub(Node):
+    """a - b."""
+
+    __slots__ = ()
+    forward = np.subtract
+
+    def backward(self, g, out, a, b):
+        return g, (-g if self.inputs[1] is not None else None)
+
+
+class Mul(Node):
+    """a * b: d/da = b, d/db = a."""
+
+    __slots__ = ()
+    forward = np.multiply
+
+    def backward(self, g, out, a, b):
+        ia, ib = self.inputs
+        return (g * b if ia is not None else None, g * a if ib is not None else None)
+
+
+class Div(Node):
+    """a / b: d/da = 1/b, d/db = -a/b**2 = -(a/b)/b."""
+
+    __slots__ = ()
+    forward = np.true_divide
+
+    def backward(self, g, out, a, b):
+        ia, ib = self.inputs
+        return (g / b if ia is not None else None,
+                -g * (out / b) if ib is not None else None)
+
+
+class Pow(Node):
+    """a ** b: d/da = b a**(b-1) (0 where b == 0); d/db = a**b log a (0 where a <= 0)."""
+
+    __slots__ = ()
+    forward = np.power
+
+    def backward(self, g, out, a, b):
+        ia, ib = self.inputs
+        ga = gb = None
+        if ia is not None:
+            bd = self.args[1]
+            if np.ndim(bd) == 0 and bd == 0:
+                ga = g * 0
+            elif np.ndim(bd) == 0:
+                ga = g * (b * a ** (b - 1))
+            else:
+                zero = bd == 0
+                ga = g * np.where(zero, 0, b * a ** np.where(zero, 1, b - 1))
+        if ib is not None:
+            pos = self.args[0] > 0
+            gb = g * (out * np.log(np.where(pos, a, 1)))
+        return ga, gb
+
+
+class Neg(Node):
+    """-x."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (-g,)
+
+
+def add(a, b):
+    """``a + b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.add(mg.tensor([1.0, 2.0]), 1)
+    tensor([2., 3.])
+    """
+    return binary(Add, a, b)
+
+
+def sub(a, b):
+    """``a - b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.sub(mg.tensor([1.0, 2.0]), 1)
+    tensor([0., 1.])
+    """
+    return binary(Sub, a, b)
+
+
+def mul(a, b):
+    """``a * b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.mul(mg.tensor([1.0, 2.0]), mg.tensor([[1.0], [10.0]]))
+    tensor([[ 1.,  2.],
+            [10., 20.]])
+    """
+    return binary(Mul, a, b)
+
+
+def div(a, b):
+    """``a / b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.div(mg.tensor([1.0, 2.0]), 4)
+    tensor([0.25, 0.5 ])
+    """
+    return binary(Div, a, b)
+
+
+def pow(a, b):
+    """``a ** b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.pow(mg.tensor([1.0, 2.0, 3.0]), 2)
+    tensor([1., 4., 9.])
+    """
+    return binary(Pow, a, b)
+
+
+def neg(x):
+    """``-x``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.neg(mg.tensor([1.0, -2.0]))
+    tensor([-1.,  2.])
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Neg, x, np.negative(x.data))
+
+
+# ------------------------------------------------------------------ math
+
+class Exp(Node):
+    """exp(x): the derivative is the output itself."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g * out,)
+
+
+class Log(Node):
+    """log(x): d/dx = 1/x."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g / x,)
+
+
+class Log1p(Node):
+    """log(1 + x): d/dx = 1/(1 + x)."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g / (1 + x),)
+
+
+class Expm1(Node):
+    """exp(x) - 1: d/dx = exp(x) = out + 1."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g * (out + 1),)
+
+
+class Sqrt(Node):
+    """sqrt(x): d/dx = 1/(2 sqrt(x))."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g / (2 * out),)
+
+
+class Abs(Node):
+    """|x|: d/dx = sign(x), 0 at 0."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g * np.sign(self.args[0]),)
+
+
+class Clip(Node):
+    """clip(x, lo, hi): the gradient passes where lo <= x <= hi (bounds included)."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        lo, hi = self.ctx
+        xd = self.args[0]
+        if lo is None:
+            inside = xd <= hi
+        elif hi is None:
+            inside = xd >= lo
+        else:
+            inside = (xd >= lo) & (xd <= hi)
+        return (g * inside,)
+
+
+def exp(x):
+    """Elementwise ``e ** x``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.exp(mg.tensor([0.0, 1.0]))
+    tensor([1.      , 2.718282])
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Exp, x, np.exp(x.data))
+
+
+def log(x):
+    """Elementwise natural logarithm.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.log(mg.tensor([1.0, 0.5], dtype="float64"))
+    tensor([ 0.        , -0.69314718], dtype=float64)
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Log, x, np.log(x.data))
+
+
+def log1p(x):
+    """Elementwise ``log(1 + x)``, accurate for small x.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.log1p(mg.tensor([1e-10], dtype="float64")).item()
+    9.999999999500001e-11
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Log1p, x, np.log1p(x.data))
+
+
+def expm1(x):
+    """Elementwise ``exp(x) - 1``, accurate for small x.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.expm1(mg.tensor([1e-10], dtype="float64")).item()
+    1.00000000005e-10
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Expm1, x, np.expm1(x.data))
+
+
+def sqrt(x):
+    """Elementwise square root.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.sqrt(mg.tensor([4.0, 9.0]))
+    tensor([2., 3.])
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Sqrt, x, np.sqrt(x.data))
+
+
+def abs(x):
+    """Elementwise absolute value; its gradient at 0 is 0.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.abs(mg.tensor([-1.5, 2.0]))
+    tensor([1.5, 2. ])
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Abs, x, np.abs(x.data))
+
+
+def clip(x, min=None, max=None):
+    """Limit values to ``[min, max]``.
+
+    The gradient passes unchanged where ``min <= x <= max`` (the bounds
+    included, as in PyTorch) and is 0 outside.  Bounds are constants.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([-1.0, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
+    >>> y = mg.clip(x, 0.0, 1.0)
+    >>> y.sum().backward()
+    >>> y, x.grad
+    (tensor([0. , 0. , 0.5, 1. , 1. ], grad_fn=<ClipBackward>), tensor([0., 1., 1., 1., 0.]))
+    """
+    if min is None and max is None:
+        raise ValueError("clip needs at least one of min and max")
+    for name, v in (("min", min), ("max", max)):
+        if isinstance(v, Tensor):
+            if v.requires_grad:
+                raise TypeError(
+                    f"clip's {name} is a constant and gets no gradient; use "
+                    "mg.maximum / mg.minimum for bounds that need one"
+                )
+    lo = min.data if isinstance(min, Tensor) else min
+    hi = max.data if isinstance(max, Tensor) else max
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Clip, x, np.clip(x.data, lo, hi), (lo, hi))
+
+
+# ------------------------------------------------------ maximum / minimum
+
+def _tie_weights(win, tie, dtype):
+    """1 where this operand wins, 1/2 on a tie, 0 where it loses."""
+    return np.where(win, 1.0, np.where(tie, 0.5, 0.0)).astype(dtype, copy=False)
+
+
+class Maximum(Node):
+    """maximum(a, b): the larger operand gets the gradient; ties split it evenly."""
+
+    __slots__ = ()
+    forward = np.maximum
+
+    def backward(self, g, out, a, b):
+        ad, bd = self.args
+        w = _tie_weights(np.greater(ad, bd), np.equal(ad, bd), self.out.dtype)
+        ia, ib = self.inputs
+        return (g * w if ia is not None else None, g * (1 - w) if ib is not None else None)
+
+
+class Minimum(Node):
+    """minimum(a, b): the smaller operand gets the gradient; ties split it evenly."""
+
+    __slots__ = ()
+    forward = np.minimum
+
+    def backward(self, g, out, a, b):
+        ad, bd = self.args
+        w = _tie_weights(np.less(ad, bd), np.equal(ad, bd), self.out.dtype)
+        ia, ib = self.inputs
+        return (g * w if ia is not None else None, g * (1 - w) if ib is not None else None)
+
+
+def maximum(a, b):
+    """Elementwise maximum; on a tie each operand gets half the gradient.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> a = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> mg.maximum(a, 2.0).sum().backward()
+    >>> a.grad
+    tensor([0. , 0.5, 1. ])
+    """
+    return binary(Maximum, a, b)
+
+
+def minimum(a, b):
+    """Elementwise minimum; on a tie each operand gets half the gradient.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.minimum(mg.tensor([1.0, 2.0, 3.0]), 2.0)
+    tensor([1., 2., 2.])
+    """
+    return binary(Minimum, a, b)
+
+
+class Where(Node):
+    """where(cond, a, b): a's gradient where cond holds, b's elsewhere."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, cond, a, b):
+        c = self.args[0]
+        _, ia, ib = self.inputs
+        return (None,
+                np.where(c, g, 0) if ia is not None else None,
+                np.where(c, 0, g) if ib is not None else None)
+
+
+def where(cond, a, b):
+    """``a`` where ``cond`` is true, else ``b`` (numpy broadcasting).
+
+    Parameters
+    ----------
+    cond : array_like of bool
+    a, b : array_like
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([-1.0, 2.0])
+    >>> mg.where(x > 0, x, 0.0)
+    tensor([0., 2.])
+    """
+    c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    if c.dtype != bool:
+        raise TypeError(
+            f"where: cond must be boolean, got {c.dtype}; compare first, e.g. mg.where(x > 0, a, b)"
+        )
+    ad = a.data if isinstance(a, Tensor) else a
+    bd = b.data if isinstance(b, Tensor) else b
+    return record(Where, np.where(c, ad, bd), (c, a, b), elementwise=True)
+
+
+# ----------------------------------------------------------- activations
+
+class Sigmoid(Node):
+    """sigmoid(x): d/dx = s (1 - s), from the output s."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g * (1 - out) * out,)
+
+
+class Tanh(Node):
+    """tanh(x): d/dx = 1 - tanh(x)**2."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g * (1 - out * out),)
+
+
+class Relu(Node):
+    """max(x, 0): the gradient passes where x > 0 (0 at 0)."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g * (self.args[0] > 0),)
+
+
+class Softplus(Node):
+    """log(1 + e^x): d/dx = sigmoid(x) = 1 - e^-out = -expm1(-out)."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g * -np.expm1(-out),)
+
+
+class LogSigmoid(Node):
+    """log(sigmoid(x)): d/dx = 1 - sigmoid(x) = 1 - e^out = -expm1(out)."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g * -np.expm1(out),)
+
+
+def sigmoid(x):
+    """The logistic function ``1 / (1 + exp(-x))``.
+
+    Computed as ``exp(min(x, 0)) / (1 + exp(-|x|))``: no exponential can
+    overflow, so it is finite and warning-free for any finite input, and
+    it underflows to the right tiny (or zero) value for very negative x.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.sigmoid(mg.tensor([-1e4, 0.0, 1e4]))
+    tensor([0. , 0.5, 1. ])
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    d = x.data
+    return unary(Sigmoid, x, np.exp(np.minimum(d, 0.0)) / (1.0 + np.exp(-np.abs(d))))
+
+
+def tanh(x):
+    """Elementwise hyperbolic tangent.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.tanh(mg.tensor([0.0]))
+    tensor([0.])
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Tanh, x, np.tanh(x.data))
+
+
+def relu(x):
+    """``max(x, 0)``; its gradient at 0 is 0.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.relu(mg.tensor([-1.0, 0.0, 2.0]))
+    tensor([0., 0., 2.])
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Relu, x, np.maximum(x.data, 0))
+
+
+def softplus(x):
+    """``log(1 + exp(x))``, computed without overflow for any finite x.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.softplus(mg.tensor([-1e4, 0.0, 1e4], dtype="float64"))
+    tensor([0.00000000e+00, 6.93147181e-01, 1.00000000e+04], dtype=float64)
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(Softplus, x, np.logaddexp(0, x.data))
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x)) = -softplus(-x)``, finite for any finite x.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.log_sigmoid(mg.tensor([-1e4, 0.0], dtype="float64"))
+    tensor([-1.00000000e+04, -6.93147181e-01], dtype=float64)
+    """
+    if type(x) is not Tensor:
+        x = Tensor(x)
+    return unary(LogSigmoid, x, -np.logaddexp(0, -x.data))
+
+
+# ------------------------------------------------------------ comparisons
+
+def _comparison(ufunc, symbol):
+    from ..engine import _make, as_operand
+
+    def compare(a, b):
+        ad = a.data if type(a) is Tensor else as_operand(a)
+        bd = b.data if type(b) is Tensor else as_operand(b)
+        return _make(np.asarray(ufunc(ad, bd)), None)
+
+    compare.__name__ = ufunc.__name__
+    compare.__doc__ = f"""``a {symbol} b`` elementwise: a bool tensor with no gradient.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.{ufunc.__name__}(mg.tensor([1.0, 2.0]), 1.5)
+    tensor({np.array2string(ufunc(np.array([1.0, 2.0]), 1.5), separator=", ")}, dtype=bool)
+    """
+    return compare
+
+
+less = _comparison(np.less, "<")
+less_equal = _comparison(np.less_equal, "<=")
+greater = _comparison(np.greater, ">")
+greater_equal = _comparison(np.greater_equal, ">=")
+equal = _comparison(np.equal, "==")
+not_equal = _comparison(np.not_equal, "!=")

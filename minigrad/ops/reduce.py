@@ -1,0 +1,235 @@
+"""Ops along axes: sum, mean, max, min, logsumexp, softmax, log_softmax.
+
+``axis`` is ``None`` (all axes), an int or a tuple of ints, as in numpy.
+softmax, log_softmax and logsumexp subtract the maximum first, so they are
+finite and warning-free for inputs of any magnitude.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_tuple
+
+from ..engine import Node, unary
+from ..tensor import as_tensor
+
+
+def _axes(axis, ndim):
+    """``axis`` as a sorted tuple of non-negative ints (``None``: all axes)."""
+    if axis is None:
+        return None
+    try:
+        return tuple(sorted(normalize_axis_tuple(axis, ndim)))
+    except np.exceptions.AxisError as e:
+        raise np.exceptions.AxisError(f"{e}; valid axes are -{ndim}..{ndim - 1}") from None
+
+
+def _keep(a, axis):
+    """Re-insert the reduced axes of ``a`` (a reduction made without keepdims)."""
+    return a if axis is None else np.expand_dims(a, axis)
+
+
+class Sum(Node):
+    """sum over axes: the gradient is broadcast back over them."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        axis, keepdims = self.ctx
+        if not keepdims:
+            g = _keep(g, axis)
+        return (np.broadcast_to(g, self.args[0].shape),)
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum over ``axis`` (all axes by default).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> mg.sum(x), mg.sum(x, axis=0), mg.sum(x, axis=1, keepdims=True).shape
+    (tensor(10.), tensor([4., 6.]), (2, 1))
+    """
+    x = as_tensor(x)
+    axis = _axes(axis, x.ndim)
+    return unary(Sum, x, np.sum(x.data, axis=axis, keepdims=keepdims), (axis, keepdims))
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean over ``axis`` (all axes by default): ``sum / count``, composed.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.mean(mg.tensor([[1.0, 2.0], [3.0, 5.0]]), axis=0)
+    tensor([2. , 3.5])
+    """
+    x = as_tensor(x)
+    axis = _axes(axis, x.ndim)
+    if axis is None:
+        count = x.size
+    else:
+        count = 1
+        for a in axis:
+            count *= x.shape[a]
+    if count == 0:
+        raise ValueError(f"mean over an empty selection (shape {x.shape}, axis {axis})")
+    return sum(x, axis, keepdims) / count
+
+
+class Max(Node):
+    """max over axes: the gradient goes to the maximal elements, split evenly on ties."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        axis, keepdims = self.ctx
+        xd = self.args[0]
+        top = self.out if keepdims else _keep(self.out, axis)
+        hit = xd == top
+        count = np.maximum(hit.sum(axis=axis, keepdims=True), 1)
+        share = (hit / count).astype(xd.dtype, copy=False)
+        return ((g if keepdims else _keep(g, axis)) * share,)
+
+
+# min shares max's rule: the mask compares x with the op's own output
+Min = type("Min", (Max,), {"__slots__": (), "__doc__": "min over axes: as Max."})
+
+
+def _extreme(cls, npfn, x, axis, keepdims):
+    x = as_tensor(x)
+    axis = _axes(axis, x.ndim)
+    if x.size == 0:
+        raise ValueError(f"{cls.__name__.lower()} of an empty tensor (shape {x.shape})")
+    return unary(cls, x, npfn(x.data, axis=axis, keepdims=keepdims), (axis, keepdims))
+
+
+def max(x, axis=None, keepdims=False):
+    """Largest value over ``axis``; tied maxima share the gradient evenly.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 3.0, 3.0], requires_grad=True)
+    >>> mg.max(x).backward()
+    >>> x.grad
+    tensor([0. , 0.5, 0.5])
+    """
+    return _extreme(Max, np.max, x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    """Smallest value over ``axis``; tied minima share the gradient evenly.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.min(mg.tensor([[1.0, 3.0], [0.0, 2.0]]), axis=1)
+    tensor([1., 0.])
+    """
+    return _extreme(Min, np.min, x, axis, keepdims)
+
+
+def _shifted(d, axis):
+    """``d - max(d)`` along ``axis`` (keepdims), and that max.  Non-finite
+    maxima are replaced by 0, so that an all ``-inf`` slice gives no NaN."""
+    m = np.max(d, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():
+        m = np.where(np.isfinite(m), m, 0)
+    return d - m, m
+
+
+def _log_sum_exp(z, axis):
+    """log(sum(exp(z))) of shifted ``z`` (keepdims); -inf, without a warning,
+    for a slice that is all -inf."""
+    s = np.sum(np.exp(z), axis=axis, keepdims=True)
+    with np.errstate(divide="ignore"):
+        return np.log(s)
+
+
+class LogSumExp(Node):
+    """log(sum(exp(x))): d/dx = exp(x - out) = softmax(x)."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        axis, keepdims = self.ctx
+        if not keepdims:
+            g, out = _keep(g, axis), _keep(out, axis)
+        return (g * np.exp(x - out),)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """``log(sum(exp(x), axis))``, computed without overflow.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.logsumexp(mg.tensor([1e4, 1e4], dtype="float64")).item()
+    10000.69314718056
+    """
+    x = as_tensor(x)
+    axis = _axes(axis, x.ndim)
+    z, m = _shifted(x.data, axis)
+    out = _log_sum_exp(z, axis) + m
+    if not keepdims:
+        out = out.reshape(()) if axis is None else np.squeeze(out, axis)
+    return unary(LogSumExp, x, out, (axis, keepdims))
+
+
+class Softmax(Node):
+    """softmax along an axis: d = s * (g - sum(g * s))."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        axis = self.ctx
+        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+
+
+class LogSoftmax(Node):
+    """log_softmax along an axis: d = g - exp(out) * sum(g)."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        axis = self.ctx
+        return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+
+
+def _one_axis(axis, ndim):
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if ndim == 0:
+        raise ValueError("softmax and log_softmax need a tensor with at least one dimension")
+    return _axes(axis, ndim)[0]
+
+
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.softmax(mg.tensor([0.0, 0.0, 1e4]))
+    tensor([0., 0., 1.])
+    """
+    x = as_tensor(x)
+    axis = _one_axis(axis, x.ndim)
+    e = np.exp(_shifted(x.data, axis)[0])
+    return unary(Softmax, x, e / np.sum(e, axis=axis, keepdims=True), axis)
+
+
+def log_softmax(x, axis=-1):
+    """``x - logsumexp(x)`` along ``axis``, computed without overflow.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.log_softmax(mg.tensor([0.0, 1e4], dtype="float64"))
+    tensor([-10000.,      0.], dtype=float64)
+    """
+    x = as_tensor(x)
+    axis = _one_axis(axis, x.ndim)
+    z = _shifted(x.data, axis)[0]
+    return unary(LogSoftmax, x, z - _log_sum_exp(z, axis), axis)

@@ -1,0 +1,310 @@
+"""Shape ops: reshape, transpose, squeeze, expand_dims, broadcast_to, astype,
+indexing, concatenate, stack.
+
+Primitives: Reshape, Transpose, Getitem (and its adjoint ScatterAdd),
+Concatenate, plus the engine's BroadcastTo and Cast.  squeeze, expand_dims,
+swapaxes and stack are composed from them.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from ..engine import BroadcastTo, Cast, Node, record, unary
+from ..tensor import Tensor, as_tensor
+from .reduce import _axes
+
+
+def _shape(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+class Reshape(Node):
+    """reshape: the gradient is reshaped back."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g.reshape(self.args[0].shape),)
+
+
+def reshape(x, *shape):
+    """The same elements in a new shape (one dimension may be -1).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.reshape(mg.arange(6), 2, 3)
+    tensor([[0, 1, 2],
+            [3, 4, 5]], dtype=int64)
+    """
+    x = as_tensor(x)
+    shape = _shape(shape)
+    try:
+        out = x.data.reshape(shape)
+    except ValueError as e:
+        raise ValueError(f"cannot reshape a tensor of shape {x.shape} into {shape}: {e}") from None
+    return unary(Reshape, x, out)
+
+
+class Transpose(Node):
+    """transpose: the gradient is transposed by the inverse permutation."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        return (g.transpose(tuple(np.argsort(self.ctx).tolist())),)
+
+
+def transpose(x, axes=None):
+    """Permute the axes (reverse them by default), as ``np.transpose``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.transpose(mg.ones(2, 3, 4), (2, 0, 1)).shape
+    (4, 2, 3)
+    """
+    x = as_tensor(x)
+    if axes is None:
+        axes = tuple(range(x.ndim))[::-1]
+    else:
+        axes = tuple(normalize_axis_index(int(a), x.ndim) for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"axes {axes} are not a permutation of the {x.ndim} axes of the tensor")
+    return unary(Transpose, x, x.data.transpose(axes), axes)
+
+
+def swapaxes(x, axis1, axis2):
+    """Swap two axes (composed: a transpose).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.swapaxes(mg.ones(2, 3, 4), 0, 2).shape
+    (4, 3, 2)
+    """
+    x = as_tensor(x)
+    axes = list(range(x.ndim))
+    a, b = _axes(axis1, x.ndim)[0], _axes(axis2, x.ndim)[0]
+    axes[a], axes[b] = axes[b], axes[a]
+    return transpose(x, axes)
+
+
+def squeeze(x, axis=None):
+    """Remove axes of length one (all of them by default); a reshape.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.squeeze(mg.ones(3, 1)).shape
+    (3,)
+    """
+    x = as_tensor(x)
+    axes = _axes(axis, x.ndim)
+    if axes is None:
+        axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"cannot squeeze axis {a} of a tensor of shape {x.shape}: its length is not 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def expand_dims(x, axis):
+    """Insert axes of length one at ``axis`` (an int or a tuple); a reshape.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.expand_dims(mg.ones(3), 0).shape
+    (1, 3)
+    """
+    x = as_tensor(x)
+    return reshape(x, np.expand_dims(x.data, axis).shape)
+
+
+def broadcast_to(x, shape):
+    """Repeat ``x`` along broadcast axes to ``shape``; the gradient sums back.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> mg.broadcast_to(x, (3, 2)).sum().backward()
+    >>> x.grad
+    tensor([3., 3.])
+    """
+    x = as_tensor(x)
+    shape = _shape((shape,)) if not isinstance(shape, (int, np.integer)) else (int(shape),)
+    try:
+        out = np.broadcast_to(x.data, shape)
+    except ValueError:
+        raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to {shape}") from None
+    if shape == x.shape:
+        return x
+    return unary(BroadcastTo, x, out, x.shape)
+
+
+def astype(x, dtype):
+    """The tensor cast to ``dtype``; the gradient is cast back.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.astype(mg.tensor([1.5]), "float64")
+    tensor([1.5], dtype=float64)
+    """
+    x = as_tensor(x)
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    return unary(Cast, x, x.data.astype(dtype), x.dtype)
+
+
+# ------------------------------------------------------------------ indexing
+
+def _index(idx):
+    """Normalise an index: Tensors and lists become arrays, boolean masks
+    become integer arrays; returns ``(index, is_basic)``."""
+    if type(idx) is not tuple:
+        idx = (idx,)
+    out = []
+    basic = True
+    for i in idx:
+        if isinstance(i, Tensor):
+            i = i.data
+        elif isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray):
+            basic = False
+            if i.dtype == bool:
+                out.extend(np.nonzero(i))
+                continue
+            if i.dtype.kind not in "iu":
+                raise IndexError(
+                    f"tensors can be indexed by integers, slices, None, ... and integer "
+                    f"or boolean arrays, not by an array of {i.dtype}"
+                )
+        elif not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))):
+            raise IndexError(f"unsupported index {i!r}")
+        out.append(i)
+    return tuple(out), basic
+
+
+def _scatter_numpy(g, shape, idx, basic):
+    z = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        z[idx] = g
+    else:
+        np.add.at(z, idx, g)
+    return z
+
+
+def scatter_add(g, shape, idx, basic):
+    """Zeros of ``shape`` with ``g`` added at ``idx`` (repeats add up): the
+    adjoint of indexing.  Works on arrays and, recording, on Tensors."""
+    if isinstance(g, Tensor):
+        return record(ScatterAdd, _scatter_numpy(g.data, shape, idx, basic), (g,), ctx=(idx,))
+    return _scatter_numpy(g, shape, idx, basic)
+
+
+class Getitem(Node):
+    """x[idx]: the gradient is scattered back, repeated indices adding up."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        idx, basic = self.ctx
+        return (scatter_add(g, self.args[0].shape, idx, basic),)
+
+
+class ScatterAdd(Node):
+    """scatter_add(g, shape, idx): its gradient is indexing, g[idx]."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, src):
+        return (g[self.ctx[0]],)
+
+
+def getitem(x, index):
+    """``x[index]`` with basic and integer/boolean-array indexing.
+
+    The gradient scatters back into x's shape; repeated indices add up.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> x[[0, 0, 2]].sum().backward()
+    >>> x.grad
+    tensor([2., 0., 1.])
+    """
+    x = as_tensor(x)
+    idx, basic = _index(index)
+    try:
+        out = x.data[idx]
+    except IndexError as e:
+        raise IndexError(f"{e} (tensor of shape {x.shape})") from None
+    return unary(Getitem, x, out, (idx, basic))
+
+
+# ------------------------------------------------------------- joining
+
+class Concatenate(Node):
+    """concatenate along an axis: each input gets its slice of the gradient."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, *xs):
+        axis, bounds = self.ctx
+        lead = (slice(None),) * axis
+        return tuple(
+            g[lead + (slice(lo, hi),)] if t is not None else None
+            for t, lo, hi in zip(self.inputs, bounds[:-1], bounds[1:])
+        )
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.concatenate([mg.ones(2), mg.zeros(1)])
+    tensor([1., 1., 0.])
+    """
+    tensors = [t if isinstance(t, Tensor) else as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    if tensors[0].ndim == 0:
+        raise ValueError("cannot concatenate 0-d tensors; use mg.stack")
+    axis = _axes(axis, tensors[0].ndim)[0]
+    try:
+        out = np.concatenate([t.data for t in tensors], axis=axis)
+    except ValueError as e:
+        shapes = ", ".join(str(t.shape) for t in tensors)
+        raise ValueError(f"cannot concatenate shapes {shapes} along axis {axis}: {e}") from None
+    bounds = np.cumsum([0] + [t.shape[axis] for t in tensors]).tolist()
+    return record(Concatenate, out, tensors, ctx=(axis, bounds))
+
+
+def stack(tensors, axis=0):
+    """Join tensors along a new axis (composed: expand_dims + concatenate).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.stack([mg.ones(2), mg.zeros(2)]).shape
+    (2, 2)
+    """
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+    axis = _axes(axis, tensors[0].ndim + 1)[0]
+    return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)

@@ -1,0 +1,635 @@
+"""The Tensor: a numpy array with an optional history for reverse-mode autodiff.
+
+A Tensor holds ``data`` (a numpy array), ``grad`` (a Tensor or ``None``),
+``requires_grad`` and ``grad_fn`` (the Node that made it, ``None`` for a
+leaf).  Operators and methods forward to the ops in :mod:`minigrad.ops`; they
+are attached at the bottom of this module, in one table.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import engine
+
+_DEFAULT_DTYPE = [np.dtype(np.float32)]
+_FLOAT_KINDS = "f"
+
+
+def set_default_dtype(dtype):
+    """Set the dtype that Python numbers and lists become (float32 or float64).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.set_default_dtype("float64"); mg.tensor([1.0]).dtype
+    dtype('float64')
+    >>> mg.set_default_dtype("float32"); mg.tensor([1.0]).dtype
+    dtype('float32')
+    """
+    dt = np.dtype(dtype)
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"the default dtype must be float32 or float64, got {dt}")
+    _DEFAULT_DTYPE[0] = dt
+
+
+def get_default_dtype():
+    """The dtype that Python numbers and lists become (float32 unless set).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.get_default_dtype()
+    dtype('float32')
+    """
+    return _DEFAULT_DTYPE[0]
+
+
+def as_array(data, dtype=None):
+    """Convert ``data`` to the numpy array a Tensor would hold.
+
+    Python numbers and (nested) lists become the default float dtype (bools
+    stay bool); numpy arrays and scalars keep their dtype; a Tensor gives its
+    data.  ``dtype`` casts.
+    """
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+    elif isinstance(data, bool):
+        arr = np.asarray(data)
+    elif isinstance(data, (int, float)):
+        arr = np.asarray(data, dtype=dtype or _DEFAULT_DTYPE[0])
+    elif isinstance(data, (list, tuple)) or hasattr(data, "__array__"):
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:
+            raise TypeError(f"cannot make a tensor from this data: {e}") from None
+        if not hasattr(data, "__array__") and arr.dtype.kind in "iuf":
+            arr = arr.astype(dtype or _DEFAULT_DTYPE[0])
+    else:
+        raise TypeError(
+            f"cannot make a tensor from a {type(data).__name__}; pass a number, "
+            "a (nested) list, a numpy array or a Tensor"
+        )
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"tensors hold bool, integer or floating-point data, not {arr.dtype}"
+        )
+    if dtype is not None and arr.dtype != np.dtype(dtype):
+        arr = arr.astype(dtype)
+    return arr
+
+
+class Tensor:
+    """A numpy array that can record how it was computed.
+
+    Parameters
+    ----------
+    data : array_like
+        A number, a (nested) list, a numpy array or a Tensor.  Python numbers
+        and lists become float32 (see :func:`set_default_dtype`); numpy
+        arrays keep their dtype and are wrapped without a copy.
+    requires_grad : bool
+        Record operations on this tensor so that ``backward()`` can compute
+        its gradient.  Only floating-point tensors can require grad.
+    dtype : numpy dtype-like, optional
+        Cast the data to this dtype.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        arr = as_array(data, dtype)
+        if requires_grad and arr.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f"only floating-point tensors can require gradients, but this one "
+                f"has dtype {arr.dtype}; pass dtype=mg.float32 (or float64)"
+            )
+        self.data = arr
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self._hooks = None
+
+    def __getattr__(self, name):
+        # op results leave these two slots unset (one write less each on the
+        # hot path); unset, they read as None
+        if name == "grad" or name == "_hooks":
+            return None
+        raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+
+    # ---------------------------------------------------------------- numpy
+    @property
+    def shape(self):
+        """The shape, as a tuple."""
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        """The numpy dtype."""
+        return self.data.dtype
+
+    @property
+    def size(self):
+        """The number of elements."""
+        return self.data.size
+
+    @property
+    def is_leaf(self):
+        """True if the tensor was not made by a recorded op."""
+        return self.grad_fn is None
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(len(self.data)))
+
+    def numpy(self):
+        """The data as a numpy array (no copy, no history).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0, 2.0], requires_grad=True).numpy()
+        array([1., 2.], dtype=float32)
+        """
+        return self.data
+
+    def item(self):
+        """The single element as a Python number.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([[3.5]]).item()
+        3.5
+        """
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with one element, this one has shape {self.shape}"
+            )
+        return self.data.item()
+
+    def tolist(self):
+        """The data as (nested) Python lists.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0, 2.0]).tolist()
+        [1.0, 2.0]
+        """
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        if copy:
+            return self.data.copy()
+        return self.data
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is "
+                "ambiguous; use (t).all() or (t).any() on t.numpy()"
+            )
+        return bool(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extra = ""
+        if self.data.dtype != _DEFAULT_DTYPE[0]:
+            extra += f", dtype={self.data.dtype}"
+        if self.grad_fn is not None:
+            extra += f", grad_fn={self.grad_fn!r}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    # -------------------------------------------------------------- autograd
+    def detach(self):
+        """The same data with no history (and no copy).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.0], requires_grad=True)
+        >>> (x * 2).detach().requires_grad
+        False
+        """
+        return engine._make(self.data, None)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` of a leaf in place; returns the tensor.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0]).requires_grad_().requires_grad
+        True
+        """
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "requires_grad can only be turned off on a leaf; use t.detach() "
+                "for a tensor that was computed from others"
+            )
+        if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f"only floating-point tensors can require gradients, not {self.data.dtype}"
+            )
+        if self.grad_fn is None:
+            self.requires_grad = bool(requires_grad)
+        return self
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` whenever the gradient for this tensor is computed.
+
+        ``fn`` may return a Tensor to use instead of ``grad``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> x.register_hook(lambda g: g * 10)
+        >>> (x * 3).sum().backward()
+        >>> x.grad
+        tensor([30., 30.])
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "cannot register a hook on a tensor that does not require grad"
+            )
+        if self.grad_fn is not None:
+            self.grad_fn.register_hook(fn)
+        else:
+            if self._hooks is None:
+                self._hooks = []
+            self._hooks.append(fn)
+
+    def retain_grad(self):
+        """Keep the gradient of a non-leaf tensor in ``.grad`` after backward.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> y = x * 3
+        >>> y.retain_grad()
+        >>> y.sum().backward()
+        >>> y.grad
+        tensor([1., 1.])
+        """
+        if self.grad_fn is None:
+            return
+
+        def keep(g, t=self):
+            t.grad = engine._make(g.data.copy(), None) if t.grad is None else t.grad + g.detach()
+
+        self.grad_fn.register_hook(keep)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Compute the gradient of this tensor with respect to the leaves.
+
+        Gradients are added to each leaf's ``.grad``.
+
+        Parameters
+        ----------
+        gradient : array_like, optional
+            d(something)/d(self), same shape as self.  May be left out when
+            the tensor holds one element (it is then 1).
+        retain_graph : bool, optional
+            Keep the graph so that backward can run through it again.
+            Defaults to ``create_graph``.
+        create_graph : bool
+            Record the backward pass, so that the gradients can themselves
+            be differentiated (higher-order gradients).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor(3.0, requires_grad=True)
+        >>> (x ** 2).backward()
+        >>> x.grad
+        tensor(6.)
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward() on a tensor that does not require grad: it was not "
+                "computed from any tensor with requires_grad=True (or it was "
+                "computed under mg.no_grad())"
+            )
+        g = root_gradient(self, gradient, "backward()")
+        if retain_graph is None:
+            retain_graph = create_graph
+        engine.run_backward((self,), (g,), retain_graph, create_graph)
+
+    # ------------------------------------------------------------ dispatch
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        fn = _UFUNCS.get(ufunc) if method == "__call__" and not kwargs else None
+        if fn is not None:
+            return fn(*inputs)
+        return _numpy_fallback(getattr(ufunc, method), ufunc.__name__, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        fn = _FUNCTIONS.get(func)
+        if fn is not None:
+            return fn(*args, **kwargs)
+        return _numpy_fallback(func, func.__name__, args, kwargs)
+
+
+def _unwrap(x):
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return type(x)(_unwrap(v) for v in x)
+    return x
+
+
+def _numpy_fallback(func, name, args, kwargs):
+    """Run a numpy function minigrad has no op for on the tensors' data.
+
+    That is fine for results that carry no gradient (bools, integers,
+    ``np.allclose``...).  A floating-point result computed from a tensor
+    that requires grad would silently lose its gradient: that raises.
+    """
+    result = func(*_unwrap(list(args)), **{k: _unwrap(v) for k, v in kwargs.items()})
+    needs_grad = engine._enabled and any(
+        isinstance(a, Tensor) and a.requires_grad
+        for a in list(args) + [x for v in args if isinstance(v, (list, tuple)) for x in v]
+    )
+    if isinstance(result, (np.ndarray, np.generic)):
+        if needs_grad and result.dtype.kind == "f":
+            raise TypeError(
+                f"numpy.{name} has no gradient in minigrad; use a minigrad op, or "
+                "call it on t.detach() / t.numpy() if you do not need the gradient"
+            )
+        return engine._make(np.asarray(result), None) if isinstance(result, np.ndarray) else result
+    return result
+
+
+def root_gradient(t, gradient, where):
+    """The starting gradient for backward from ``t`` (ones if left out)."""
+    if gradient is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"{where} without a gradient needs a tensor with one element, but "
+                f"this one has shape {t.shape}; reduce it first (e.g. loss.mean() "
+                "or loss.sum()) or pass the gradient of the same shape"
+            )
+        return np.ones_like(t.data)
+    if isinstance(gradient, Tensor):
+        if gradient.shape != t.shape:
+            raise ValueError(
+                f"{where}: gradient has shape {gradient.shape} but the tensor has "
+                f"shape {t.shape}; they must match"
+            )
+        return gradient if gradient.requires_grad else gradient.data.astype(t.dtype, copy=False)
+    g = np.asarray(gradient, dtype=t.dtype)
+    if g.shape != t.shape:
+        raise ValueError(
+            f"{where}: gradient has shape {g.shape} but the tensor has shape "
+            f"{t.shape}; they must match"
+        )
+    return g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """The gradients of ``outputs`` with respect to ``inputs``.
+
+    Unlike ``backward()``, nothing is written to ``.grad``.
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+    inputs : Tensor or sequence of Tensor
+        Tensors that require grad (leaves or intermediate results).
+    grad_outputs : sequence, optional
+        d(something)/d(output) for each output; may be left out for outputs
+        with one element.
+    retain_graph : bool, optional
+        Keep the graph for another pass; defaults to ``create_graph``.
+    create_graph : bool
+        Record the computation, so the result can be differentiated again
+        (Hessian-vector products).
+    allow_unused : bool
+        Return ``None`` for an input the outputs do not depend on, instead
+        of raising.
+
+    Returns
+    -------
+    tuple of Tensor
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor(2.0, requires_grad=True)
+    >>> (dx,) = mg.grad(x ** 3, x, create_graph=True)
+    >>> dx
+    tensor(12., grad_fn=<MulBackward>)
+    >>> mg.grad(dx, x)
+    (tensor(12.),)
+    """
+    outputs = (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    grad_outputs = tuple(grad_outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"grad: got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
+        )
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(
+                f"grad: input {i} does not require grad; create it with "
+                "requires_grad=True"
+            )
+    for i, t in enumerate(outputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(
+                f"grad: output {i} does not require grad, so it does not depend "
+                "on any input"
+            )
+    roots = [root_gradient(o, g, "grad()") for o, g in zip(outputs, grad_outputs)]
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = engine.run_backward(outputs, roots, retain_graph, create_graph, capture=inputs)
+    out = []
+    for i, (t, g) in enumerate(zip(inputs, result)):
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    f"grad: input {i} was not used to compute the outputs; pass "
+                    "allow_unused=True to get None for it"
+                )
+            out.append(None)
+        elif isinstance(g, Tensor):
+            out.append(g if g.dtype == t.dtype else g.astype(t.dtype))
+        else:
+            out.append(engine._make(np.array(g, dtype=t.dtype), None))
+    return tuple(out)
+
+
+# ------------------------------------------------------------ constructors
+
+def tensor(data, requires_grad=False, dtype=None):
+    """Make a Tensor; the same as ``mg.Tensor(data, requires_grad, dtype)``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.tensor([[1, 2], [3, 4]])
+    tensor([[1., 2.],
+            [3., 4.]])
+    """
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+
+def _shape_args(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def zeros(*shape, dtype=None, requires_grad=False):
+    """A tensor of zeros (default dtype float32).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.zeros(2, 3).shape
+    (2, 3)
+    """
+    return Tensor(np.zeros(_shape_args(shape), dtype or _DEFAULT_DTYPE[0]), requires_grad)
+
+
+def ones(*shape, dtype=None, requires_grad=False):
+    """A tensor of ones (default dtype float32).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.ones(2)
+    tensor([1., 1.])
+    """
+    return Tensor(np.ones(_shape_args(shape), dtype or _DEFAULT_DTYPE[0]), requires_grad)
+
+
+def zeros_like(t, dtype=None, requires_grad=False):
+    """Zeros with the shape (and dtype) of ``t``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.zeros_like(mg.ones(2))
+    tensor([0., 0.])
+    """
+    arr = as_array(t)
+    return Tensor(np.zeros(arr.shape, dtype or arr.dtype), requires_grad)
+
+
+def ones_like(t, dtype=None, requires_grad=False):
+    """Ones with the shape (and dtype) of ``t``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.ones_like(mg.zeros(2, dtype="float64"))
+    tensor([1., 1.], dtype=float64)
+    """
+    arr = as_array(t)
+    return Tensor(np.ones(arr.shape, dtype or arr.dtype), requires_grad)
+
+
+def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
+    """Evenly spaced values in ``[start, stop)``, as ``np.arange``.
+
+    Integer arguments give an int64 tensor (useful as indices or labels);
+    any float argument gives the default float dtype.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.arange(4)
+    tensor([0, 1, 2, 3], dtype=int64)
+    >>> mg.arange(0, 1, 0.25)
+    tensor([0.  , 0.25, 0.5 , 0.75])
+    """
+    if stop is None:
+        start, stop = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+        dtype = np.int64 if ints else _DEFAULT_DTYPE[0]
+    return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad)
+
+
+def randn(*shape, rng=None, dtype=None, requires_grad=False):
+    """Standard normal samples of the given shape.
+
+    Parameters
+    ----------
+    *shape : int
+    rng : numpy.random.Generator or int, optional
+        A generator or a seed, for reproducible draws.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.randn(2, 3, rng=0).shape
+    (2, 3)
+    """
+    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    data = gen.standard_normal(_shape_args(shape)).astype(dtype or _DEFAULT_DTYPE[0])
+    return Tensor(data, requires_grad)
+
+
+# ---------------------------------------------------------- operator table
+# Filled by minigrad.ops (which imports this module): numpy ufuncs and
+# functions that dispatch to minigrad ops when a Tensor is involved.
+_UFUNCS = {}
+_FUNCTIONS = {}
+engine.Tensor = Tensor
+
+
+def as_tensor(x):
+    """``x`` itself if it is a Tensor, else ``Tensor(x)``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> t = mg.tensor([1.0])
+    >>> mg.as_tensor(t) is t
+    True
+    """
+    return x if type(x) is Tensor else Tensor(x)
