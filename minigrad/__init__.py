@@ -18,11 +18,14 @@ from .tensor import (Tensor, arange, as_tensor, get_default_dtype, grad, ones, o
 
 from numpy import float32, float64  # dtype names, as mg.float32
 
+from . import formulas, losses, nn  # noqa: E402  (the loss families, mg.nn)
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "zeros", "ones", "zeros_like", "ones_like", "arange",
     "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "Function", "gradcheck",
-    "gradgradcheck", "GradcheckError", "float32", "float64", *_ops_all,
+    "gradgradcheck", "GradcheckError", "float32", "float64", "losses", "nn", "formulas",
+    *_ops_all,
 ]

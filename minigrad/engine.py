@@ -243,13 +243,14 @@ def binary(cls, a, b, ctx=None):
     routed through explicit :class:`BroadcastTo` / :class:`Cast` nodes first,
     so the op's own rule never sees broadcasting.
     """
-    if type(a) is Tensor:
+    # exact type first (the hot path), then subclasses such as nn.Parameter
+    if type(a) is Tensor or isinstance(a, Tensor):
         ad = a.data
         ra = a.requires_grad
     else:
         ad = a = as_operand(a)
         ra = False
-    if type(b) is Tensor:
+    if type(b) is Tensor or isinstance(b, Tensor):
         bd = b.data
         rb = b.requires_grad
     else:
@@ -314,13 +315,13 @@ def record(cls, out, operands, ctx=None, elementwise=False):
         out = np.asarray(out)
     if _anomaly:
         _check_forward(cls, out)
-    need = _enabled and any(type(t) is Tensor and t.requires_grad for t in operands)
+    need = _enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)
     if not need:
         return _make(out, None)
     inputs = []
     args = []
     for t in operands:
-        if type(t) is Tensor:
+        if isinstance(t, Tensor):
             args.append(t.data)
             if t.requires_grad:
                 if t.dtype != out.dtype or (elementwise and t.shape != out.shape):
@@ -339,8 +340,6 @@ def as_operand(x):
     scalars in numpy 2 promotion), everything else becomes an array."""
     if isinstance(x, (int, float, bool, np.ndarray, np.generic)):
         return x
-    if Tensor is not None and isinstance(x, Tensor):
-        return x.data
     from .tensor import as_array
 
     return as_array(x)

@@ -632,4 +632,4 @@ def as_tensor(x):
     >>> mg.as_tensor(t) is t
     True
     """
-    return x if type(x) is Tensor else Tensor(x)
+    return x if isinstance(x, Tensor) else Tensor(x)

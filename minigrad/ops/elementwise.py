@@ -166,7 +166,7 @@ def neg(x):
     >>> mg.neg(mg.tensor([1.0, -2.0]))
     tensor([-1.,  2.])
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Neg, x, np.negative(x.data))
 
@@ -253,7 +253,7 @@ def exp(x):
     >>> mg.exp(mg.tensor([0.0, 1.0]))
     tensor([1.      , 2.718282])
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Exp, x, np.exp(x.data))
 
@@ -267,7 +267,7 @@ def log(x):
     >>> mg.log(mg.tensor([1.0, 0.5], dtype="float64"))
     tensor([ 0.        , -0.69314718], dtype=float64)
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Log, x, np.log(x.data))
 
@@ -281,7 +281,7 @@ def log1p(x):
     >>> mg.log1p(mg.tensor([1e-10], dtype="float64")).item()
     9.999999999500001e-11
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Log1p, x, np.log1p(x.data))
 
@@ -295,7 +295,7 @@ def expm1(x):
     >>> mg.expm1(mg.tensor([1e-10], dtype="float64")).item()
     1.00000000005e-10
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Expm1, x, np.expm1(x.data))
 
@@ -309,7 +309,7 @@ def sqrt(x):
     >>> mg.sqrt(mg.tensor([4.0, 9.0]))
     tensor([2., 3.])
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Sqrt, x, np.sqrt(x.data))
 
@@ -323,7 +323,7 @@ def abs(x):
     >>> mg.abs(mg.tensor([-1.5, 2.0]))
     tensor([1.5, 2. ])
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Abs, x, np.abs(x.data))
 
@@ -354,7 +354,7 @@ def clip(x, min=None, max=None):
                 )
     lo = min.data if isinstance(min, Tensor) else min
     hi = max.data if isinstance(max, Tensor) else max
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Clip, x, np.clip(x.data, lo, hi), (lo, hi))
 
@@ -516,7 +516,7 @@ def sigmoid(x):
     >>> mg.sigmoid(mg.tensor([-1e4, 0.0, 1e4]))
     tensor([0. , 0.5, 1. ])
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     d = x.data
     return unary(Sigmoid, x, np.exp(np.minimum(d, 0.0)) / (1.0 + np.exp(-np.abs(d))))
@@ -531,7 +531,7 @@ def tanh(x):
     >>> mg.tanh(mg.tensor([0.0]))
     tensor([0.])
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Tanh, x, np.tanh(x.data))
 
@@ -545,7 +545,7 @@ def relu(x):
     >>> mg.relu(mg.tensor([-1.0, 0.0, 2.0]))
     tensor([0., 0., 2.])
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Relu, x, np.maximum(x.data, 0))
 
@@ -559,7 +559,7 @@ def softplus(x):
     >>> mg.softplus(mg.tensor([-1e4, 0.0, 1e4], dtype="float64"))
     tensor([0.00000000e+00, 6.93147181e-01, 1.00000000e+04], dtype=float64)
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Softplus, x, np.logaddexp(0, x.data))
 
@@ -573,7 +573,7 @@ def log_sigmoid(x):
     >>> mg.log_sigmoid(mg.tensor([-1e4, 0.0], dtype="float64"))
     tensor([-1.00000000e+04, -6.93147181e-01], dtype=float64)
     """
-    if type(x) is not Tensor:
+    if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(LogSigmoid, x, -np.logaddexp(0, -x.data))
 
@@ -584,8 +584,8 @@ def _comparison(ufunc, symbol):
     from ..engine import _make, as_operand
 
     def compare(a, b):
-        ad = a.data if type(a) is Tensor else as_operand(a)
-        bd = b.data if type(b) is Tensor else as_operand(b)
+        ad = a.data if isinstance(a, Tensor) else as_operand(a)
+        bd = b.data if isinstance(b, Tensor) else as_operand(b)
         return _make(np.asarray(ufunc(ad, bd)), None)
 
     compare.__name__ = ufunc.__name__

@@ -1,0 +1,135 @@
+"""Input checks shared by both loss families: each raises an exception that
+says what was wrong and what to do, instead of a silent broadcast, clip or
+NaN."""
+from __future__ import annotations
+
+import numpy as np
+
+from .tensor import Tensor, get_default_dtype
+
+
+def float_tensor(x, name, dtype=None):
+    """``x`` as a floating-point Tensor (of ``dtype`` if given; non-float
+    data becomes the default float dtype)."""
+    if not isinstance(x, Tensor):
+        return Tensor(x, dtype=dtype) if dtype is not None else float_tensor(Tensor(x), name)
+    t = x
+    if dtype is not None:
+        return t.astype(dtype)
+    if t.dtype.kind != "f":
+        t = t.astype(get_default_dtype())
+    return t
+
+
+def _describe(d):
+    return f"min {np.nanmin(d):.6g}, max {np.nanmax(d):.6g}" if d.size else "empty"
+
+
+def probabilities(p, name, hint):
+    """Raise unless every element of ``p`` is in [0, 1] (and not NaN)."""
+    d = p.data
+    if d.size == 0:
+        return
+    if np.isnan(d).any():
+        raise ValueError(f"{name} holds NaN; {hint}")
+    lo, hi = d.min(), d.max()
+    if lo < 0 or hi > 1:
+        raise ValueError(f"{name} holds values outside [0, 1] ({_describe(d)}); {hint}")
+
+
+def unit_interval_targets(y, name):
+    """Raise unless every target is in [0, 1]."""
+    d = y.data
+    if d.size and (np.isnan(d).any() or d.min() < 0 or d.max() > 1):
+        raise ValueError(
+            f"{name} must hold probabilities in [0, 1] (0/1 labels or soft labels), "
+            f"got {_describe(d)}" + (" and NaN" if np.isnan(d).any() else "")
+        )
+
+
+def same_shape(a, b, name_a, name_b):
+    """Raise unless ``a`` and ``b`` have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}; they must "
+            f"match (reshape one of them, e.g. {name_b}.reshape({a.shape})): minigrad never "
+            "broadcasts a loss's arguments against each other"
+        )
+
+
+def squeeze_or_expand(a, b):
+    """Keras's rule for ranks that differ by one with a trailing size-1 axis:
+    a rank-1 side is expanded, otherwise the size-1 axis is squeezed."""
+    if a.ndim == b.ndim + 1 and a.shape[-1] == 1:
+        if b.ndim == 1:
+            b = b.reshape(b.shape + (1,))
+        else:
+            a = a.reshape(a.shape[:-1])
+    elif b.ndim == a.ndim + 1 and b.shape[-1] == 1:
+        if a.ndim == 1:
+            a = a.reshape(a.shape + (1,))
+        else:
+            b = b.reshape(b.shape[:-1])
+    return a, b
+
+
+def label_smoothing(ls):
+    if not 0.0 <= ls <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {ls}")
+    return float(ls)
+
+
+def reduction(r, valid):
+    r = "none" if r is None else r
+    if r not in valid:
+        shown = ", ".join(repr(v) for v in valid)
+        raise ValueError(f"unknown reduction {r!r}; valid reductions are {shown}")
+    return r
+
+
+def integer_labels(labels, num_classes, name, ignore=None):
+    """``labels`` as an int64 numpy array; raise for non-integer values or
+    labels outside ``[0, num_classes)`` (other than ``ignore``)."""
+    d = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    if d.dtype.kind == "f":
+        if not np.all(np.isfinite(d)) or not np.all(d == np.round(d)):
+            bad = d[~np.isfinite(d) | (d != np.round(d))].flat[0]
+            raise ValueError(
+                f"{name} must hold integer class labels, got {float(bad)!r}; pass class "
+                "indices (0, 1, 2, ...), or one-hot rows to the categorical loss"
+            )
+    elif d.dtype.kind not in "iu":
+        raise TypeError(f"{name} must hold integer class labels, got dtype {d.dtype}")
+    d = d.astype(np.int64)
+    bad = (d < 0) | (d >= num_classes)
+    if ignore is not None:
+        bad &= d != ignore
+    if bad.any():
+        raise IndexError(
+            f"{name} holds label {int(d[bad].flat[0])}, outside the valid range "
+            f"[0, {num_classes - 1}] for {num_classes} classes"
+            + (f" (and not ignore value {ignore})" if ignore is not None else "")
+        )
+    return d
+
+
+def weight_vector(w, length, name, what):
+    """``w`` as a 1-D array of ``length`` (one weight per class)."""
+    d = w.data if isinstance(w, Tensor) else np.asarray(w)
+    if d.ndim != 1 or d.shape[0] != length:
+        raise ValueError(f"{name} must have one entry per {what} ({length}), got shape {d.shape}")
+    return w
+
+
+def broadcastable_to(w, shape, name, target_name):
+    """Raise unless ``w`` broadcasts to ``shape`` without changing it."""
+    wshape = w.shape if isinstance(w, Tensor) else np.shape(w)
+    try:
+        ok = np.broadcast_shapes(wshape, shape) == tuple(shape)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"{name} of shape {wshape} does not fit {target_name} of shape {tuple(shape)}: "
+            f"it must broadcast to {tuple(shape)} (e.g. one entry per class along the last axis)"
+        )

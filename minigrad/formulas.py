@@ -1,0 +1,298 @@
+"""The loss formulas, written once with minigrad ops.
+
+Both loss families are thin faces over these: :mod:`minigrad.losses`
+(Keras 3 conventions, ``y_true, y_pred``) and :mod:`minigrad.nn`
+(PyTorch conventions, ``input, target``).  Where the frameworks differ, the
+difference is a parameter here (Keras's epsilon clip or PyTorch's -100 clamp
+of the log, ``log(1 - p)`` or ``log1p(-p)``, tf.keras 2.x's epsilon inside the
+log), not a second copy of the formula.  Nothing here has gradient code of
+its own: every gradient comes from the ops.
+
+Every function returns the loss per element (or per sample, where it sums
+over a class axis); reductions are the faces' business.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor
+
+
+def clamped_log(x, floor=None, one_minus=False):
+    """``log(x)`` (or ``log(1 - x)`` with ``one_minus``), floored at ``floor``.
+
+    ``floor=None`` is the plain log.  With a floor (PyTorch's -100), the value
+    is ``max(log(x), floor)`` and its gradient is the derivative of exactly
+    that: ``1/x`` where the log is above the floor and 0 where the floor is
+    active, so ``x = 0`` gives ``floor`` and a zero gradient, never inf or
+    NaN.  ``one_minus`` uses ``log1p(-x)``, as PyTorch does.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import clamped_log
+    >>> clamped_log(mg.tensor([0.0, 1.0]), floor=-100.0)
+    tensor([-100.,    0.])
+    >>> clamped_log(mg.tensor([0.5, 1.0]), floor=-100.0, one_minus=True)
+    tensor([  -0.6931472, -100.       ])
+    """
+    if floor is None:
+        return ops.log1p(-x) if one_minus else ops.log(x)
+    d = x.data
+    ok = d < 1 if one_minus else d > 0
+    if ok.all():
+        inner = ops.log1p(-x) if one_minus else ops.log(x)
+    else:
+        safe = ops.where(ok, x, 0.0 if one_minus else 1.0)
+        inner = ops.where(ok, ops.log1p(-safe) if one_minus else ops.log(safe), floor)
+    return ops.maximum(inner, floor)
+
+
+# ------------------------------------------------------------------ binary
+
+def binary_crossentropy(y, p, clip=None, log_eps=0.0, log_floor=None, log1p=False):
+    """Per-element binary cross-entropy of probabilities ``p`` for targets ``y``.
+
+    ``-[y log p + (1 - y) log(1 - p)]``, under a framework's convention:
+
+    ===========  ===========================================================
+    Keras 3      ``clip=eps``: p is clipped to [eps, 1 - eps] first
+    tf.keras 2   ``clip=eps, log_eps=eps``: and eps is added inside each log
+    PyTorch      ``log_floor=-100, log1p=True``: each log is clamped at -100;
+                 ``log(1 - p)`` is computed as ``log1p(-p)``
+    ===========  ===========================================================
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import binary_crossentropy
+    >>> y = mg.tensor([0.0, 1.0, 0.0, 0.0], dtype="float64")
+    >>> p = mg.tensor([0.1, 0.95, 0.2, 0.6], dtype="float64")
+    >>> binary_crossentropy(y, p, clip=1e-7).mean().item()
+    0.3240220233084354
+    """
+    if clip is not None:
+        p = ops.clip(p, clip, 1.0 - clip)
+    if log_eps:
+        log_p = ops.log(p + log_eps)
+        log_q = ops.log(1.0 - p + log_eps)
+    else:
+        log_p = clamped_log(p, log_floor)
+        log_q = clamped_log(p, log_floor, one_minus=True) if log1p else clamped_log(
+            1.0 - p, log_floor)
+    return -(y * log_p + (1.0 - y) * log_q)
+
+
+def binary_crossentropy_logits(y, z, pos_weight=None):
+    """Per-element binary cross-entropy of logits ``z`` (``p = sigmoid(z)``).
+
+    ``(1 - y) softplus(z) + pw y softplus(-z)``: the same function as
+    Keras's ``max(z, 0) - z y + log(1 + exp(-|z|))`` and PyTorch's
+    ``(1 - y) z - [1 + (pw - 1) y] log sigmoid(z)``, written as a sum of
+    two non-negative terms so that nothing cancels: finite, accurate and
+    warning-free for any finite z, with gradient ``sigmoid(z) - y``
+    (``pos_weight`` pw scales the positive term, as in PyTorch).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import binary_crossentropy_logits
+    >>> z = mg.tensor([-1e4, 0.0, 1e4], requires_grad=True)
+    >>> loss = binary_crossentropy_logits(mg.tensor([1.0, 1.0, 1.0]), z)
+    >>> loss
+    tensor([1.000000e+04, 6.931472e-01, 0.000000e+00], grad_fn=<AddBackward>)
+    >>> loss.sum().backward(); z.grad
+    tensor([-1. , -0.5,  0. ])
+    """
+    positive = y * ops.softplus(-z)
+    if pos_weight is not None:
+        positive = positive * pos_weight
+    return (1.0 - y) * ops.softplus(z) + positive
+
+
+def focal_factor(y, p, gamma):
+    """``(1 - p_t) ** gamma`` with ``p_t = y p + (1 - y)(1 - p)``, the focal
+    loss's down-weighting of well-classified examples.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import focal_factor
+    >>> focal_factor(mg.tensor([1.0, 0.0]), mg.tensor([0.9, 0.9]), 2.0)
+    tensor([0.01      , 0.80999994])
+    """
+    p_t = y * p + (1.0 - y) * (1.0 - p)
+    return (1.0 - p_t) ** gamma
+
+
+def class_balance(y, alpha):
+    """``alpha y + (1 - alpha)(1 - y)``: the focal loss's class weight.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import class_balance
+    >>> class_balance(mg.tensor([1.0, 0.0]), 0.25)
+    tensor([0.25, 0.75])
+    """
+    return alpha * y + (1.0 - alpha) * (1.0 - y)
+
+
+# ------------------------------------------------------------- categorical
+
+def categorical_crossentropy(y, p, axis=-1, clip=None, renormalize=False, class_weight=None):
+    """Per-sample ``-sum(y log p)`` over ``axis`` for probabilities ``p``.
+
+    Keras first rescales p to sum to 1 along the axis (``renormalize``) and
+    clips it (``clip=eps``); its gradient includes the renormalisation.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import categorical_crossentropy
+    >>> y = mg.tensor([[1.0, 0.0], [0.0, 1.0]], dtype="float64")
+    >>> p = mg.tensor([[0.8, 0.2], [0.5, 0.5]], dtype="float64")
+    >>> categorical_crossentropy(y, p, clip=1e-7, renormalize=True)
+    tensor([0.22314355, 0.69314718], dtype=float64)
+    """
+    if renormalize:
+        p = p / ops.sum(p, axis=axis, keepdims=True)
+    if clip is not None:
+        p = ops.clip(p, clip, 1.0 - clip)
+    terms = y * ops.log(p)
+    if class_weight is not None:
+        terms = terms * class_weight
+    return -ops.sum(terms, axis=axis)
+
+
+def categorical_crossentropy_logits(y, z, axis=-1, class_weight=None):
+    """Per-sample ``-sum(y log_softmax(z))`` over ``axis`` for logits ``z``
+    (times ``class_weight`` per class, as PyTorch's ``weight``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import categorical_crossentropy_logits
+    >>> categorical_crossentropy_logits(mg.tensor([[0.0, 1.0]]), mg.tensor([[0.0, 0.0]]))
+    tensor([0.6931472])
+    """
+    terms = y * ops.log_softmax(z, axis=axis)
+    if class_weight is not None:
+        terms = terms * class_weight
+    return -ops.sum(terms, axis=axis)
+
+
+def one_hot(labels, num_classes, axis=-1, dtype=np.float32):
+    """A one-hot numpy array with the class axis at ``axis``; rows whose
+    label is outside ``[0, num_classes)`` are all zero.
+
+    Examples
+    --------
+    >>> from minigrad.formulas import one_hot
+    >>> one_hot(np.array([2, 0]), 3)
+    array([[0., 0., 1.],
+           [1., 0., 0.]], dtype=float32)
+    """
+    labels = np.asarray(labels)
+    out = (labels[..., None] == np.arange(num_classes)).astype(dtype)
+    return np.moveaxis(out, -1, axis)
+
+
+def pick(x, labels, axis):
+    """``x`` at each sample's label along ``axis`` (0 where the label is out
+    of range): the gather of NLL, composed as a sum with a one-hot mask.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import pick
+    >>> pick(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), np.array([1, 0]), axis=1)
+    tensor([2., 3.])
+    """
+    mask = one_hot(labels, x.shape[axis], axis=axis, dtype=x.dtype)
+    return ops.sum(x * mask, axis=axis)
+
+
+# -------------------------------------------------------------- regression
+
+def squared_error(y, p):
+    """``(y - p) ** 2`` elementwise.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import squared_error
+    >>> squared_error(mg.tensor([1.0, 2.0]), mg.tensor([1.5, 0.0]))
+    tensor([0.25, 4.  ])
+    """
+    d = y - p
+    return d * d
+
+
+def absolute_error(y, p):
+    """``|y - p|`` elementwise.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import absolute_error
+    >>> absolute_error(mg.tensor([1.0, 2.0]), mg.tensor([1.5, 0.0]))
+    tensor([0.5, 2. ])
+    """
+    return ops.abs(y - p)
+
+
+def huber(y, p, delta=1.0):
+    """``0.5 e**2`` where ``|e| <= delta``, else ``delta (|e| - 0.5 delta)``,
+    with ``e = p - y``.  At ``|e| = delta`` both branches agree in value and
+    slope, so Keras's ``<=`` and PyTorch's ``<`` give the same numbers.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import huber
+    >>> huber(mg.tensor([0.0, 0.0]), mg.tensor([0.5, 3.0]))
+    tensor([0.125, 2.5  ])
+    """
+    e = p - y
+    a = ops.abs(e)
+    return ops.where(a.data <= delta, 0.5 * e * e, delta * (a - 0.5 * delta))
+
+
+def xlogy(x, y):
+    """``x log y``, 0 where ``x == 0`` (whatever y is).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import xlogy
+    >>> xlogy(mg.tensor([0.0, 2.0]), mg.tensor([0.0, 1.0]))
+    tensor([0., 0.])
+    """
+    zero = x.data == 0 if isinstance(x, Tensor) else np.asarray(x) == 0
+    if not zero.any():
+        return x * ops.log(y)
+    safe = ops.where(zero, 1.0, y)
+    return ops.where(zero, 0.0, x * ops.log(safe))
+
+
+def kl_divergence(p, log_q=None, q=None, log_p=None):
+    """Per-element ``p (log p - log q)``, 0 where ``p == 0``.
+
+    Give ``log_q`` (PyTorch's input) or ``q`` (Keras's y_pred, already
+    clipped); give ``log_p`` instead of p for PyTorch's ``log_target``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import kl_divergence
+    >>> p = mg.tensor([0.5, 0.5], dtype="float64")
+    >>> kl_divergence(p, q=mg.tensor([0.25, 0.75], dtype="float64")).sum().item()
+    0.14384103622589042
+    """
+    if log_p is not None:
+        return ops.exp(log_p) * (log_p - log_q)
+    if q is not None:
+        return p * ops.log(p / q)
+    return xlogy(p, p) - p * log_q
