@@ -10,7 +10,7 @@ tensor([0.23500371, 0.19661193])
 from . import engine
 from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .function import Function
-from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jacobians
 from .ops import *  # noqa: F401,F403  (the op functions: mg.exp, mg.sum, ...)
 from .ops import __all__ as _ops_all
 from .tensor import (Tensor, arange, as_tensor, get_default_dtype, grad, ones, ones_like, randn,
@@ -18,7 +18,7 @@ from .tensor import (Tensor, arange, as_tensor, get_default_dtype, grad, ones, o
 
 from numpy import float32, float64  # dtype names, as mg.float32
 
-from . import formulas, losses, nn  # noqa: E402  (the loss families, mg.nn)
+from . import datasets, formulas, losses, nn, optim  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,6 @@ __all__ = [
     "Tensor", "tensor", "as_tensor", "zeros", "ones", "zeros_like", "ones_like", "arange",
     "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "Function", "gradcheck",
-    "gradgradcheck", "GradcheckError", "float32", "float64", "losses", "nn", "formulas",
+    "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets",
     *_ops_all,
 ]

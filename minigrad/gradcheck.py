@@ -70,6 +70,36 @@ def _analytic_jacobians(fn, inputs, diff):
     return jac
 
 
+def _differentiable(inputs):
+    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not diff:
+        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    return diff
+
+
+def jacobians(fn, inputs, eps=1e-6):
+    """The analytic and the numerical (central-difference) Jacobians of ``fn``.
+
+    Returns
+    -------
+    analytic, numerical : list of list of numpy.ndarray
+        ``[output][k]`` is the Jacobian of output ``output`` with respect to
+        the k-th input that requires grad, of shape
+        ``(output.size, input.size)``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], dtype="float64", requires_grad=True)
+    >>> an, nu = mg.jacobians(lambda t: (t * t).sum(), (x,))
+    >>> an[0][0].tolist(), bool(abs(nu[0][0] - an[0][0]).max() < 1e-8)
+    ([[2.0, 4.0]], True)
+    """
+    inputs = _as_tuple(inputs)
+    diff = _differentiable(inputs)
+    return _analytic_jacobians(fn, inputs, diff), _numerical_jacobians(fn, inputs, diff, eps)
+
+
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """Compare the analytic Jacobian of ``fn`` with central differences.
 
@@ -105,16 +135,13 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     True
     """
     inputs = _as_tuple(inputs)
-    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
-    if not diff:
-        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    diff = _differentiable(inputs)
     for i in diff:
         if inputs[i].dtype != np.float64:
             warnings.warn(
                 f"gradcheck: input {i} is {inputs[i].dtype}, not float64; finite "
                 "differences in low precision are unreliable", UserWarning, stacklevel=2)
-    analytic = _analytic_jacobians(fn, inputs, diff)
-    numerical = _numerical_jacobians(fn, inputs, diff, eps)
+    analytic, numerical = jacobians(fn, inputs, eps)
     for oi, (rows_a, rows_n) in enumerate(zip(analytic, numerical)):
         for col, (a, n) in enumerate(zip(rows_a, rows_n)):
             excess = np.abs(a - n) - (atol + rtol * np.abs(n))
@@ -127,9 +154,9 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
                 msg = (
                     f"Jacobian mismatch for output {oi} with respect to input {i} "
                     f"(shape {shape_in}): worst at input element {tuple(int(e) for e in elem)}, "
-                    f"output element {int(j)}: analytic {float(a[j, k])!r}, numerical {float(n[j, k])!r} "
-                    f"(|difference| {abs(a[j, k] - n[j, k]):.3g} > atol {atol} + "
-                    f"rtol {rtol} * |numerical|)"
+                    f"output element {int(j)}: analytic {float(a[j, k])!r}, numerical "
+                    f"{float(n[j, k])!r} (|difference| {abs(a[j, k] - n[j, k]):.3g} > atol "
+                    f"{atol} + rtol {rtol} * |numerical|)"
                 )
                 if raise_exception:
                     raise GradcheckError(msg)
@@ -153,9 +180,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     True
     """
     inputs = _as_tuple(inputs)
-    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
-    if not diff:
-        raise ValueError("gradgradcheck: no input has requires_grad=True")
+    diff = _differentiable(inputs)
     outs = _outputs(fn, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
