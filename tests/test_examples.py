@@ -1,0 +1,58 @@
+"""The examples run at small settings (smoke tests) and print what they promise."""
+import importlib.util
+import os
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLES = os.path.join(os.path.dirname(HERE), "examples")
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(EXAMPLES, f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pngs(folder):
+    return sorted(f for f in os.listdir(folder) if f.endswith(".png")) if os.path.isdir(folder) \
+        else []
+
+
+def test_logistic_regression(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    load("logistic_regression").main(["--steps", "400", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "gradient check: passed for all 31 parameters" in out
+    assert "test accuracy: minigrad" in out and "scikit-learn" in out
+    diff = float(out.split("max |coefficient difference|: ")[1].split()[0])
+    assert diff < 1e-4
+    if importlib.util.find_spec("matplotlib"):
+        assert pngs(tmp_path) == ["logreg_coefficients.png", "logreg_loss.png"]
+
+
+def test_softmax_digits(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    acc = load("softmax_digits").main(["--epochs", "3", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert acc > 0.85 and "confusion matrix" in out
+    if importlib.util.find_spec("matplotlib"):
+        assert pngs(tmp_path) == ["digits_loss.png", "digits_weights.png"]
+
+
+def test_mlp_toy(tmp_path, capsys):
+    accs = load("mlp_toy").main(["--steps", "300", "--samples", "150", "--out", str(tmp_path)])
+    assert accs["moons"] > 0.9 and accs["spirals"] > 0.8
+    if importlib.util.find_spec("matplotlib"):
+        assert pngs(tmp_path) == ["mlp_moons.png", "mlp_spirals.png"]
+
+
+def test_loss_walkthroughs(capsys):
+    mod = load("loss_walkthroughs")
+    mod.bce()
+    mod.cce()
+    out = capsys.readouterr().out
+    for number in ("0.3240220233084354", "0.3240218758583069", "-1.2960880932337415",
+                   "0.22314355 0.69314718 0.35667494"):
+        assert number in out
