@@ -114,7 +114,7 @@ class Adam(Optimizer):
     >>> opt = mg.optim.Adam([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step()
     >>> w
-    tensor([ 0.9, -1.9], requires_grad=True)
+    tensor([ 0.90000004, -1.9       ], requires_grad=True)
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
