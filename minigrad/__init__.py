@@ -19,6 +19,8 @@ from .tensor import (Tensor, arange, as_tensor, get_default_dtype, grad, ones, o
 from numpy import float32, float64  # dtype names, as mg.float32
 
 from . import datasets, formulas, losses, nn, optim  # noqa: E402
+from .explain import explain  # noqa: E402
+from .graph import to_dot, trace  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -26,6 +28,6 @@ __all__ = [
     "Tensor", "tensor", "as_tensor", "zeros", "ones", "zeros_like", "ones_like", "arange",
     "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "Function", "gradcheck",
-    "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets",
+    "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot",
     *_ops_all,
 ]

@@ -51,6 +51,30 @@ def clamped_log(x, floor=None, one_minus=False):
 
 # ------------------------------------------------------------------ binary
 
+def binary_crossentropy_terms(y, p, clip=None, log_eps=0.0, log_floor=None, log1p=False):
+    """The two terms of binary cross-entropy, ``y log p`` and ``(1 - y) log(1 - p)``,
+    under a framework's convention (see :func:`binary_crossentropy`).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import binary_crossentropy_terms
+    >>> pos, neg = binary_crossentropy_terms(mg.tensor([1.0, 0.0]), mg.tensor([0.5, 0.5]))
+    >>> pos, neg
+    (tensor([-0.6931472, -0.       ]), tensor([-0.       , -0.6931472]))
+    """
+    if clip is not None:
+        p = ops.clip(p, clip, 1.0 - clip)
+    if log_eps:
+        log_p = ops.log(p + log_eps)
+        log_q = ops.log(1.0 - p + log_eps)
+    else:
+        log_p = clamped_log(p, log_floor)
+        log_q = clamped_log(p, log_floor, one_minus=True) if log1p else clamped_log(
+            1.0 - p, log_floor)
+    return y * log_p, (1.0 - y) * log_q
+
+
 def binary_crossentropy(y, p, clip=None, log_eps=0.0, log_floor=None, log1p=False):
     """Per-element binary cross-entropy of probabilities ``p`` for targets ``y``.
 
@@ -72,16 +96,25 @@ def binary_crossentropy(y, p, clip=None, log_eps=0.0, log_floor=None, log1p=Fals
     >>> binary_crossentropy(y, p, clip=1e-7).mean().item()
     0.3240220233084354
     """
-    if clip is not None:
-        p = ops.clip(p, clip, 1.0 - clip)
-    if log_eps:
-        log_p = ops.log(p + log_eps)
-        log_q = ops.log(1.0 - p + log_eps)
-    else:
-        log_p = clamped_log(p, log_floor)
-        log_q = clamped_log(p, log_floor, one_minus=True) if log1p else clamped_log(
-            1.0 - p, log_floor)
-    return -(y * log_p + (1.0 - y) * log_q)
+    pos, neg = binary_crossentropy_terms(y, p, clip, log_eps, log_floor, log1p)
+    return -(pos + neg)
+
+
+def binary_crossentropy_logits_terms(y, z, pos_weight=None):
+    """The two non-negative terms of BCE from logits: ``pw y softplus(-z)``
+    (the positive class) and ``(1 - y) softplus(z)`` (the negative class).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import binary_crossentropy_logits_terms
+    >>> binary_crossentropy_logits_terms(mg.tensor([1.0, 0.0]), mg.tensor([0.0, 0.0]))
+    (tensor([0.6931472, 0.       ]), tensor([0.       , 0.6931472]))
+    """
+    positive = y * ops.softplus(-z)
+    if pos_weight is not None:
+        positive = positive * pos_weight
+    return positive, (1.0 - y) * ops.softplus(z)
 
 
 def binary_crossentropy_logits(y, z, pos_weight=None):
@@ -105,10 +138,8 @@ def binary_crossentropy_logits(y, z, pos_weight=None):
     >>> loss.sum().backward(); z.grad
     tensor([-1. , -0.5,  0. ])
     """
-    positive = y * ops.softplus(-z)
-    if pos_weight is not None:
-        positive = positive * pos_weight
-    return (1.0 - y) * ops.softplus(z) + positive
+    positive, negative = binary_crossentropy_logits_terms(y, z, pos_weight)
+    return negative + positive
 
 
 def focal_factor(y, p, gamma):

@@ -118,3 +118,146 @@ def loss_curve(losses, path, title, xlabel="epoch", ylabel="loss"):
     ax.set_title(title)
     ax.grid(alpha=0.3)
     return save(fig, path)
+
+
+# ------------------------------------------------------------ loss plots
+
+def _per_element(fn, y, p):
+    """Values and gradients of a per-element loss ``fn(y, p)`` (float64),
+    from the library's loss code and its backward."""
+    from .tensor import Tensor
+
+    pt = Tensor(np.asarray(p, dtype=np.float64), requires_grad=True)
+    with np.errstate(all="ignore"):
+        v = fn(Tensor(np.full(pt.shape, float(y))), pt)
+        v.sum().backward()
+    return v.numpy(), pt.grad.numpy()
+
+
+def bce_conventions(path):
+    """BCE and its gradient near the ends, on a logit axis, under each
+    convention: where Keras clips (p < eps) and PyTorch clamps (log < -100),
+    and PyTorch's backward, which is not the derivative of its forward."""
+    from . import formulas, losses
+    from .nn import functional as NF
+
+    plt = pyplot()
+    eps = losses.epsilon()
+    p = np.concatenate([np.logspace(-50, -1, 700), np.linspace(0.1, 0.9, 100),
+                        1 - np.logspace(-1, -15.5, 400)])
+    forms = {
+        "textbook numpy (no clip)": lambda y, q: formulas.binary_crossentropy(y, q),
+        f"Keras 3 (clip to [{eps:g}, 1 - {eps:g}])": lambda y, q: formulas.binary_crossentropy(
+            y, q, clip=eps),
+        "tf.keras 2.x (clip, and + eps in the log)": lambda y, q: formulas.binary_crossentropy(
+            y, q, clip=eps, log_eps=eps),
+        "PyTorch BCELoss (log clamped at -100)": lambda y, q: NF.binary_cross_entropy(
+            q, y, reduction="none"),
+    }
+    styles = ["-", "--", ":", "-."]
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex="col")
+    for col, y in enumerate((1.0, 0.0)):
+        ax_v, ax_g = axes[0, col], axes[1, col]
+        for (label, fn), ls in zip(forms.items(), styles):
+            v, g = _per_element(fn, y, p)
+            ax_v.plot(p, v, ls, label=label, linewidth=1.8)
+            g = np.abs(g)
+            ax_g.plot(p, np.where(g > 0, g, np.nan), ls, label=label + ": derivative of its value",
+                      linewidth=1.8)
+        torch_rule = np.abs((p - y) / np.maximum(p * (1 - p), 1e-12))
+        ax_g.plot(p, torch_rule, color="black", linewidth=1, alpha=0.7,
+                  label="PyTorch's BCELoss backward: (p - y) / max(p(1-p), 1e-12)")
+        for ax in (ax_v, ax_g):
+            ax.set_xscale("logit")
+            ax.set_xlim(p[0], p[-1])
+            ax.axvspan(p[0], eps, color="orange", alpha=0.15)
+            ax.axvspan(1 - eps, p[-1], color="orange", alpha=0.15)
+            if y == 1:
+                ax.axvspan(p[0], np.exp(-100), color="tab:blue", alpha=0.12)
+            ax.grid(alpha=0.3)
+        ticks = [1e-45, 1e-30, 1e-15, eps, 0.5, 1 - eps, 1 - 1e-14]
+        for ax in (ax_v, ax_g):
+            ax.set_xticks(ticks)
+            ax.set_xticklabels(["1e-45", "1e-30", "1e-15", "1e-7", "0.5", "1-1e-7", "1-1e-14"])
+            ax.minorticks_off()
+        ax_v.set_ylabel(f"loss for y = {y:g}")
+        ax_g.set_ylabel(f"|d loss / d p| for y = {y:g} (0 not drawn)")
+        ax_g.set_yscale("log")
+        ax_g.set_ylim(1e-3, 1e52)
+        ax_g.set_xlabel("prediction p (logit scale: both ends stretched)")
+        ax_v.set_title(f"y = {y:g}: " + ("wrong predictions are p -> 0" if y == 1 else
+                                         "wrong predictions are p -> 1"))
+    axes[0, 0].text(2e-49, 30, "PyTorch clamps\n(p < e^-100)", color="tab:blue", fontsize=8)
+    axes[0, 0].text(3e-9, 60, "Keras\nclips", color="darkorange", fontsize=8, ha="right")
+    axes[0, 1].text(0.5, 0.97, "for y = 0, PyTorch's clamp acts only at p = 1 exactly:\n"
+                    "1 - p cannot go below 1.1e-16 in float64", transform=axes[0, 1].transAxes,
+                    ha="center", va="top", fontsize=8)
+    axes[0, 0].legend(fontsize=8, loc="upper right")
+    axes[1, 0].legend(fontsize=7, loc="upper right")
+    fig.suptitle("Binary cross-entropy near the ends: orange = Keras's epsilon clip, "
+                 "blue = PyTorch's -100 clamp", fontsize=11)
+    return save(fig, path)
+
+
+def loss_gallery(path):
+    """Each loss (BCE, focal BCE, MSE, MAE, Huber) and its gradient as a
+    function of the prediction, for y = 0 and y = 1."""
+    from . import formulas, losses
+
+    plt = pyplot()
+    eps = losses.epsilon()
+    p = np.linspace(0.0005, 0.9995, 600)
+    rows = [
+        ("binary cross-entropy (Keras 3)", lambda y, q: formulas.binary_crossentropy(
+            y, q, clip=eps)),
+        ("focal BCE, gamma = 2 (Keras 3)", lambda y, q: formulas.focal_factor(y, q, 2.0)
+         * formulas.binary_crossentropy(y, q, clip=eps)),
+        ("mean squared error", formulas.squared_error),
+        ("mean absolute error", formulas.absolute_error),
+        ("Huber, delta = 0.5", lambda y, q: formulas.huber(y, q, 0.5)),
+    ]
+    fig, axes = plt.subplots(len(rows), 2, figsize=(10, 2.6 * len(rows)), sharex=True)
+    for r, (name, fn) in enumerate(rows):
+        for y, color in ((0.0, "tab:red"), (1.0, "tab:green")):
+            v, g = _per_element(fn, y, p)
+            axes[r, 0].plot(p, v, color=color, label=f"y = {y:g}")
+            axes[r, 1].plot(p, g, color=color, label=f"y = {y:g}")
+        axes[r, 0].set_ylabel(name, fontsize=9)
+        for ax in axes[r]:
+            ax.grid(alpha=0.3)
+            ax.axhline(0, color="black", linewidth=0.5)
+        axes[r, 0].legend(fontsize=8)
+        if r < 2:  # the BCE gradients grow like 1/p: a symmetric log scale shows them
+            axes[r, 1].set_yscale("symlog", linthresh=1.0)
+    axes[0, 0].set_title("loss for one element")
+    axes[0, 1].set_title("gradient d loss / d prediction")
+    axes[-1, 0].set_xlabel("prediction p")
+    axes[-1, 1].set_xlabel("prediction p")
+    fig.suptitle("Each loss and its gradient for one element. Keras clips p to [1e-7, 1 - 1e-7] "
+                 "and PyTorch clamps logs at -100:\ntoo close to the ends to see here; "
+                 "bce_conventions.png (minigrad plot losses) draws them on a logit axis.",
+                 fontsize=9)
+    return save(fig, path)
+
+
+def probability_map(model_prob, X, y, path, title):
+    """p(y = 1 | x) over the plane, the 0.5 boundary, and the data."""
+    plt = pyplot()
+    pad = 0.5
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 250)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 250)
+    gx, gy = np.meshgrid(xs, ys)
+    prob = np.asarray(model_prob(np.stack([gx.ravel(), gy.ravel()], 1))).reshape(gx.shape)
+    fig, ax = plt.subplots(figsize=(6.2, 5))
+    cs = ax.contourf(gx, gy, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
+    fig.colorbar(cs, ax=ax, label="p(y = 1 | x)")
+    ax.contour(gx, gy, prob, levels=[0.5], colors="black", linewidths=1.5)
+    for k, (c, m) in enumerate((("tab:blue", "o"), ("tab:red", "s"))):
+        ax.scatter(X[y == k, 0], X[y == k, 1], s=14, color=c, marker=m, edgecolor="black",
+                   linewidth=0.3, label=f"class {k}")
+    ax.plot([], [], color="black", label="decision boundary p = 0.5")
+    ax.set_xlabel("x1 (standardised)")
+    ax.set_ylabel("x2 (standardised)")
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize=8)
+    return save(fig, path)

@@ -1,0 +1,241 @@
+"""Look at a graph: ``mg.trace(t)`` (a table of every node behind t) and
+``mg.to_dot(t)`` (Graphviz DOT text, rendered when Graphviz is installed).
+
+Both read the graph as it is before ``backward()`` frees it.  When ``t`` has
+one element they also show each node's gradient ``d t / d node``, computed
+by a backward pass that keeps the graph and does not touch ``.grad``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import subprocess
+
+import numpy as np
+
+from .engine import _make
+from .tensor import Tensor, grad
+
+_FREED = ("the graph behind this tensor was freed by backward(); trace or draw it before "
+          "backward(), or call backward(retain_graph=True)")
+
+
+def _graph(t):
+    """The leaves (tensors that require grad) and the nodes behind ``t``,
+    nodes in creation order (every node after its inputs)."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"expected a Tensor, got a {type(t).__name__}")
+    nodes, leaves, seen = [], [], set()
+    stack = [t.grad_fn] if t.grad_fn is not None else []
+    if t.grad_fn is None and t.requires_grad:
+        leaves.append(t)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.inputs is None:
+            raise RuntimeError(_FREED)
+        nodes.append(node)
+        for x in node.inputs:
+            if x is None:
+                continue
+            if x.grad_fn is not None:
+                stack.append(x.grad_fn)
+            elif id(x) not in seen:
+                seen.add(id(x))
+                leaves.append(x)
+    nodes.sort(key=lambda n: n.seq)
+    return leaves, nodes
+
+
+def _gradients(t, leaves, nodes):
+    """d t / d (each leaf, each node's output), or Nones when t is not scalar."""
+    if t.size != 1 or not t.requires_grad:
+        return [None] * (len(leaves) + len(nodes))
+    targets = list(leaves) + [_make(n.out, n) for n in nodes]
+    gs = grad(t, targets, retain_graph=True, allow_unused=True)
+    return [None if g is None else g.numpy() for g in gs]
+
+
+def _summary(a):
+    if a is None:
+        return None
+    a = np.asarray(a)
+    if a.dtype.kind not in "fc" or a.size == 0:
+        return {"min": np.nan, "mean": np.nan, "max": np.nan, "nan": 0, "inf": 0}
+    finite = a[np.isfinite(a)]
+    return {"min": float(finite.min()) if finite.size else np.nan,
+            "mean": float(finite.mean()) if finite.size else np.nan,
+            "max": float(finite.max()) if finite.size else np.nan,
+            "nan": int(np.isnan(a).sum()), "inf": int(np.isinf(a).sum())}
+
+
+@dataclasses.dataclass
+class Trace:
+    """The rows of :func:`trace`; prints as a table."""
+
+    rows: list
+
+    def __str__(self):
+        head = (f"{'#':>3}  {'op':<14} {'inputs':<9} {'shape':<12} {'dtype':<8} "
+                f"{'value min':>11} {'mean':>11} {'max':>11} {'nan/inf':>7}  "
+                f"{'grad min':>11} {'mean':>11} {'max':>11} {'nan/inf':>7}")
+        lines = [head, "-" * len(head)]
+        for r in self.rows:
+            v, g = r["value"], r["grad"]
+            line = (f"{r['index']:>3}  {r['op']:<14} {r['inputs']:<9} {str(r['shape']):<12} "
+                    f"{r['dtype']:<8} " + _stats(v))
+            line += "  " + (_stats(g) if g is not None else f"{'-':>11} {'-':>11} {'-':>11} "
+                                                           f"{'-':>7}")
+            lines.append(line)
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _stats(s):
+    return (f"{s['min']:>11.4g} {s['mean']:>11.4g} {s['max']:>11.4g} "
+            f"{str(s['nan']) + '/' + str(s['inf']):>7}")
+
+
+def trace(t):
+    """A table of every node behind ``t``: op, inputs, shape, dtype, value
+    min/mean/max and NaN/inf counts, and the same for the gradient of ``t``
+    with respect to it (when ``t`` has one element).
+
+    Leaves (tensors with ``requires_grad=True`` that no op made) come first.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> loss = mg.sigmoid(x * 3).sum()
+    >>> print(mg.trace(loss))          # doctest: +NORMALIZE_WHITESPACE
+      #  op             inputs    shape        dtype      value min        mean         max nan/inf     grad min        mean         max nan/inf
+    --------------------------------------------------------------------------------------------------------------------------------------------
+      0  leaf           -         (2,)         float32            1         1.5           2     0/0     0.007399     0.07146      0.1355     0/0
+      1  Mul            0         (2,)         float32            3         4.5           6     0/0     0.002466     0.02382     0.04518     0/0
+      2  Sigmoid        1         (2,)         float32       0.9526      0.9751      0.9975     0/0            1           1           1     0/0
+      3  Sum            2         ()           float32         1.95        1.95        1.95     0/0            1           1           1     0/0
+    """
+    leaves, nodes = _graph(t)
+    grads = _gradients(t, leaves, nodes)
+    index = {}
+    rows = []
+    for i, leaf in enumerate(leaves):
+        index[id(leaf)] = i
+        rows.append({"index": i, "op": "leaf", "inputs": "-", "shape": leaf.shape,
+                     "dtype": str(leaf.dtype), "value": _summary(leaf.data),
+                     "grad": _summary(grads[i])})
+    for k, node in enumerate(nodes):
+        i = len(leaves) + k
+        index[id(node)] = i
+        ins = [str(index[id(x.grad_fn) if x.grad_fn is not None else id(x)])
+               for x in node.inputs if x is not None]
+        rows.append({"index": i, "op": type(node).__name__, "inputs": ",".join(ins) or "-",
+                     "shape": node.out.shape, "dtype": str(node.out.dtype),
+                     "value": _summary(node.out), "grad": _summary(grads[i])})
+    return Trace(rows)
+
+
+def _fmt(a, limit):
+    a = np.asarray(a)
+    if a.size > limit:
+        return None
+    return np.array2string(a, precision=4, separator=", ", max_line_width=60,
+                           suppress_small=False)
+
+
+def _quote(text):
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def to_dot(t, path=None, names=None, max_elements=8):
+    """Graphviz DOT text of the graph behind ``t``.
+
+    One box per op (its name, shape and dtype) and one ellipse per leaf, with
+    an edge from each input to the op that uses it.  Tensors of at most
+    ``max_elements`` elements also show their values and, when ``t`` has one
+    element, their gradient ``d t / d tensor`` (the one backward computes).
+
+    Parameters
+    ----------
+    t : Tensor
+    path : str, optional
+        Write the DOT text to ``*.dot``, or render ``*.svg`` / ``*.png``
+        with Graphviz's ``dot`` (a RuntimeError says how to install it).
+    names : dict, optional
+        ``{name: tensor}`` labels for leaves, e.g.
+        ``dict(model.named_parameters())``.
+    max_elements : int
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> dot = mg.to_dot((x * x).sum(), names={"x": x})
+    >>> dot.count("->"), "Mul" in dot and "x" in dot
+    (3, True)
+    """
+    leaves, nodes = _graph(t)
+    grads = _gradients(t, leaves, nodes)
+    label_of = {id(v): k for k, v in (names or {}).items()}
+    lines = ["digraph minigrad {", '  graph [rankdir=TB, fontname="Helvetica"];',
+             '  node [fontname="Helvetica", fontsize=10];']
+    ids = {}
+    for i, leaf in enumerate(leaves):
+        ids[id(leaf)] = f"leaf{i}"
+        parts = [label_of.get(id(leaf), f"leaf {i}"), f"{leaf.shape} {leaf.dtype}"]
+        value, g = _fmt(leaf.data, max_elements), grads[i]
+        if value is not None:
+            parts.append(f"value {value}")
+        if g is not None and np.asarray(g).size <= max_elements:
+            parts.append(f"grad {_fmt(g, max_elements)}")
+        lines.append(f'  leaf{i} [shape=ellipse, style=filled, fillcolor="#dbeafe", '
+                     f'label="{_quote(chr(10).join(parts))}"];')
+    for k, node in enumerate(nodes):
+        nid = f"op{k}"
+        ids[id(node)] = nid
+        parts = [type(node).__name__, f"{node.out.shape} {node.out.dtype}"]
+        value, g = _fmt(node.out, max_elements), grads[len(leaves) + k]
+        if value is not None:
+            parts.append(f"value {value}")
+        if g is not None and np.asarray(g).size <= max_elements:
+            parts.append(f"grad {_fmt(g, max_elements)}")
+        style = ', style=filled, fillcolor="#fde68a"' if node is t.grad_fn else ""
+        lines.append(f'  {nid} [shape=box{style}, label="{_quote(chr(10).join(parts))}"];')
+    for node in nodes:
+        for x in node.inputs:
+            if x is not None:
+                src = ids[id(x.grad_fn)] if x.grad_fn is not None else ids[id(x)]
+                lines.append(f"  {src} -> {ids[id(node)]};")
+    lines.append("}")
+    dot = "\n".join(lines) + "\n"
+    if path is not None:
+        write(dot, path)
+    return dot
+
+
+def have_graphviz():
+    """Whether Graphviz's ``dot`` program is on the PATH."""
+    return shutil.which("dot") is not None
+
+
+def write(dot, path):
+    """Write DOT text to ``path``: ``.dot`` as text, ``.svg``/``.png``
+    rendered with Graphviz.  Returns the path."""
+    fmt = str(path).rsplit(".", 1)[-1].lower()
+    if fmt == "dot":
+        with open(path, "w") as f:
+            f.write(dot)
+        return path
+    if fmt not in ("svg", "png", "pdf"):
+        raise ValueError(f"cannot write {path!r}: use a .dot, .svg, .png or .pdf file name")
+    if not have_graphviz():
+        raise RuntimeError(f"rendering {path} needs Graphviz's dot program (apt install graphviz, "
+                           "brew install graphviz, or conda install graphviz); write a .dot file "
+                           "instead")
+    subprocess.run(["dot", f"-T{fmt}", "-o", str(path)], input=dot, text=True, check=True,
+                   capture_output=True)
+    return path
