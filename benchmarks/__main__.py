@@ -20,7 +20,15 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="comma-separated case names, e.g. a,b")
     parser.add_argument("--json", default=os.path.join("benchmarks", "results", "latest.json"),
                         help="where to write the results (default: %(default)s)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="BLAS and PyTorch threads (default: 1; BLAS takes it at start-up)")
     args = parser.parse_args(argv)
+    try:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    except ImportError:
+        pass
     wanted = {n for n in args.only.split(",") if n}
     unknown = wanted - {c.name for c in CASES}
     if unknown:

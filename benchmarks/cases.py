@@ -6,9 +6,18 @@ check that they agree before timing them.
 """
 from __future__ import annotations
 
+import gc
+import inspect
+import statistics
+import textwrap
+import time
+import tracemalloc
+
 import numpy as np
 
 import minigrad as mg
+from minigrad import engine
+from minigrad.ops import elementwise
 
 from .harness import Case, Target
 
@@ -96,4 +105,391 @@ CASES = [
          "forward + backward, per op", build_chain(np.float64),
          [Target("minigrad", "torch", 0.8)], unit="us", per=4 * CHAIN_LINKS, rtol=1e-9,
          repeats=41),
+]
+
+
+# ---------------------------------------------------------------------------
+# (b) a logistic-regression training step: forward, BCE from logits,
+#     backward, SGD update
+
+def _lr_data(n, d, dtype):
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((n, d)).astype(dtype)
+    y = (rng.random(n) < 0.5).astype(dtype)
+    w0 = (rng.standard_normal(d) * 0.1).astype(dtype)
+    return X, y, w0
+
+
+LR = 0.1
+
+
+def lr_minigrad(X, y, w0):
+    Xt, yt = mg.tensor(X), mg.tensor(y)
+    w = mg.tensor(w0.copy(), requires_grad=True)
+    b = mg.tensor(np.zeros((), X.dtype), requires_grad=True)
+    opt = mg.optim.SGD([w, b], lr=LR)
+    loss_fn = mg.nn.BCEWithLogitsLoss()
+
+    def run():
+        w.data, b.data = w0.copy(), np.zeros((), X.dtype)
+        opt.zero_grad()
+        loss = loss_fn(Xt @ w + b, yt)
+        loss.backward()
+        opt.step()
+        return loss.numpy(), w.numpy(), b.numpy()
+    return run
+
+
+def lr_numpy(X, y, w0):
+    n = len(y)
+
+    def run():
+        w, b = w0.copy(), np.zeros((), X.dtype)
+        z = X @ w + b
+        # the stable BCE-from-logits formula (TensorFlow's)
+        loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+        g = (1 / (1 + np.exp(-z)) - y) / n
+        w = w - LR * (X.T @ g)
+        b = b - LR * g.sum()
+        return loss, w, b
+    return run
+
+
+def lr_torch(X, y, w0):
+    torch = _torch()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    w = torch.tensor(w0.copy(), requires_grad=True)
+    b = torch.zeros((), dtype=w.dtype, requires_grad=True)
+    opt = torch.optim.SGD([w, b], lr=LR)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def run():
+        with torch.no_grad():
+            w.copy_(torch.from_numpy(w0))
+            b.zero_()
+        opt.zero_grad()
+        loss = loss_fn(Xt @ w + b, yt)
+        loss.backward()
+        opt.step()
+        return loss.detach().numpy(), w.detach().numpy(), b.detach().numpy()
+    return run
+
+
+def build_lr(n, d, tiny=(50, 5)):
+    def build(size):
+        args = _lr_data(*((n, d) if size == "full" else tiny), np.float32)
+        impls = {"minigrad": lr_minigrad(*args), "numpy": lr_numpy(*args)}
+        if _torch() is not None:
+            impls["torch"] = lr_torch(*args)
+        return impls
+    return build
+
+
+# ---------------------------------------------------------------------------
+# (c) a softmax-regression step: 4096 x 784 -> 10 classes, sparse CE from logits
+
+def _softmax_data(n, d, c):
+    rng = np.random.default_rng(2)
+    X = rng.random((n, d), dtype=np.float32)
+    y = rng.integers(0, c, n)
+    W0 = (rng.standard_normal((d, c)) * 0.01).astype(np.float32)
+    return X, y, W0
+
+
+def softmax_minigrad(X, y, W0):
+    Xt = mg.tensor(X)
+    W = mg.tensor(W0.copy(), requires_grad=True)
+    b = mg.tensor(np.zeros(W0.shape[1], np.float32), requires_grad=True)
+    opt = mg.optim.SGD([W, b], lr=LR)
+    loss_fn = mg.nn.CrossEntropyLoss()
+
+    def run():
+        W.data, b.data = W0.copy(), np.zeros(W0.shape[1], np.float32)
+        opt.zero_grad()
+        loss = loss_fn(Xt @ W + b, y)
+        loss.backward()
+        opt.step()
+        return loss.numpy(), W.numpy(), b.numpy()
+    return run
+
+
+def softmax_numpy(X, y, W0):
+    n, c = len(y), W0.shape[1]
+    rows = np.arange(n)
+
+    def run():
+        W, b = W0.copy(), np.zeros(c, np.float32)
+        z = X @ W + b
+        z = z - z.max(1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(1, keepdims=True)
+        loss = np.mean(np.log(s[:, 0]) - z[rows, y])
+        g = e / s
+        g[rows, y] -= 1
+        g /= n
+        W = W - LR * (X.T @ g)
+        b = b - LR * g.sum(0)
+        return loss, W, b
+    return run
+
+
+def softmax_torch(X, y, W0):
+    torch = _torch()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    W = torch.tensor(W0.copy(), requires_grad=True)
+    b = torch.zeros(W0.shape[1], requires_grad=True)
+    opt = torch.optim.SGD([W, b], lr=LR)
+    loss_fn = torch.nn.CrossEntropyLoss()
+
+    def run():
+        with torch.no_grad():
+            W.copy_(torch.from_numpy(W0))
+            b.zero_()
+        opt.zero_grad()
+        loss = loss_fn(Xt @ W + b, yt)
+        loss.backward()
+        opt.step()
+        return loss.detach().numpy(), W.detach().numpy(), b.detach().numpy()
+    return run
+
+
+def build_softmax(size):
+    args = _softmax_data(*((4096, 784, 10) if size == "full" else (64, 20, 4)))
+    impls = {"minigrad": softmax_minigrad(*args), "numpy": softmax_numpy(*args)}
+    if _torch() is not None:
+        impls["torch"] = softmax_torch(*args)
+    return impls
+
+
+# ---------------------------------------------------------------------------
+# (d) an MLP step: 2-64-64-1, ReLU, batch 256, BCE from logits, SGD
+
+def _mlp_data(batch, hidden):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((batch, 2)).astype(np.float32)
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.float32)
+    params = []
+    for fan_in, fan_out in ((2, hidden), (hidden, hidden), (hidden, 1)):
+        k = 1 / np.sqrt(fan_in)
+        params += [rng.uniform(-k, k, (fan_in, fan_out)).astype(np.float32),
+                   rng.uniform(-k, k, fan_out).astype(np.float32)]
+    return X, y, params
+
+
+def mlp_minigrad(X, y, params):
+    Xt, yt = mg.tensor(X), mg.tensor(y)
+    ps = [mg.tensor(p.copy(), requires_grad=True) for p in params]
+    opt = mg.optim.SGD(ps, lr=LR)
+    loss_fn = mg.nn.BCEWithLogitsLoss()
+
+    def run():
+        for p, p0 in zip(ps, params):
+            p.data = p0.copy()
+        opt.zero_grad()
+        W1, b1, W2, b2, W3, b3 = ps
+        h = mg.relu(Xt @ W1 + b1)
+        h = mg.relu(h @ W2 + b2)
+        loss = loss_fn((h @ W3 + b3).reshape(-1), yt)
+        loss.backward()
+        opt.step()
+        return [loss.numpy()] + [p.numpy() for p in ps]
+    return run
+
+
+def mlp_numpy(X, y, params):
+    n = len(y)
+
+    def run():
+        W1, b1, W2, b2, W3, b3 = (p.copy() for p in params)
+        a1 = X @ W1 + b1
+        h1 = np.maximum(a1, 0)
+        a2 = h1 @ W2 + b2
+        h2 = np.maximum(a2, 0)
+        z = (h2 @ W3 + b3)[:, 0]
+        loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+        gz = ((1 / (1 + np.exp(-z)) - y) / n)[:, None]
+        gW3, gb3 = h2.T @ gz, gz.sum(0)
+        g2 = (gz @ W3.T) * (a2 > 0)
+        gW2, gb2 = h1.T @ g2, g2.sum(0)
+        g1 = (g2 @ W2.T) * (a1 > 0)
+        gW1, gb1 = X.T @ g1, g1.sum(0)
+        new = [p - LR * g for p, g in zip((W1, b1, W2, b2, W3, b3),
+                                           (gW1, gb1, gW2, gb2, gW3, gb3))]
+        return [loss] + new
+    return run
+
+
+def mlp_torch(X, y, params):
+    torch = _torch()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    ps = [torch.tensor(p.copy(), requires_grad=True) for p in params]
+    opt = torch.optim.SGD(ps, lr=LR)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    def run():
+        with torch.no_grad():
+            for p, p0 in zip(ps, params):
+                p.copy_(torch.from_numpy(p0))
+        opt.zero_grad()
+        W1, b1, W2, b2, W3, b3 = ps
+        h = torch.relu(Xt @ W1 + b1)
+        h = torch.relu(h @ W2 + b2)
+        loss = loss_fn((h @ W3 + b3).reshape(-1), yt)
+        loss.backward()
+        opt.step()
+        return [loss.detach().numpy()] + [p.detach().numpy() for p in ps]
+    return run
+
+
+def build_mlp(size):
+    args = _mlp_data(*((256, 64) if size == "full" else (16, 8)))
+    impls = {"minigrad": mlp_minigrad(*args), "numpy": mlp_numpy(*args)}
+    if _torch() is not None:
+        impls["torch"] = mlp_torch(*args)
+    return impls
+
+
+# ---------------------------------------------------------------------------
+# (e) backward through a long chain: time per length, and peak memory
+
+def _long_chain(n):
+    x = mg.tensor(np.linspace(0.5, 1.5, 8), requires_grad=True)
+
+    def run():
+        x.grad = None
+        h = x
+        for _ in range(n):
+            h = h * 1.0001
+        t0 = time.perf_counter()
+        h.sum().backward()
+        return time.perf_counter() - t0, x.grad.numpy()
+    return run
+
+
+def measure_chain(impls, size):
+    """Median backward seconds for 10,000 and 100,000 ops, their ratio, and
+    the peak memory of the longer run (tracemalloc, forward + backward)."""
+    lengths = (10_000, 100_000) if size == "full" else (100, 1000)
+    reps = 5 if size == "full" else 1
+    out = {}
+    for n in lengths:
+        run = _long_chain(n)
+        run()
+        out[f"backward {n:,} ops (s)"] = statistics.median(run()[0] for _ in range(reps))
+    gc.collect()
+    tracemalloc.start()
+    _long_chain(lengths[1])()
+    out[f"peak memory {lengths[1]:,} ops (MB)"] = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    out["time ratio"] = out[f"backward {lengths[1]:,} ops (s)"] / out[
+        f"backward {lengths[0]:,} ops (s)"]
+    return out
+
+
+def build_chain_long(size):
+    n = 100 if size != "full" else 1000
+    x0 = np.linspace(0.5, 1.5, 8)
+
+    def check():
+        x = mg.tensor(x0, requires_grad=True)
+        h = x
+        for _ in range(n):
+            h = h * 1.0001
+        h.sum().backward()
+        return (x.grad.numpy(),)
+
+    return {"minigrad": check, "closed form": lambda: (np.full(8, 1.0001 ** n),)}
+
+
+# ---------------------------------------------------------------------------
+# (f) peak memory of the large logistic-regression step
+
+def measure_peak_memory(impls, size):
+    out = {}
+    for name in ("minigrad", "numpy"):
+        run = impls[name]
+        run()
+        gc.collect()
+        tracemalloc.start()
+        run()
+        out[name] = tracemalloc.get_traced_memory()[1] / 1e6
+        tracemalloc.stop()
+    return out
+
+
+# ---------------------------------------------------------------------------
+# anomaly detection when off: the chain with the checks compiled out
+
+def _without_anomaly_checks(fn):
+    """``fn`` recompiled without its ``if _anomaly:`` blocks."""
+    src = textwrap.dedent(inspect.getsource(fn)).splitlines()
+    kept, skip = [], None
+    for line in src:
+        indent = len(line) - len(line.lstrip())
+        if skip is not None and (not line.strip() or indent > skip):
+            continue
+        skip = None
+        if line.strip() == "if _anomaly:":
+            skip = indent
+            continue
+        kept.append(line)
+    namespace = dict(vars(engine))
+    exec("\n".join(kept), namespace)
+    return namespace[fn.__name__]
+
+
+def build_anomaly(size):
+    args = _chain_inputs(np.float64) + (CHAIN_LINKS if size == "full" else 5,)
+    plain = chain_minigrad(*args)
+    stripped_fns = {name: _without_anomaly_checks(getattr(engine, name))
+                    for name in ("unary", "binary")}
+    originals = {name: getattr(engine, name) for name in stripped_fns}
+    mods = [m for m in (elementwise,) if m is not None]
+
+    def swap(fns):
+        for name, f in fns.items():
+            setattr(engine, name, f)
+            for m in mods:
+                if hasattr(m, name):
+                    setattr(m, name, f)
+
+    def stripped():
+        swap(stripped_fns)
+        try:
+            return plain()
+        finally:
+            swap(originals)
+
+    def on():
+        with mg.detect_anomaly():
+            return plain()
+
+    return {"off (as shipped)": plain, "checks compiled out": stripped, "on": on}
+
+
+CASES += [
+    Case("a32", "per-op overhead: the same chain on 8 float32", build_chain(np.float32),
+         [Target("minigrad", "torch", 0.8)], unit="us", per=4 * CHAIN_LINKS, rtol=1e-4,
+         repeats=41),
+    Case("b-small", "logistic-regression step (BCE from logits, SGD), 64 x 20",
+         build_lr(64, 20), [Target("minigrad", "torch", 0.8)], unit="us", rtol=1e-5,
+         repeats=201),
+    Case("b-large", "logistic-regression step (BCE from logits, SGD), 100,000 x 100",
+         build_lr(100_000, 100), [Target("minigrad", "numpy", 1.10)], unit="ms", rtol=1e-4,
+         repeats=21),
+    Case("c", "softmax-regression step, 4,096 x 784 -> 10 classes, sparse CE from logits",
+         build_softmax, [Target("minigrad", "numpy", 1.10), Target("minigrad", "torch", 1.0)],
+         unit="ms", rtol=1e-4, repeats=21),
+    Case("d", "MLP step 2-64-64-1 (ReLU), batch 256, BCE from logits, SGD",
+         build_mlp, [Target("minigrad", "numpy", 1.10), Target("minigrad", "torch", 1.0)],
+         unit="us", rtol=1e-4, repeats=101),
+    Case("e", "backward through 10,000 and 100,000 chained ops; peak memory",
+         build_chain_long, [Target("time ratio", None, 12.0)],
+         unit="", rtol=1e-9, measure=measure_chain),
+    Case("f", "peak memory of the 100,000 x 100 logistic-regression step (tracemalloc)",
+         build_lr(100_000, 100), [Target("minigrad", "numpy", 1.5, what="memory")],
+         unit="MB", rtol=1e-4, measure=measure_peak_memory),
+    Case("anomaly", "detect_anomaly off: the chain of (a) with and without its checks",
+         build_anomaly, [Target("off (as shipped)", "checks compiled out", 1.03)], unit="us",
+         per=4 * CHAIN_LINKS, rtol=1e-12, repeats=41),
 ]

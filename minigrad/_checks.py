@@ -25,22 +25,25 @@ def _describe(d):
     return f"min {np.nanmin(d):.6g}, max {np.nanmax(d):.6g}" if d.size else "empty"
 
 
+def _inside_unit_interval(d):
+    """Whether every element is in [0, 1]: two reductions (NaN fails both)."""
+    return d.size == 0 or (d.min() >= 0 and d.max() <= 1)
+
+
 def probabilities(p, name, hint):
     """Raise unless every element of ``p`` is in [0, 1] (and not NaN)."""
     d = p.data
-    if d.size == 0:
+    if _inside_unit_interval(d):
         return
     if np.isnan(d).any():
         raise ValueError(f"{name} holds NaN; {hint}")
-    lo, hi = d.min(), d.max()
-    if lo < 0 or hi > 1:
-        raise ValueError(f"{name} holds values outside [0, 1] ({_describe(d)}); {hint}")
+    raise ValueError(f"{name} holds values outside [0, 1] ({_describe(d)}); {hint}")
 
 
 def unit_interval_targets(y, name):
     """Raise unless every target is in [0, 1]."""
     d = y.data
-    if d.size and (np.isnan(d).any() or d.min() < 0 or d.max() > 1):
+    if not _inside_unit_interval(d):
         raise ValueError(
             f"{name} must hold probabilities in [0, 1] (0/1 labels or soft labels), "
             f"got {_describe(d)}" + (" and NaN" if np.isnan(d).any() else "")

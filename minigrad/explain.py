@@ -314,15 +314,15 @@ def _bce(name, y, p_in, from_logits, opts):
     if from_logits:
         z = p_in
         p = ops.sigmoid(Tensor(z)).numpy()
-        pos, neg = formulas.binary_crossentropy_logits_terms(ys, Tensor(z))
+        lin, log_p = formulas.binary_crossentropy_logits_terms(ys, Tensor(z))
         table.update({"logit z": z.reshape(-1), "p = sigmoid(z)": p.reshape(-1),
-                      "y softplus(-z)": pos.numpy().reshape(-1),
-                      "(1-y) softplus(z)": neg.numpy().reshape(-1)})
-        per = (pos + neg).numpy()
+                      "(1-y) z": lin.numpy().reshape(-1),
+                      "log sigmoid(z)": log_p.numpy().reshape(-1)})
+        per = (lin - log_p).numpy()
         table["loss_i"] = per.reshape(-1)
-        steps = [("sum of y softplus(-z)", float(pos.numpy().sum()), "the positive-class terms"),
-                 ("sum of (1-y) softplus(z)", float(neg.numpy().sum()), "the negative-class terms"),
-                 ("sum", float(per.sum()), ""),
+        steps = [("sum of (1-y) z", float(lin.numpy().sum()), ""),
+                 ("sum of log sigmoid(z)", float(log_p.numpy().sum()), "= sum log p"),
+                 ("first minus second", float(per.sum()), ""),
                  ("mean = sum / N", float(per.sum() / n), f"N = {n}: the loss"),
                  ]
         title = ("Binary cross-entropy of logits (Keras: binary_crossentropy(from_logits=True); "

@@ -85,3 +85,31 @@ def test_parity_with_torch(spec, dtype, data):
         if x.requires_grad:
             assert x.grad.dtype == x.dtype and x.grad.shape == x.shape
             np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("name,fn,ref", [
+    ("sum", lambda t: mg.sum(t, axis=1), lambda a: a.sum(1)),
+    ("sum_keep", lambda t: mg.sum(t, axis=-1, keepdims=True), lambda a: a.sum(-1, keepdims=True)),
+    ("max", lambda t: mg.max(t, axis=1), lambda a: a.max(1)),
+    ("min", lambda t: mg.min(t, axis=-1), lambda a: a.min(-1)),
+    ("logsumexp", lambda t: mg.logsumexp(t, axis=1),
+     lambda a: np.log(np.exp(a - a.max(1, keepdims=True)).sum(1)) + a.max(1)),
+    ("softmax", lambda t: mg.softmax(t, axis=1),
+     lambda a: np.exp(a) / np.exp(a).sum(1, keepdims=True)),
+    ("log_softmax", lambda t: mg.log_softmax(t, axis=-1),
+     lambda a: a - np.log(np.exp(a).sum(1, keepdims=True))),
+])
+def test_reductions_over_a_short_last_axis_of_many_rows(name, fn, ref):
+    """(N, C) with many rows and few classes takes the column-loop path of
+    the reductions: same values and gradients."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((700, 10))
+    x = mg.tensor(a, requires_grad=True)
+    out = fn(x)
+    np.testing.assert_allclose(out.numpy(), ref(a), rtol=1e-13, atol=1e-14)
+    g = rng.standard_normal(out.shape)
+    out.backward(g)
+    small = mg.tensor(a[:5], requires_grad=True)      # the plain numpy path
+    fn(small).backward(g[:5])
+    np.testing.assert_allclose(x.grad.numpy()[:5], small.grad.numpy(), rtol=1e-13, atol=1e-15)
+    assert mg.gradcheck(fn, (mg.tensor(a[:300, :3].copy(), requires_grad=True),))

@@ -12,24 +12,38 @@ def _mT(x):
 
 
 class MatMul(Node):
-    """a @ b: d/da = g @ b^T, d/db = a^T @ g, with 1-D operands promoted to
-    matrices and broadcast batch axes summed back."""
+    """a @ b: d/da = g @ b^T, d/db = a^T @ g.
+
+    Vectors and matrices take one BLAS call each way (a 1-D operand turns
+    a product into an outer product); batched operands are promoted to
+    matrices and their broadcast batch axes summed back.
+    """
 
     __slots__ = ()
 
     def backward(self, g, out, a, b):
         ad, bd = self.args
         ia, ib = self.inputs
-        # promote 1-D operands the way matmul does, and g with them
+        if ad.ndim <= 2 and bd.ndim <= 2:
+            if ad.ndim == 2 and bd.ndim == 2:
+                ga = (g @ b.T) if ia is not None else None
+                gb = (a.T @ g) if ib is not None else None
+            elif ad.ndim == 2:                      # matrix @ vector
+                ga = (g.reshape(-1, 1) * b) if ia is not None else None
+                gb = (a.T @ g) if ib is not None else None
+            elif bd.ndim == 2:                      # vector @ matrix
+                ga = (b @ g) if ia is not None else None
+                gb = (a.reshape(-1, 1) * g) if ib is not None else None
+            else:                                   # dot product
+                ga = (g * b) if ia is not None else None
+                gb = (g * a) if ib is not None else None
+            return ga, gb
+        # batched: promote 1-D operands the way matmul does, and g with them
         if ad.ndim == 1:
             a = a.reshape(1, -1)
+            g = np.expand_dims(g, -2)
         if bd.ndim == 1:
             b = b.reshape(-1, 1)
-        if ad.ndim == 1 and bd.ndim == 1:
-            g = g.reshape(1, 1)
-        elif ad.ndim == 1:
-            g = np.expand_dims(g, -2)
-        elif bd.ndim == 1:
             g = np.expand_dims(g, -1)
         ga = gb = None
         if ia is not None:

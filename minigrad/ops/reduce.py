@@ -23,6 +23,30 @@ def _axes(axis, ndim):
         raise np.exceptions.AxisError(f"{e}; valid axes are -{ndim}..{ndim - 1}") from None
 
 
+def _reduce(ufunc, d, axis, keepdims):
+    """``ufunc.reduce`` of the array ``d`` over ``axis`` (None or a sorted tuple).
+
+    numpy reduces a short last axis row by row, slowly: the max of each row
+    of a (4096, 10) array takes ~190 us.  There, a loop over the few columns
+    gives the same numbers ~7x faster.
+    """
+    if (axis is not None and len(axis) == 1 and axis[0] == d.ndim - 1 and d.ndim >= 2
+            and 1 < d.shape[-1] <= 16 and d.size >= 2048 and d.dtype.kind == "f"):
+        out = ufunc(d[..., 0], d[..., 1])
+        for j in range(2, d.shape[-1]):
+            ufunc(out, d[..., j], out=out)
+        return out[..., None] if keepdims else out
+    return ufunc.reduce(d, axis=axis, keepdims=keepdims)
+
+
+def _sum_keep(x, axis):
+    """Sum over one axis, keeping it: on arrays with :func:`_reduce`'s fast
+    path, on Tensors (higher-order gradients) with the Sum op."""
+    if isinstance(x, np.ndarray):
+        return _reduce(np.add, x, (axis,), True)
+    return x.sum(axis=axis, keepdims=True)
+
+
 def _keep(a, axis):
     """Re-insert the reduced axes of ``a`` (a reduction made without keepdims)."""
     return a if axis is None else np.expand_dims(a, axis)
@@ -52,7 +76,10 @@ def sum(x, axis=None, keepdims=False):
     """
     x = as_tensor(x)
     axis = _axes(axis, x.ndim)
-    return unary(Sum, x, np.sum(x.data, axis=axis, keepdims=keepdims), (axis, keepdims))
+    d = x.data
+    out = _reduce(np.add, d, axis, keepdims) if d.dtype.kind == "f" else np.sum(
+        d, axis=axis, keepdims=keepdims)
+    return unary(Sum, x, out, (axis, keepdims))
 
 
 def mean(x, axis=None, keepdims=False):
@@ -96,12 +123,12 @@ class Max(Node):
 Min = type("Min", (Max,), {"__slots__": (), "__doc__": "min over axes: as Max."})
 
 
-def _extreme(cls, npfn, x, axis, keepdims):
+def _extreme(cls, ufunc, x, axis, keepdims):
     x = as_tensor(x)
     axis = _axes(axis, x.ndim)
     if x.size == 0:
         raise ValueError(f"{cls.__name__.lower()} of an empty tensor (shape {x.shape})")
-    return unary(cls, x, npfn(x.data, axis=axis, keepdims=keepdims), (axis, keepdims))
+    return unary(cls, x, _reduce(ufunc, x.data, axis, keepdims), (axis, keepdims))
 
 
 def max(x, axis=None, keepdims=False):
@@ -115,7 +142,7 @@ def max(x, axis=None, keepdims=False):
     >>> x.grad
     tensor([0. , 0.5, 0.5])
     """
-    return _extreme(Max, np.max, x, axis, keepdims)
+    return _extreme(Max, np.maximum, x, axis, keepdims)
 
 
 def min(x, axis=None, keepdims=False):
@@ -127,13 +154,13 @@ def min(x, axis=None, keepdims=False):
     >>> mg.min(mg.tensor([[1.0, 3.0], [0.0, 2.0]]), axis=1)
     tensor([1., 0.])
     """
-    return _extreme(Min, np.min, x, axis, keepdims)
+    return _extreme(Min, np.minimum, x, axis, keepdims)
 
 
 def _shifted(d, axis):
     """``d - max(d)`` along ``axis`` (keepdims), and that max.  Non-finite
     maxima are replaced by 0, so that an all ``-inf`` slice gives no NaN."""
-    m = np.max(d, axis=axis, keepdims=True)
+    m = _reduce(np.maximum, d, (axis,) if isinstance(axis, int) else axis, True)
     if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0)
     return d - m, m
@@ -142,7 +169,7 @@ def _shifted(d, axis):
 def _log_sum_exp(z, axis):
     """log(sum(exp(z))) of shifted ``z`` (keepdims); -inf, without a warning,
     for a slice that is all -inf."""
-    s = np.sum(np.exp(z), axis=axis, keepdims=True)
+    s = _reduce(np.add, np.exp(z), (axis,) if isinstance(axis, int) else axis, True)
     with np.errstate(divide="ignore"):
         return np.log(s)
 
@@ -184,7 +211,7 @@ class Softmax(Node):
 
     def backward(self, g, out, x):
         axis = self.ctx
-        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+        return (out * (g - _sum_keep(g * out, axis)),)
 
 
 class LogSoftmax(Node):
@@ -194,7 +221,7 @@ class LogSoftmax(Node):
 
     def backward(self, g, out, x):
         axis = self.ctx
-        return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+        return (g - np.exp(out) * _sum_keep(g, axis),)
 
 
 def _one_axis(axis, ndim):
@@ -217,7 +244,7 @@ def softmax(x, axis=-1):
     x = as_tensor(x)
     axis = _one_axis(axis, x.ndim)
     e = np.exp(_shifted(x.data, axis)[0])
-    return unary(Softmax, x, e / np.sum(e, axis=axis, keepdims=True), axis)
+    return unary(Softmax, x, e / _reduce(np.add, e, (axis,), True), axis)
 
 
 def log_softmax(x, axis=-1):
