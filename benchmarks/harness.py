@@ -102,17 +102,25 @@ def check_agreement(case, results):
 
 
 def time_interleaved(impls, repeats, warmup):
-    """Median seconds per call for each implementation, interleaved."""
+    """Median seconds per call for each implementation, interleaved.
+
+    The garbage collector is paused while timing (after one collection), so
+    that no implementation pays for another's garbage.
+    """
     for _ in range(warmup):
         for run in impls.values():
             run()
     samples = {name: [] for name in impls}
-    for _ in range(repeats):
-        for name, run in impls.items():
-            gc.collect()
-            t0 = time.perf_counter()
-            run()
-            samples[name].append(time.perf_counter() - t0)
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(repeats):
+            for name, run in impls.items():
+                t0 = time.perf_counter()
+                run()
+                samples[name].append(time.perf_counter() - t0)
+    finally:
+        gc.enable()
     return {name: statistics.median(v) for name, v in samples.items()}
 
 

@@ -8,7 +8,8 @@
 tensor([0.23500371, 0.19661193])
 """
 from . import engine
-from .engine import detect_anomaly, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .engine import (detect_anomaly, enable_grad, is_grad_enabled, keep_values, no_grad,
+                     set_grad_enabled)
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jacobians
 from .ops import *  # noqa: F401,F403  (the op functions: mg.exp, mg.sum, ...)
@@ -27,7 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Tensor", "tensor", "as_tensor", "zeros", "ones", "zeros_like", "ones_like", "arange",
     "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
-    "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "Function", "gradcheck",
+    "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "keep_values", "Function", "gradcheck",
     "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot",
     *_ops_all,
 ]

@@ -121,6 +121,7 @@ def _cmd_graph(args):
     import numpy as np
 
     from . import graph, losses, nn, ops
+    from .engine import keep_values
     from .tensor import Tensor
 
     y_true, y_pred = _GRAPH_EXAMPLES[args.loss]
@@ -132,16 +133,17 @@ def _cmd_graph(args):
              "mse": losses.MeanSquaredError(), "huber": losses.Huber()}
     torch = {"bce": nn.BCEWithLogitsLoss() if args.from_logits else nn.BCELoss(),
              "cce": nn.CrossEntropyLoss(), "mse": nn.MSELoss(), "huber": nn.HuberLoss()}
-    if args.flavour == "pytorch":
-        if args.loss not in torch:
-            raise ValueError(f"{args.loss} has no PyTorch flavour here; use --flavour keras")
-        fn = torch[args.loss]
-        if args.loss == "cce":   # CrossEntropyLoss takes logits: log p of the probabilities
-            loss = fn(p if args.from_logits else ops.log(p), y.argmax(1))
+    if args.flavour == "pytorch" and args.loss not in torch:
+        raise ValueError(f"{args.loss} has no PyTorch flavour here; use --flavour keras")
+    with keep_values():     # so that every box can show its value
+        if args.flavour == "pytorch":
+            fn = torch[args.loss]
+            if args.loss == "cce":   # CrossEntropyLoss takes logits: log p of the probabilities
+                loss = fn(p if args.from_logits else ops.log(p), y.argmax(1))
+            else:
+                loss = fn(p, Tensor(y))
         else:
-            loss = fn(p, Tensor(y))
-    else:
-        loss = keras[args.loss](y, p)
+            loss = keras[args.loss](y, p)
     out = args.out
     if out is None:
         out = "minigrad-graph.svg" if graph.have_graphviz() else "minigrad-graph.dot"

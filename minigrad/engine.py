@@ -5,7 +5,7 @@ Everything every op needs lives here, once:
 * the grad-mode switch (:class:`no_grad`, :class:`enable_grad`);
 * recording: :func:`record` (and its fast twins :func:`unary`, :func:`binary`)
   turn an op's numpy result into a Tensor and, when a gradient is needed, a
-  Node that remembers the op's inputs;
+  Node with edges to the nodes of its operands and the arrays its rule needs;
 * broadcasting and dtype promotion of elementwise inputs, made explicit as
   :class:`BroadcastTo` and :class:`Cast` nodes, so un-broadcasting a gradient
   happens in exactly one backward rule (:func:`sum_to`);
@@ -136,21 +136,28 @@ class Node:
 
     Attributes
     ----------
-    inputs : tuple
-        For each operand, the Tensor if it requires grad, else ``None``.
-        ``None`` after the graph was freed.
+    next : tuple
+        One edge per operand: the Node that made it, the leaf Tensor itself,
+        or ``None`` for an operand that needs no gradient.  ``None`` as a
+        whole once backward has freed the graph.
     args : tuple
-        The operands as the forward saw them (numpy arrays or numbers).
-    out : numpy.ndarray
-        The forward result.
+        The operands' arrays (or numbers), if the rule needs them
+        (``save_args``), else ``None`` per operand.
+    out : numpy.ndarray or None
+        The forward result, if the rule needs it (``save_out``) or the graph
+        was built inside :class:`keep_values`.
     ctx : object
         Anything else the rule needs (axis, shapes, an index).
 
+    The graph links nodes, not tensors, so an intermediate result is freed
+    as soon as nothing but the graph refers to it and no rule saved it.
     Subclasses implement ``backward(self, g, out, *args)`` returning one
-    gradient (or ``None``) per operand.
+    gradient (or ``None``) per operand, and say what they save.
     """
 
-    __slots__ = ("inputs", "args", "out", "ctx", "seq", "hooks", "site", "__weakref__")
+    __slots__ = ("next", "args", "out", "ctx", "seq", "hooks", "site", "__weakref__")
+    save_args = True     # True, False, or "other": keep an operand only when the
+    save_out = True      # other one needs a gradient (a product's rule)
 
     def backward(self, g, out, *args):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -162,12 +169,7 @@ class Node:
     @property
     def next_functions(self):
         """The nodes (or leaf tensors) this node sends gradients to."""
-        if self.inputs is None:
-            return ()
-        return tuple(
-            None if t is None else (t.grad_fn if t.grad_fn is not None else t)
-            for t in self.inputs
-        )
+        return () if self.next is None else self.next
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` with the gradient of this node's output."""
@@ -188,17 +190,40 @@ def _make(data, node):
     return t
 
 
-def _new_node(cls, inputs, args, out, ctx):
-    node = _new(cls)
-    node.inputs = inputs
-    node.args = args
-    node.out = out
-    node.ctx = ctx
-    node.seq = next(_seq)
-    node.hooks = None
-    if _anomaly:
-        node.site = _caller_site()
-    return node
+_UNSAVED = {1: (None,), 2: (None, None)}
+
+
+class keep_values:
+    """Keep every op's result in the graph, not just those backward needs.
+
+    By default the graph keeps only what the backward rules use, so that
+    intermediate results are freed early; :func:`minigrad.trace` and
+    :func:`minigrad.to_dot` show the values of a graph built inside this
+    context.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> with mg.keep_values():
+    ...     y = (x + 1).sum()
+    >>> y.grad_fn.next[0].out
+    array([2., 3.], dtype=float32)
+    """
+
+    def __enter__(self):
+        global _keep
+        self._prev = _keep
+        _keep = True
+        return self
+
+    def __exit__(self, *exc):
+        global _keep
+        _keep = self._prev
+        return False
+
+
+_keep = False
 
 
 # --------------------------------------------------------------------------
@@ -219,9 +244,10 @@ def unary(cls, x, out, ctx=None):
     t.data = out
     if x.requires_grad and _enabled:
         node = _new(cls)
-        node.inputs = (x,)
-        node.args = (x.data,)
-        node.out = out
+        fn = x.grad_fn
+        node.next = (fn if fn is not None else x,)
+        node.args = (x.data,) if cls.save_args else _UNSAVED[1]
+        node.out = out if cls.save_out or _keep else None
         node.ctx = ctx
         node.seq = next(_seq)
         node.hooks = None
@@ -269,17 +295,27 @@ def binary(cls, a, b, ctx=None):
         if ra:
             if ad.shape != shape or ad.dtype is not dtype:
                 a = expand(a, shape, dtype)
+                ad = a.data
+            ea = a.grad_fn if a.grad_fn is not None else a
         else:
-            a = None
+            ea = None
         if rb:
             if bd.shape != shape or bd.dtype is not dtype:
                 b = expand(b, shape, dtype)
+                bd = b.data
+            eb = b.grad_fn if b.grad_fn is not None else b
         else:
-            b = None
+            eb = None
         node = _new(cls)
-        node.inputs = (a, b)
-        node.args = (ad, bd)
-        node.out = out
+        node.next = (ea, eb)
+        save = cls.save_args
+        if save is True:
+            node.args = (ad, bd)
+        elif save:        # "other"
+            node.args = (ad if rb else None, bd if ra else None)
+        else:
+            node.args = _UNSAVED[2]
+        node.out = out if cls.save_out or _keep else None
         node.ctx = ctx
         node.seq = next(_seq)
         node.hooks = None
@@ -318,21 +354,37 @@ def record(cls, out, operands, ctx=None, elementwise=False):
     need = _enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)
     if not need:
         return _make(out, None)
-    inputs = []
+    edges = []
     args = []
     for t in operands:
         if isinstance(t, Tensor):
-            args.append(t.data)
             if t.requires_grad:
                 if t.dtype != out.dtype or (elementwise and t.shape != out.shape):
                     t = expand(t, out.shape if elementwise else t.shape, out.dtype)
-                inputs.append(t)
+                edges.append(t.grad_fn if t.grad_fn is not None else t)
             else:
-                inputs.append(None)
+                edges.append(None)
+            args.append(t.data)
         else:
             args.append(t)
-            inputs.append(None)
-    return _make(out, _new_node(cls, tuple(inputs), tuple(args), out, ctx))
+            edges.append(None)
+    node = _new(cls)
+    node.next = tuple(edges)
+    save = cls.save_args
+    if save is True:
+        node.args = tuple(args)
+    elif save and len(args) == 2:     # "other"
+        node.args = (args[0] if edges[1] is not None else None,
+                     args[1] if edges[0] is not None else None)
+    else:
+        node.args = (None,) * len(args)
+    node.out = out if cls.save_out or _keep else None
+    node.ctx = ctx
+    node.seq = next(_seq)
+    node.hooks = None
+    if _anomaly:
+        node.site = _caller_site()
+    return _make(out, node)
 
 
 def as_operand(x):
@@ -380,6 +432,7 @@ class BroadcastTo(Node):
     """``np.broadcast_to(x, shape)``; the gradient sums back to x's shape."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, x):
         return (sum_to(g, self.ctx),)
@@ -389,6 +442,7 @@ class Cast(Node):
     """``x.astype(dtype)``; the gradient is cast back to x's dtype."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, x):
         return (g.astype(self.ctx),)
@@ -429,7 +483,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             prev = leaves.get(t)
             leaves[t] = g if prev is None else prev + g
             continue
-        if fn.inputs is None:
+        if fn.next is None:
             raise RuntimeError(_FREED)
         prev = grads.get(fn)
         if prev is None:
@@ -458,8 +512,8 @@ def _walk(heap, grads, leaves, want, captured, retain):
     while heap:
         node = heappop(heap)[1]
         g = pop(node)
-        inputs = node.inputs
-        if inputs is None:
+        edges = node.next
+        if edges is None:
             raise RuntimeError(_FREED)
         if node.hooks is not None:
             g = _call_hooks(node.hooks, g, False)
@@ -476,23 +530,37 @@ def _walk(heap, grads, leaves, want, captured, retain):
         if anomaly:
             _check_backward(node, gs)
         if not retain:
-            node.inputs = node.args = node.out = node.ctx = None
-        for t, gi in zip(inputs, gs):
-            if gi is None or t is None:
+            node.next = node.args = node.out = node.ctx = None
+        for fn, gi in zip(edges, gs):
+            if fn is None or gi is None:
                 continue
-            fn = t.grad_fn
-            if fn is None:
-                prev = leaves.get(t)
-                leaves[t] = gi if prev is None else prev + gi
-            else:
+            if isinstance(fn, Node):
                 prev = get(fn)
                 if prev is None:
-                    if fn.inputs is None:
+                    if fn.next is None:
                         raise RuntimeError(_FREED)
                     grads[fn] = gi
                     heappush(heap, (-fn.seq, fn))
                 else:
                     grads[fn] = prev + gi
+            else:
+                prev = leaves.get(fn)
+                leaves[fn] = gi if prev is None else prev + gi
+
+
+def _lift(node):
+    """The operands and output of ``node`` as Tensors connected to the graph
+    (for a backward that records its own graph); ``None`` where not saved."""
+    args = []
+    for e, a in zip(node.next, node.args):
+        if e is None or a is None:
+            args.append(a)
+        elif isinstance(e, Tensor):
+            args.append(e)
+        else:
+            args.append(_make(a, e))
+    out = None if node.out is None else _make(node.out, node)
+    return out, args
 
 
 def _walk_create(heap, grads, leaves, want, captured, retain):
@@ -510,38 +578,36 @@ def _walk_create(heap, grads, leaves, want, captured, retain):
         while heap:
             node = heappop(heap)[1]
             g = grads.pop(node)
-            if node.inputs is None:
+            edges = node.next
+            if edges is None:
                 raise RuntimeError(_FREED)
             if node.hooks is not None:
                 g = _call_hooks(node.hooks, g, True)
             if want is not None and node in want:
                 captured[node] = g
-            out = _make(node.out, node)
-            inputs = node.inputs
-            args = tuple(a if t is None else t for t, a in zip(inputs, node.args))
+            out, args = _lift(node)
             gs = node.backward(g, out, *args)
             if _anomaly:
                 _check_backward(node, gs)
             if not retain:
-                node.inputs = node.args = node.out = node.ctx = None
-            for t, gi in zip(inputs, gs):
-                if gi is None or t is None:
+                node.next = node.args = node.out = node.ctx = None
+            for fn, gi in zip(edges, gs):
+                if fn is None or gi is None:
                     continue
                 if type(gi) is not Tensor:
                     gi = _make(np.asarray(gi), None)
-                fn = t.grad_fn
-                if fn is None:
-                    prev = leaves.get(t)
-                    leaves[t] = gi if prev is None else prev + gi
-                else:
+                if isinstance(fn, Node):
                     prev = grads.get(fn)
                     if prev is None:
-                        if fn.inputs is None:
+                        if fn.next is None:
                             raise RuntimeError(_FREED)
                         grads[fn] = gi
                         heappush(heap, (-fn.seq, fn))
                     else:
                         grads[fn] = prev + gi
+                else:
+                    prev = leaves.get(fn)
+                    leaves[fn] = gi if prev is None else prev + gi
 
 
 def _as_grad_tensor(g):

@@ -239,17 +239,21 @@ def one_hot(labels, num_classes, axis=-1, dtype=np.float32):
 
 def pick(x, labels, axis):
     """``x`` at each sample's label along ``axis`` (0 where the label is out
-    of range): the gather of NLL, composed as a sum with a one-hot mask.
+    of range): the gather of NLL.
 
     Examples
     --------
     >>> import minigrad as mg
     >>> from minigrad.formulas import pick
-    >>> pick(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), np.array([1, 0]), axis=1)
-    tensor([2., 3.])
+    >>> pick(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), np.array([1, -1]), axis=1)
+    tensor([2., 0.])
     """
-    mask = one_hot(labels, x.shape[axis], axis=axis, dtype=x.dtype)
-    return ops.sum(x * mask, axis=axis)
+    from .ops.shape import take_one
+
+    labels = np.asarray(labels)
+    ok = (labels >= 0) & (labels < x.shape[axis])
+    picked = take_one(x, np.where(ok, labels, 0), axis)
+    return picked if ok.all() else picked * ok
 
 
 # -------------------------------------------------------------- regression

@@ -16,6 +16,7 @@ class FunctionNode(Node):
     """
 
     function = None  # the Function subclass, set per subclass
+    save_args = save_out = False   # forward saves what backward needs, in ctx
 
     def save_for_backward(self, *tensors):
         """Keep tensors for ``backward``; read them back from ``saved_tensors``."""
@@ -31,7 +32,7 @@ class FunctionNode(Node):
 
     @property
     def needs_input_grad(self):
-        return tuple(t is not None for t in self.inputs) if self.inputs is not None else ()
+        return tuple(e is not None for e in self.next) if self.next is not None else ()
 
     def name(self):
         return self.function.__name__ + "Backward"
@@ -48,19 +49,18 @@ class FunctionNode(Node):
         self._lifted_out = None
         if not isinstance(grads, tuple):
             grads = (grads,)
-        if len(grads) != len(self.args):
+        if len(grads) != len(self.next):
             raise ValueError(
                 f"{fn.__name__}.backward returned {len(grads)} gradients, but forward "
-                f"took {len(self.args)} inputs; return one per input (None for those "
+                f"took {len(self.next)} inputs; return one per input (None for those "
                 "that need none)"
             )
         result = []
-        for i, (gi, arg, t) in enumerate(zip(grads, self.args, self.inputs)):
-            if gi is None or t is None:
+        for i, (gi, shape, e) in enumerate(zip(grads, self._shapes, self.next)):
+            if gi is None or e is None:
                 result.append(None)
                 continue
             data = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
-            shape = np.shape(arg)
             if data.shape != shape:
                 raise ValueError(
                     f"{fn.__name__}.backward returned a gradient of shape {data.shape} "
@@ -123,8 +123,8 @@ class Function:
         """Run ``forward`` and record the call for backward."""
         node_cls = cls._node_class()
         ctx = object.__new__(node_cls)
-        ctx.inputs = tuple(t if isinstance(t, Tensor) and t.requires_grad else None
-                           for t in inputs)
+        ctx.next = tuple((t.grad_fn or t) if isinstance(t, Tensor) and t.requires_grad else None
+                         for t in inputs)
         with engine.no_grad():
             out = cls.forward(ctx, *inputs)
         if isinstance(out, tuple):
@@ -140,4 +140,7 @@ class Function:
             setattr(node, k, v)
         node._out_tensor = out_tensor
         node._lifted_out = None
+        if out_tensor is not None and any(x is out_tensor for x in getattr(node, "_saved", ())):
+            node.out = data      # saved by forward: keep it for create_graph's lifting
+        node._shapes = tuple(np.shape(t.data if isinstance(t, Tensor) else t) for t in inputs)
         return result

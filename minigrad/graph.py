@@ -13,11 +13,13 @@ import subprocess
 
 import numpy as np
 
-from .engine import _make
-from .tensor import Tensor, grad
+from . import engine
+from .engine import Node, _make
+from .tensor import Tensor
 
 _FREED = ("the graph behind this tensor was freed by backward(); trace or draw it before "
           "backward(), or call backward(retain_graph=True)")
+_KEEP = "build it inside `with mg.keep_values():` to see every value"
 
 
 def _graph(t):
@@ -34,28 +36,28 @@ def _graph(t):
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if node.inputs is None:
+        if node.next is None:
             raise RuntimeError(_FREED)
         nodes.append(node)
-        for x in node.inputs:
-            if x is None:
-                continue
-            if x.grad_fn is not None:
-                stack.append(x.grad_fn)
-            elif id(x) not in seen:
-                seen.add(id(x))
-                leaves.append(x)
+        for e in node.next:
+            if isinstance(e, Node):
+                stack.append(e)
+            elif e is not None and id(e) not in seen:
+                seen.add(id(e))
+                leaves.append(e)
     nodes.sort(key=lambda n: n.seq)
     return leaves, nodes
 
 
 def _gradients(t, leaves, nodes):
-    """d t / d (each leaf, each node's output), or Nones when t is not scalar."""
+    """d t / d (each leaf, each node's output), or Nones when t is not scalar:
+    a backward pass that keeps the graph and writes no ``.grad``."""
     if t.size != 1 or not t.requires_grad:
         return [None] * (len(leaves) + len(nodes))
-    targets = list(leaves) + [_make(n.out, n) for n in nodes]
-    gs = grad(t, targets, retain_graph=True, allow_unused=True)
-    return [None if g is None else g.numpy() for g in gs]
+    placeholders = [_make(np.empty(0), n) for n in nodes]   # captured by grad_fn
+    gs = engine.run_backward((t,), (np.ones_like(t.data),), retain_graph=True,
+                             capture=list(leaves) + placeholders)
+    return [None if g is None else np.asarray(g) for g in gs]
 
 
 def _summary(a):
@@ -85,10 +87,14 @@ class Trace:
         for r in self.rows:
             v, g = r["value"], r["grad"]
             line = (f"{r['index']:>3}  {r['op']:<14} {r['inputs']:<9} {str(r['shape']):<12} "
-                    f"{r['dtype']:<8} " + _stats(v))
+                    f"{r['dtype']:<8} " + (_stats(v) if v is not None else
+                                           f"{'(not kept)':>11} {'':>11} {'':>11} {'':>7}"))
             line += "  " + (_stats(g) if g is not None else f"{'-':>11} {'-':>11} {'-':>11} "
                                                            f"{'-':>7}")
             lines.append(line)
+        if any(r["value"] is None for r in self.rows):
+            lines.append(f"(not kept): backward does not need that value, so the graph freed "
+                         f"it; {_KEEP}")
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -105,12 +111,15 @@ def trace(t):
     with respect to it (when ``t`` has one element).
 
     Leaves (tensors with ``requires_grad=True`` that no op made) come first.
+    The graph keeps only the values its backward rules need; build it inside
+    ``with mg.keep_values():`` to see every value.
 
     Examples
     --------
     >>> import minigrad as mg
     >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
-    >>> loss = mg.sigmoid(x * 3).sum()
+    >>> with mg.keep_values():         # else only the values backward needs are kept
+    ...     loss = mg.sigmoid(x * 3).sum()
     >>> print(mg.trace(loss))          # doctest: +NORMALIZE_WHITESPACE
       #  op             inputs    shape        dtype      value min        mean         max nan/inf     grad min        mean         max nan/inf
     --------------------------------------------------------------------------------------------------------------------------------------------
@@ -121,6 +130,7 @@ def trace(t):
     """
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
+    _root_value(t)
     index = {}
     rows = []
     for i, leaf in enumerate(leaves):
@@ -131,12 +141,28 @@ def trace(t):
     for k, node in enumerate(nodes):
         i = len(leaves) + k
         index[id(node)] = i
-        ins = [str(index[id(x.grad_fn) if x.grad_fn is not None else id(x)])
-               for x in node.inputs if x is not None]
+        ins = [str(index[id(e)]) for e in node.next if e is not None]
+        shape, dtype = _shape_dtype(node, grads[i])
         rows.append({"index": i, "op": type(node).__name__, "inputs": ",".join(ins) or "-",
-                     "shape": node.out.shape, "dtype": str(node.out.dtype),
-                     "value": _summary(node.out), "grad": _summary(grads[i])})
+                     "shape": shape, "dtype": dtype, "value": _summary(node.out),
+                     "grad": _summary(grads[i])})
     return Trace(rows)
+
+
+def _root_value(t):
+    """``t``'s own node can show ``t``'s value, which ``t`` still holds."""
+    if t.grad_fn is not None and t.grad_fn.out is None:
+        t.grad_fn.out = t.data
+
+
+def _shape_dtype(node, grad):
+    """A node's output shape and dtype: from its kept value, else from its
+    gradient (which has the same shape), else unknown."""
+    if node.out is not None:
+        return node.out.shape, str(node.out.dtype)
+    if grad is not None:
+        return np.shape(grad), str(np.asarray(grad).dtype)
+    return "?", "-"
 
 
 def _fmt(a, limit):
@@ -180,6 +206,7 @@ def to_dot(t, path=None, names=None, max_elements=8):
     """
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
+    _root_value(t)
     label_of = {id(v): k for k, v in (names or {}).items()}
     lines = ["digraph minigrad {", '  graph [rankdir=TB, fontname="Helvetica"];',
              '  node [fontname="Helvetica", fontsize=10];']
@@ -197,8 +224,10 @@ def to_dot(t, path=None, names=None, max_elements=8):
     for k, node in enumerate(nodes):
         nid = f"op{k}"
         ids[id(node)] = nid
-        parts = [type(node).__name__, f"{node.out.shape} {node.out.dtype}"]
-        value, g = _fmt(node.out, max_elements), grads[len(leaves) + k]
+        g = grads[len(leaves) + k]
+        shape, dtype = _shape_dtype(node, g)
+        parts = [type(node).__name__, f"{shape} {dtype}" if dtype != "-" else f"{shape}"]
+        value = None if node.out is None else _fmt(node.out, max_elements)
         if value is not None:
             parts.append(f"value {value}")
         if g is not None and np.asarray(g).size <= max_elements:
@@ -206,10 +235,9 @@ def to_dot(t, path=None, names=None, max_elements=8):
         style = ', style=filled, fillcolor="#fde68a"' if node is t.grad_fn else ""
         lines.append(f'  {nid} [shape=box{style}, label="{_quote(chr(10).join(parts))}"];')
     for node in nodes:
-        for x in node.inputs:
-            if x is not None:
-                src = ids[id(x.grad_fn)] if x.grad_fn is not None else ids[id(x)]
-                lines.append(f"  {src} -> {ids[id(node)]};")
+        for e in node.next:
+            if e is not None:
+                lines.append(f"  {ids[id(e)]} -> {ids[id(node)]};")
     lines.append("}")
     dot = "\n".join(lines) + "\n"
     if path is not None:

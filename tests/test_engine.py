@@ -115,12 +115,37 @@ class TestFreeing:
             h1 = mg.exp(x)
             h2 = mg.sigmoid(h1 * x)
             loss = h2.sum()
-            refs = [weakref.ref(o) for o in (h1.data, h2.data, h1.grad_fn, h2.grad_fn, h1, h2)]
+            arrays = [weakref.ref(h1.data), weakref.ref(h2.data)]
+            nodes = [weakref.ref(h1.grad_fn), weakref.ref(h2.grad_fn)]
+            tensors = [weakref.ref(h1), weakref.ref(h2)]
             del h1, h2
-            assert all(r() is not None for r in refs)
+            # the graph links nodes, not tensors: the tensors are gone, and
+            # only what the rules need is kept (exp's output for Mul, sigmoid's
+            # output for its own rule)
+            assert [r() for r in tensors] == [None, None]
+            assert all(r() is not None for r in arrays + nodes)
             loss.backward()
-            assert [r() for r in refs] == [None] * len(refs)
-            assert loss.grad_fn.inputs is None
+            assert [r() for r in arrays + nodes] == [None] * 4
+            assert loss.grad_fn.next is None
+        finally:
+            gc.enable()
+
+    def test_unneeded_intermediates_are_freed_during_forward(self):
+        gc.disable()
+        try:
+            x = f64(np.ones(1000))
+            a = x * 2.0              # a feeds only an Add, which saves nothing
+            ref = weakref.ref(a.data)
+            loss = (a + 1.0).sum()
+            del a
+            assert ref() is None
+            with mg.keep_values():
+                b = x * 2.0
+                ref = weakref.ref(b.data)
+                loss = (b + 1.0).sum()
+            del b
+            assert ref() is not None          # kept for inspection
+            loss.backward()
         finally:
             gc.enable()
 
@@ -131,10 +156,10 @@ class TestFreeing:
             h = mg.exp(x)
             loss = (h * h).sum()
             node = h.grad_fn
-            saved = weakref.ref(node.args[0])
+            saved = weakref.ref(node.out)
             loss.backward()
             assert node.args is None and node.out is None
-            del x
+            del h
             assert saved() is None
         finally:
             gc.enable()

@@ -160,7 +160,7 @@ class TestDot:
         leaves, nodes = graph._graph(loss)
         boxes = [line for line in dot.splitlines() if "[shape=box" in line]
         assert len(boxes) == len(nodes) and len(leaves) == 1
-        expected_edges = sum(1 for n in nodes for x in n.inputs if x is not None)
+        expected_edges = sum(1 for n in nodes for e in n.next if e is not None)
         assert dot.count("->") == expected_edges
         for name in ("Clip", "Log", "Sub", "Mul", "Add", "Neg", "Sum", "Div", "y_pred"):
             assert name in dot

@@ -113,3 +113,22 @@ def test_reductions_over_a_short_last_axis_of_many_rows(name, fn, ref):
     fn(small).backward(g[:5])
     np.testing.assert_allclose(x.grad.numpy()[:5], small.grad.numpy(), rtol=1e-13, atol=1e-15)
     assert mg.gradcheck(fn, (mg.tensor(a[:300, :3].copy(), requires_grad=True),))
+
+
+@pytest.mark.parametrize("shape,axis", [((5, 4), 1), ((4,), 0), ((3, 4, 2), 1), ((2, 3, 4), -1)])
+def test_take_one_gathers_and_scatters(shape, axis):
+    """take_one (the gather behind NLL and cross-entropy) against numpy, with
+    first and second derivatives."""
+    from minigrad.ops.shape import take_one
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape)
+    idx_shape = tuple(n for i, n in enumerate(shape) if i != axis % len(shape))
+    index = rng.integers(0, shape[axis], idx_shape)
+    out = take_one(mg.tensor(a), index, axis)
+    ref = np.take_along_axis(a, np.expand_dims(index, axis), axis).squeeze(axis)
+    np.testing.assert_array_equal(out.numpy(), ref)
+    fn = lambda t: take_one(t, index, axis) * 2.0  # noqa: E731
+    assert mg.gradcheck(fn, (mg.tensor(a, requires_grad=True),))
+    assert mg.gradgradcheck(lambda t: take_one(t * t, index, axis),
+                            (mg.tensor(a, requires_grad=True),))

@@ -24,6 +24,7 @@ class Add(Node):
     """a + b: both get the gradient unchanged."""
 
     __slots__ = ()
+    save_args = save_out = False
     forward = np.add
 
     def backward(self, g, out, a, b):
@@ -34,20 +35,23 @@ class Sub(Node):
     """a - b."""
 
     __slots__ = ()
+    save_args = save_out = False
     forward = np.subtract
 
     def backward(self, g, out, a, b):
-        return g, (-g if self.inputs[1] is not None else None)
+        return g, (-g if self.next[1] is not None else None)
 
 
 class Mul(Node):
     """a * b: d/da = b, d/db = a."""
 
     __slots__ = ()
+    save_args = "other"
+    save_out = False
     forward = np.multiply
 
     def backward(self, g, out, a, b):
-        ia, ib = self.inputs
+        ia, ib = self.next
         return (g * b if ia is not None else None, g * a if ib is not None else None)
 
 
@@ -58,7 +62,7 @@ class Div(Node):
     forward = np.true_divide
 
     def backward(self, g, out, a, b):
-        ia, ib = self.inputs
+        ia, ib = self.next
         return (g / b if ia is not None else None,
                 -g * (out / b) if ib is not None else None)
 
@@ -70,7 +74,7 @@ class Pow(Node):
     forward = np.power
 
     def backward(self, g, out, a, b):
-        ia, ib = self.inputs
+        ia, ib = self.next
         ga = gb = None
         if ia is not None:
             bd = self.args[1]
@@ -91,6 +95,7 @@ class Neg(Node):
     """-x."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, x):
         return (-g,)
@@ -177,6 +182,7 @@ class Exp(Node):
     """exp(x): the derivative is the output itself."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         return (g * out,)
@@ -186,6 +192,7 @@ class Log(Node):
     """log(x): d/dx = 1/x."""
 
     __slots__ = ()
+    save_out = False
 
     def backward(self, g, out, x):
         return (g / x,)
@@ -195,6 +202,7 @@ class Log1p(Node):
     """log(1 + x): d/dx = 1/(1 + x)."""
 
     __slots__ = ()
+    save_out = False
 
     def backward(self, g, out, x):
         return (g / (1 + x),)
@@ -204,6 +212,7 @@ class Expm1(Node):
     """exp(x) - 1: d/dx = exp(x) = out + 1."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         return (g * (out + 1),)
@@ -213,6 +222,7 @@ class Sqrt(Node):
     """sqrt(x): d/dx = 1/(2 sqrt(x))."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         return (g / (2 * out),)
@@ -222,6 +232,7 @@ class Abs(Node):
     """|x|: d/dx = sign(x), 0 at 0."""
 
     __slots__ = ()
+    save_out = False
 
     def backward(self, g, out, x):
         return (g * np.sign(self.args[0]),)
@@ -231,6 +242,7 @@ class Clip(Node):
     """clip(x, lo, hi): the gradient passes where lo <= x <= hi (bounds included)."""
 
     __slots__ = ()
+    save_out = False
 
     def backward(self, g, out, x):
         lo, hi = self.ctx
@@ -370,12 +382,13 @@ class Maximum(Node):
     """maximum(a, b): the larger operand gets the gradient; ties split it evenly."""
 
     __slots__ = ()
+    save_out = False
     forward = np.maximum
 
     def backward(self, g, out, a, b):
         ad, bd = self.args
-        w = _tie_weights(np.greater(ad, bd), np.equal(ad, bd), self.out.dtype)
-        ia, ib = self.inputs
+        w = _tie_weights(np.greater(ad, bd), np.equal(ad, bd), g.dtype)
+        ia, ib = self.next
         return (g * w if ia is not None else None, g * (1 - w) if ib is not None else None)
 
 
@@ -383,12 +396,13 @@ class Minimum(Node):
     """minimum(a, b): the smaller operand gets the gradient; ties split it evenly."""
 
     __slots__ = ()
+    save_out = False
     forward = np.minimum
 
     def backward(self, g, out, a, b):
         ad, bd = self.args
-        w = _tie_weights(np.less(ad, bd), np.equal(ad, bd), self.out.dtype)
-        ia, ib = self.inputs
+        w = _tie_weights(np.less(ad, bd), np.equal(ad, bd), g.dtype)
+        ia, ib = self.next
         return (g * w if ia is not None else None, g * (1 - w) if ib is not None else None)
 
 
@@ -422,10 +436,11 @@ class Where(Node):
     """where(cond, a, b): a's gradient where cond holds, b's elsewhere."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, cond, a, b):
-        c = self.args[0]
-        _, ia, ib = self.inputs
+        c = self.ctx
+        _, ia, ib = self.next
         return (None,
                 np.where(c, g, 0) if ia is not None else None,
                 np.where(c, 0, g) if ib is not None else None)
@@ -453,7 +468,7 @@ def where(cond, a, b):
         )
     ad = a.data if isinstance(a, Tensor) else a
     bd = b.data if isinstance(b, Tensor) else b
-    return record(Where, np.where(c, ad, bd), (c, a, b), elementwise=True)
+    return record(Where, np.where(c, ad, bd), (c, a, b), ctx=c, elementwise=True)
 
 
 # ----------------------------------------------------------- activations
@@ -462,6 +477,7 @@ class Sigmoid(Node):
     """sigmoid(x): d/dx = s (1 - s), from the output s."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
@@ -476,6 +492,7 @@ class Tanh(Node):
     """tanh(x): d/dx = 1 - tanh(x)**2."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
@@ -487,18 +504,21 @@ class Tanh(Node):
 
 
 class Relu(Node):
-    """max(x, 0): the gradient passes where x > 0 (0 at 0)."""
+    """max(x, 0): the gradient passes where x > 0 (0 at 0), which is where
+    the output is > 0."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
-        return (g * (self.args[0] > 0),)
+        return (g * (self.out > 0),)
 
 
 class Softplus(Node):
     """log(1 + e^x): d/dx = sigmoid(x) = 1 - e^-out = -expm1(-out)."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
@@ -514,6 +534,7 @@ class LogSigmoid(Node):
     """log(sigmoid(x)): d/dx = 1 - sigmoid(x) = 1 - e^out = -expm1(out)."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer

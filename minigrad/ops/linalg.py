@@ -14,24 +14,28 @@ def _mT(x):
 class MatMul(Node):
     """a @ b: d/da = g @ b^T, d/db = a^T @ g.
 
-    Vectors and matrices take one BLAS call each way (a 1-D operand turns
-    a product into an outer product); batched operands are promoted to
-    matrices and their broadcast batch axes summed back.
+    Each operand is kept only if the other needs a gradient (``ctx`` holds
+    both shapes).  Vectors and matrices take one BLAS call each way (a 1-D
+    operand turns a product into an outer product); batched operands are
+    promoted to matrices and their broadcast batch axes summed back.
     """
 
     __slots__ = ()
+    save_args = "other"
+    save_out = False
 
     def backward(self, g, out, a, b):
-        ad, bd = self.args
-        ia, ib = self.inputs
-        if ad.ndim <= 2 and bd.ndim <= 2:
-            if ad.ndim == 2 and bd.ndim == 2:
+        sa, sb = self.ctx
+        ia, ib = self.next
+        na, nb = len(sa), len(sb)
+        if na <= 2 and nb <= 2:
+            if na == 2 and nb == 2:
                 ga = (g @ b.T) if ia is not None else None
                 gb = (a.T @ g) if ib is not None else None
-            elif ad.ndim == 2:                      # matrix @ vector
+            elif na == 2:                           # matrix @ vector
                 ga = (g.reshape(-1, 1) * b) if ia is not None else None
                 gb = (a.T @ g) if ib is not None else None
-            elif bd.ndim == 2:                      # vector @ matrix
+            elif nb == 2:                           # vector @ matrix
                 ga = (b @ g) if ia is not None else None
                 gb = (a.reshape(-1, 1) * g) if ib is not None else None
             else:                                   # dot product
@@ -39,17 +43,17 @@ class MatMul(Node):
                 gb = (g * a) if ib is not None else None
             return ga, gb
         # batched: promote 1-D operands the way matmul does, and g with them
-        if ad.ndim == 1:
-            a = a.reshape(1, -1)
+        pa = (1,) + tuple(sa) if na == 1 else tuple(sa)
+        pb = tuple(sb) + (1,) if nb == 1 else tuple(sb)
+        if na == 1:
             g = np.expand_dims(g, -2)
-        if bd.ndim == 1:
-            b = b.reshape(-1, 1)
+        if nb == 1:
             g = np.expand_dims(g, -1)
         ga = gb = None
         if ia is not None:
-            ga = sum_to(g @ _mT(b), a.shape).reshape(ad.shape)
+            ga = sum_to(g @ _mT(b.reshape(pb)), pa).reshape(sa)
         if ib is not None:
-            gb = sum_to(_mT(a) @ g, b.shape).reshape(bd.shape)
+            gb = sum_to(_mT(a.reshape(pa)) @ g, pb).reshape(sb)
         return ga, gb
 
 
@@ -83,4 +87,4 @@ def matmul(a, b):
         out = np.matmul(a.data, b.data)
     except ValueError as e:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: {e}") from None
-    return record(MatMul, out, (a, b))
+    return record(MatMul, out, (a, b), ctx=(a.shape, b.shape))

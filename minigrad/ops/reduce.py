@@ -56,12 +56,13 @@ class Sum(Node):
     """sum over axes: the gradient is broadcast back over them."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, x):
-        axis, keepdims = self.ctx
+        axis, keepdims, shape = self.ctx
         if not keepdims:
             g = _keep(g, axis)
-        return (np.broadcast_to(g, self.args[0].shape),)
+        return (np.broadcast_to(g, shape),)
 
 
 def sum(x, axis=None, keepdims=False):
@@ -79,7 +80,7 @@ def sum(x, axis=None, keepdims=False):
     d = x.data
     out = _reduce(np.add, d, axis, keepdims) if d.dtype.kind == "f" else np.sum(
         d, axis=axis, keepdims=keepdims)
-    return unary(Sum, x, out, (axis, keepdims))
+    return unary(Sum, x, out, (axis, keepdims, x.shape))
 
 
 def mean(x, axis=None, keepdims=False):
@@ -208,9 +209,14 @@ class Softmax(Node):
     """softmax along an axis: d = s * (g - sum(g * s))."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         axis = self.ctx
+        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
+            d = g * out
+            d -= _sum_keep(d, axis) * out
+            return (d,)
         return (out * (g - _sum_keep(g * out, axis)),)
 
 
@@ -218,9 +224,15 @@ class LogSoftmax(Node):
     """log_softmax along an axis: d = g - exp(out) * sum(g)."""
 
     __slots__ = ()
+    save_args = False
 
     def backward(self, g, out, x):
         axis = self.ctx
+        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
+            d = np.exp(out)
+            d *= _sum_keep(g, axis)
+            np.subtract(g, d, out=d)
+            return (d,)
         return (g - np.exp(out) * _sum_keep(g, axis),)
 
 
@@ -259,4 +271,5 @@ def log_softmax(x, axis=-1):
     x = as_tensor(x)
     axis = _one_axis(axis, x.ndim)
     z = _shifted(x.data, axis)[0]
-    return unary(LogSoftmax, x, z - _log_sum_exp(z, axis), axis)
+    z -= _log_sum_exp(z, axis)        # z is a fresh array: reuse it
+    return unary(LogSoftmax, x, z, axis)

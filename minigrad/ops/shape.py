@@ -25,9 +25,10 @@ class Reshape(Node):
     """reshape: the gradient is reshaped back."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, x):
-        return (g.reshape(self.args[0].shape),)
+        return (g.reshape(self.ctx),)
 
 
 def reshape(x, *shape):
@@ -46,13 +47,14 @@ def reshape(x, *shape):
         out = x.data.reshape(shape)
     except ValueError as e:
         raise ValueError(f"cannot reshape a tensor of shape {x.shape} into {shape}: {e}") from None
-    return unary(Reshape, x, out)
+    return unary(Reshape, x, out, x.shape)
 
 
 class Transpose(Node):
     """transpose: the gradient is transposed by the inverse permutation."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, x):
         return (g.transpose(tuple(np.argsort(self.ctx).tolist())),)
@@ -214,16 +216,18 @@ class Getitem(Node):
     """x[idx]: the gradient is scattered back, repeated indices adding up."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, x):
-        idx, basic = self.ctx
-        return (scatter_add(g, self.args[0].shape, idx, basic),)
+        idx, basic, shape = self.ctx
+        return (scatter_add(g, shape, idx, basic),)
 
 
 class ScatterAdd(Node):
     """scatter_add(g, shape, idx): its gradient is indexing, g[idx]."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, src):
         return (g[self.ctx[0]],)
@@ -248,7 +252,65 @@ def getitem(x, index):
         out = x.data[idx]
     except IndexError as e:
         raise IndexError(f"{e} (tensor of shape {x.shape})") from None
-    return unary(Getitem, x, out, (idx, basic))
+    return unary(Getitem, x, out, (idx, basic, x.shape))
+
+
+class TakeOne(Node):
+    """One element per slice along an axis: the gradient goes back to the
+    picked positions (each slice has one, so they cannot repeat)."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, x):
+        index, axis, shape = self.ctx
+        return (put_one(g, index, axis, shape),)
+
+
+class PutOne(Node):
+    """put_one(g, index, axis, shape): its gradient is take_one."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, src):
+        index, axis = self.ctx
+        return (take_one(g, index, axis),)
+
+
+def _put_one_numpy(g, index, axis, shape):
+    z = np.zeros(shape, dtype=g.dtype)
+    np.put_along_axis(z, np.expand_dims(index, axis), np.expand_dims(g, axis), axis)
+    return z
+
+
+def put_one(g, index, axis, shape):
+    """Zeros of ``shape`` with ``g`` placed at ``index`` along ``axis``: the
+    adjoint of :func:`take_one`.  Works on arrays and, recording, on Tensors."""
+    if isinstance(g, Tensor):
+        return record(PutOne, _put_one_numpy(g.data, index, axis, shape), (g,), ctx=(index, axis))
+    return _put_one_numpy(g, index, axis, shape)
+
+
+def take_one(x, index, axis):
+    """``x`` at ``index`` along ``axis``, one element per slice: the gather of
+    a classifier's true-class scores (``index`` has x's shape without ``axis``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.ops.shape import take_one
+    >>> x = mg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    >>> take_one(x, np.array([2, 0]), axis=1).sum().backward()
+    >>> x.grad
+    tensor([[0., 0., 1.],
+            [1., 0., 0.]])
+    """
+    index = np.asarray(index)
+    if isinstance(x, Tensor):
+        out = np.take_along_axis(x.data, np.expand_dims(index, axis), axis).squeeze(axis)
+        return unary(TakeOne, x, out, (index, axis, x.shape))
+    return np.take_along_axis(x, np.expand_dims(index, axis), axis).squeeze(axis)
 
 
 # ------------------------------------------------------------- joining
@@ -257,13 +319,14 @@ class Concatenate(Node):
     """concatenate along an axis: each input gets its slice of the gradient."""
 
     __slots__ = ()
+    save_args = save_out = False
 
     def backward(self, g, out, *xs):
         axis, bounds = self.ctx
         lead = (slice(None),) * axis
         return tuple(
             g[lead + (slice(lo, hi),)] if t is not None else None
-            for t, lo, hi in zip(self.inputs, bounds[:-1], bounds[1:])
+            for t, lo, hi in zip(self.next, bounds[:-1], bounds[1:])
         )
 
 
