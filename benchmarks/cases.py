@@ -491,5 +491,5 @@ CASES += [
          unit="MB", rtol=1e-4, measure=measure_peak_memory),
     Case("anomaly", "detect_anomaly off: the chain of (a) with and without its checks",
          build_anomaly, [Target("off (as shipped)", "checks compiled out", 1.03)], unit="us",
-         per=4 * CHAIN_LINKS, rtol=1e-12, repeats=41),
+         per=4 * CHAIN_LINKS, rtol=1e-12, repeats=101),
 ]

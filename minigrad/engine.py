@@ -238,8 +238,6 @@ def unary(cls, x, out, ctx=None):
     """
     if type(out) is not _ndarray:
         out = np.asarray(out)
-    if _anomaly:
-        _check_forward(cls, out)
     t = _new(Tensor)
     t.data = out
     if x.requires_grad and _enabled:
@@ -251,13 +249,13 @@ def unary(cls, x, out, ctx=None):
         node.ctx = ctx
         node.seq = next(_seq)
         node.hooks = None
-        if _anomaly:
-            node.site = _caller_site()
         t.grad_fn = node
         t.requires_grad = True
     else:
         t.grad_fn = None
         t.requires_grad = False
+    if _anomaly:                      # the one test anomaly mode costs when off
+        _anomaly_forward(cls, out, t.grad_fn)
     return t
 
 
@@ -285,8 +283,6 @@ def binary(cls, a, b, ctx=None):
     out = cls.forward(ad, bd)
     if type(out) is not _ndarray:
         out = np.asarray(out)
-    if _anomaly:
-        _check_forward(cls, out)
     t = _new(Tensor)
     t.data = out
     if (ra or rb) and _enabled:
@@ -319,13 +315,13 @@ def binary(cls, a, b, ctx=None):
         node.ctx = ctx
         node.seq = next(_seq)
         node.hooks = None
-        if _anomaly:
-            node.site = _caller_site()
         t.grad_fn = node
         t.requires_grad = True
     else:
         t.grad_fn = None
         t.requires_grad = False
+    if _anomaly:
+        _anomaly_forward(cls, out, t.grad_fn)
     return t
 
 
@@ -350,7 +346,7 @@ def record(cls, out, operands, ctx=None, elementwise=False):
     if type(out) is not _ndarray:
         out = np.asarray(out)
     if _anomaly:
-        _check_forward(cls, out)
+        _anomaly_forward(cls, out, None)
     need = _enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)
     if not need:
         return _make(out, None)
@@ -670,6 +666,13 @@ def _is_core_file(fn):
     core = (os.path.join(here, "engine.py"), os.path.join(here, "tensor.py"),
             os.path.join(here, "function.py"), os.path.join(here, "ops"))
     return fn.startswith(core)
+
+
+def _anomaly_forward(cls, out, node):
+    """In anomaly mode: note where ``node`` was made, and check ``out``."""
+    if node is not None:
+        node.site = _caller_site()
+    _check_forward(cls, out)
 
 
 def _check_forward(cls, out):

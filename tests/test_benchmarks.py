@@ -1,0 +1,39 @@
+"""Every benchmark case runs at tiny sizes (a smoke test: no timings are
+asserted), and its implementations agree before anything is timed."""
+import json
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from benchmarks import __main__ as bench_main  # noqa: E402
+from benchmarks.cases import CASES  # noqa: E402
+from benchmarks.harness import Case, check_agreement, run_case  # noqa: E402
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_case_runs_tiny(case):
+    result = run_case(case, "tiny")
+    assert result["case"] == case.name and result["values"]
+    assert all(isinstance(v, float) for v in result["values"].values())
+    for target in result["targets"]:
+        assert target["target"] and ("ratio" in target)
+
+
+def test_disagreement_is_caught():
+    case = Case("x", "x", lambda size: {}, [])
+    with pytest.raises(AssertionError, match="disagree"):
+        check_agreement(case, {"a": [[1.0, 2.0]], "b": [[1.0, 2.5]]})
+
+
+def test_command_writes_a_table_and_json(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert bench_main.main(["--tiny", "--only", "a,e", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "target minigrad <= 0.8x torch" in printed or "not measured" in printed
+    data = json.loads(out.read_text())
+    assert data["machine"]["numpy"] and [r["case"] for r in data["results"]] == ["a", "e"]
+    with pytest.raises(SystemExit):
+        bench_main.main(["--only", "zzz"])
