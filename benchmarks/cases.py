@@ -123,20 +123,41 @@ def _lr_data(n, d, dtype):
 LR = 0.1
 
 
-def lr_minigrad(X, y, w0):
-    Xt, yt = mg.tensor(X), mg.tensor(y)
-    w = mg.tensor(w0.copy(), requires_grad=True)
-    b = mg.tensor(np.zeros((), X.dtype), requires_grad=True)
-    opt = mg.optim.SGD([w, b], lr=LR)
-    loss_fn = mg.nn.BCEWithLogitsLoss()
+def linear_minigrad(X, target, W0, loss_fn):
+    """One SGD step of ``loss_fn(X @ W + b, target)`` in minigrad, from W0 and b = 0."""
+    Xt = mg.tensor(X)
+    b0 = np.zeros(W0.shape[1:], X.dtype)
+    W = mg.tensor(W0.copy(), requires_grad=True)
+    b = mg.tensor(b0.copy(), requires_grad=True)
+    opt = mg.optim.SGD([W, b], lr=LR)
 
     def run():
-        w.data, b.data = w0.copy(), np.zeros((), X.dtype)
+        W.data, b.data = W0.copy(), b0.copy()
         opt.zero_grad()
-        loss = loss_fn(Xt @ w + b, yt)
+        loss = loss_fn(Xt @ W + b, target)
         loss.backward()
         opt.step()
-        return loss.numpy(), w.numpy(), b.numpy()
+        return loss.numpy(), W.numpy(), b.numpy()
+    return run
+
+
+def linear_torch(X, target, W0, loss_fn):
+    """The same step in PyTorch."""
+    torch = _torch()
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(target)
+    W = torch.tensor(W0.copy(), requires_grad=True)
+    b = torch.zeros(W0.shape[1:], dtype=W.dtype, requires_grad=True)
+    opt = torch.optim.SGD([W, b], lr=LR)
+
+    def run():
+        with torch.no_grad():
+            W.copy_(torch.from_numpy(W0))
+            b.zero_()
+        opt.zero_grad()
+        loss = loss_fn(Xt @ W + b, yt)
+        loss.backward()
+        opt.step()
+        return loss.detach().numpy(), W.detach().numpy(), b.detach().numpy()
     return run
 
 
@@ -155,32 +176,13 @@ def lr_numpy(X, y, w0):
     return run
 
 
-def lr_torch(X, y, w0):
-    torch = _torch()
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    w = torch.tensor(w0.copy(), requires_grad=True)
-    b = torch.zeros((), dtype=w.dtype, requires_grad=True)
-    opt = torch.optim.SGD([w, b], lr=LR)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-
-    def run():
-        with torch.no_grad():
-            w.copy_(torch.from_numpy(w0))
-            b.zero_()
-        opt.zero_grad()
-        loss = loss_fn(Xt @ w + b, yt)
-        loss.backward()
-        opt.step()
-        return loss.detach().numpy(), w.detach().numpy(), b.detach().numpy()
-    return run
-
-
 def build_lr(n, d, tiny=(50, 5)):
     def build(size):
-        args = _lr_data(*((n, d) if size == "full" else tiny), np.float32)
-        impls = {"minigrad": lr_minigrad(*args), "numpy": lr_numpy(*args)}
+        X, y, w0 = _lr_data(*((n, d) if size == "full" else tiny), np.float32)
+        impls = {"minigrad": linear_minigrad(X, mg.tensor(y), w0, mg.nn.BCEWithLogitsLoss()),
+                 "numpy": lr_numpy(X, y, w0)}
         if _torch() is not None:
-            impls["torch"] = lr_torch(*args)
+            impls["torch"] = linear_torch(X, y, w0, _torch().nn.BCEWithLogitsLoss())
         return impls
     return build
 
@@ -194,23 +196,6 @@ def _softmax_data(n, d, c):
     y = rng.integers(0, c, n)
     W0 = (rng.standard_normal((d, c)) * 0.01).astype(np.float32)
     return X, y, W0
-
-
-def softmax_minigrad(X, y, W0):
-    Xt = mg.tensor(X)
-    W = mg.tensor(W0.copy(), requires_grad=True)
-    b = mg.tensor(np.zeros(W0.shape[1], np.float32), requires_grad=True)
-    opt = mg.optim.SGD([W, b], lr=LR)
-    loss_fn = mg.nn.CrossEntropyLoss()
-
-    def run():
-        W.data, b.data = W0.copy(), np.zeros(W0.shape[1], np.float32)
-        opt.zero_grad()
-        loss = loss_fn(Xt @ W + b, y)
-        loss.backward()
-        opt.step()
-        return loss.numpy(), W.numpy(), b.numpy()
-    return run
 
 
 def softmax_numpy(X, y, W0):
@@ -233,31 +218,12 @@ def softmax_numpy(X, y, W0):
     return run
 
 
-def softmax_torch(X, y, W0):
-    torch = _torch()
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    W = torch.tensor(W0.copy(), requires_grad=True)
-    b = torch.zeros(W0.shape[1], requires_grad=True)
-    opt = torch.optim.SGD([W, b], lr=LR)
-    loss_fn = torch.nn.CrossEntropyLoss()
-
-    def run():
-        with torch.no_grad():
-            W.copy_(torch.from_numpy(W0))
-            b.zero_()
-        opt.zero_grad()
-        loss = loss_fn(Xt @ W + b, yt)
-        loss.backward()
-        opt.step()
-        return loss.detach().numpy(), W.detach().numpy(), b.detach().numpy()
-    return run
-
-
 def build_softmax(size):
-    args = _softmax_data(*((4096, 784, 10) if size == "full" else (64, 20, 4)))
-    impls = {"minigrad": softmax_minigrad(*args), "numpy": softmax_numpy(*args)}
+    X, y, W0 = _softmax_data(*((4096, 784, 10) if size == "full" else (64, 20, 4)))
+    impls = {"minigrad": linear_minigrad(X, y, W0, mg.nn.CrossEntropyLoss()),
+             "numpy": softmax_numpy(X, y, W0)}
     if _torch() is not None:
-        impls["torch"] = softmax_torch(*args)
+        impls["torch"] = linear_torch(X, y, W0, _torch().nn.CrossEntropyLoss())
     return impls
 
 

@@ -90,6 +90,24 @@ def reduction(r, valid):
     return r
 
 
+def class_labels(labels, scores, axis, name, scores_name, ignore=None, squeeze_trailing=False,
+                 hint="one class index per sample"):
+    """Integer labels for class ``scores``: their shape must be the scores'
+    without the class ``axis`` (a trailing size-1 axis squeezed first, Keras's
+    rule, with ``squeeze_trailing``).  Returns ``(labels, valid)``, valid
+    marking the labels that are not ``ignore``."""
+    d = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    if squeeze_trailing and d.ndim == scores.ndim and d.ndim and d.shape[-1] == 1:
+        d = d.reshape(d.shape[:-1])
+    axis = axis % scores.ndim
+    expected = scores.shape[:axis] + scores.shape[axis + 1:]
+    if d.shape != expected:
+        raise ValueError(f"{name} has shape {d.shape}, but {scores_name} of shape {scores.shape} "
+                         f"needs labels of shape {expected} ({hint})")
+    d = integer_labels(d, scores.shape[axis], name, ignore=ignore)
+    return d, (d != ignore if ignore is not None else np.ones(d.shape, dtype=bool))
+
+
 def integer_labels(labels, num_classes, name, ignore=None):
     """``labels`` as an int64 numpy array; raise for non-integer values or
     labels outside ``[0, num_classes)`` (other than ``ignore``)."""

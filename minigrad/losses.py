@@ -166,22 +166,9 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 def _sparse_labels(y_true, y_pred, axis, ignore_class):
     """Integer labels of the shape of y_pred without its class axis, and the
     mask of the samples that count (None without ``ignore_class``)."""
-    if isinstance(y_true, Tensor):
-        labels = y_true.data
-    else:
-        labels = np.asarray(y_true)
-    if labels.ndim == y_pred.ndim and labels.ndim and labels.shape[-1] == 1:
-        labels = labels.reshape(labels.shape[:-1])
-    axis_n = axis % y_pred.ndim
-    expected = y_pred.shape[:axis_n] + y_pred.shape[axis_n + 1:]
-    if labels.shape != expected:
-        raise ValueError(
-            f"y_true has shape {labels.shape}, but y_pred of shape {y_pred.shape} needs "
-            f"labels of shape {expected} (one class index per sample)"
-        )
-    labels = checks.integer_labels(labels, y_pred.shape[axis_n], "y_true", ignore=ignore_class)
-    valid = None if ignore_class is None else labels != ignore_class
-    return labels, valid
+    labels, valid = checks.class_labels(y_true, y_pred, axis, "y_true", "y_pred",
+                                        ignore=ignore_class, squeeze_trailing=True)
+    return labels, (None if ignore_class is None else valid)
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,

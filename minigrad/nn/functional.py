@@ -111,15 +111,8 @@ def _class_weight(weight, input, axis):
 
 
 def _index_targets(input, target, axis, ignore_index):
-    labels = target.data if hasattr(target, "grad_fn") else np.asarray(target)
-    expected = input.shape[:axis] + input.shape[axis + 1:]
-    if labels.shape != expected:
-        raise ValueError(
-            f"target has shape {labels.shape}, but input of shape {input.shape} needs class "
-            f"indices of shape {expected} (or probabilities of shape {input.shape})"
-        )
-    labels = checks.integer_labels(labels, input.shape[axis], "target", ignore=ignore_index)
-    return labels, labels != ignore_index
+    return checks.class_labels(target, input, axis, "target", "input", ignore=ignore_index,
+                               hint=f"class indices, or probabilities of shape {input.shape}")
 
 
 def _weighted_nll(logp, labels, valid, axis, weight, reduction):
