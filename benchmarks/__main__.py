@@ -10,7 +10,7 @@ import os
 import sys
 
 from .cases import CASES
-from .harness import format_table, machine_info, run_case, write_json
+from .harness import format_markdown, format_table, machine_info, run_case, write_json
 
 
 def main(argv=None):
@@ -20,6 +20,7 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="comma-separated case names, e.g. a,b")
     parser.add_argument("--json", default=os.path.join("benchmarks", "results", "latest.json"),
                         help="where to write the results (default: %(default)s)")
+    parser.add_argument("--markdown", help="also write the table as Markdown to this file")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS and PyTorch threads (default: 1; BLAS takes it at start-up)")
     args = parser.parse_args(argv)
@@ -42,6 +43,9 @@ def main(argv=None):
         results.append(run_case(case, "tiny" if args.tiny else "full"))
     print(format_table(results, info))
     write_json(args.json, results, info)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(format_markdown(results, info) + "\n")
     print(f"\nwritten to {args.json}")
     return 0
 

@@ -165,6 +165,37 @@ def format_table(results, info):
     return "\n".join(lines)
 
 
+def format_markdown(results, info):
+    """The results as a Markdown table (what the README shows)."""
+    lines = [f"Measured {info['date']} on {info['cpu_count']} CPUs, Python {info['python']}, "
+             f"numpy {info['numpy']} ({info.get('numpy_blas', '?')}), torch {info.get('torch')}, "
+             f"{info.get('torch_threads', '-')} thread(s):", "",
+             "| case | minigrad | numpy | torch | target | ratio | |",
+             "|---|---|---|---|---|---|---|"]
+    for r in results:
+        v, unit = r["values"], r["unit"]
+
+        def cell(name):
+            return f"{v[name]:.3g} {unit}".strip() if name in v else "-"
+
+        if {"minigrad", "numpy"} <= set(v):
+            first = f"**{r['case']}** {r['title']}"
+            cells = [cell("minigrad"), cell("numpy"), cell("torch")]
+        else:
+            first = f"**{r['case']}** {r['title']}: " + ", ".join(
+                f"{k} {x:.3g} {unit}".strip() for k, x in v.items())
+            cells = ["", "", ""]
+        for i, t in enumerate(r["targets"] or [None]):
+            row = [first, *cells] if i == 0 else ["", "", "", ""]
+            if t is None:
+                lines.append("| " + " | ".join(row + ["", "", ""]) + " |")
+                continue
+            mark = "met" if t["met"] else ("**missed**" if t["met"] is False else "n/a")
+            ratio = "-" if t["ratio"] is None else f"{t['ratio']:.2f}"
+            lines.append("| " + " | ".join(row + [t["target"], ratio, mark]) + " |")
+    return "\n".join(lines)
+
+
 def write_json(path, results, info):
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "w") as f:

@@ -30,7 +30,10 @@ def test_disagreement_is_caught():
 
 def test_command_writes_a_table_and_json(tmp_path, capsys):
     out = tmp_path / "r.json"
-    assert bench_main.main(["--tiny", "--only", "a,e", "--json", str(out)]) == 0
+    md = tmp_path / "r.md"
+    assert bench_main.main(["--tiny", "--only", "a,e", "--json", str(out), "--markdown",
+                            str(md)]) == 0
+    assert md.read_text().count("| **") == 2
     printed = capsys.readouterr().out
     assert "target minigrad <= 0.8x torch" in printed or "not measured" in printed
     data = json.loads(out.read_text())
