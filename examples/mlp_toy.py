@@ -34,7 +34,7 @@ def train(name, X, y, steps, out):
     opt = mg.optim.Adam(model.parameters(), lr=0.02)
     Xt = mg.tensor(X.astype(np.float32))
     losses = []
-    for step in range(1, steps + 1):
+    for _ in range(steps):
         opt.zero_grad()
         loss = loss_fn(model(Xt), target)
         loss.backward()

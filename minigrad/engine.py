@@ -636,8 +636,6 @@ def _accumulate_leaves(leaves, create):
         else:
             # own a copy: g may be shared with other leaves or be a read-only view
             g = np.array(g, dtype=t.data.dtype)
-            if g.shape != t.shape:
-                g = np.array(np.broadcast_to(g, t.shape))
             if t.grad is None:
                 t.grad = _make(g, None)
             else:
@@ -647,25 +645,19 @@ def _accumulate_leaves(leaves, create):
 # --------------------------------------------------------------------------
 # anomaly detection
 
+_PACKAGE = __file__.rsplit("engine.py", 1)[0]
+
+
 def _caller_site():
-    """``file:line`` of the first frame outside minigrad's core."""
+    """``file:line`` of the first frame outside the minigrad package: the
+    user's line that made the op (directly, or through a loss or a layer)."""
     f = sys._getframe(2)
     while f is not None:
         fn = f.f_code.co_filename
-        if not _is_core_file(fn):
+        if not fn.startswith(_PACKAGE):
             return f"{fn}:{f.f_lineno}"
         f = f.f_back
     return "<unknown>"
-
-
-def _is_core_file(fn):
-    import os
-
-    here = os.path.dirname(os.path.abspath(__file__))
-    fn = os.path.abspath(fn)
-    core = (os.path.join(here, "engine.py"), os.path.join(here, "tensor.py"),
-            os.path.join(here, "function.py"), os.path.join(here, "ops"))
-    return fn.startswith(core)
 
 
 def _anomaly_forward(cls, out, node):
