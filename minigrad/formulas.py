@@ -175,7 +175,7 @@ def class_balance(y, alpha):
 
 # ------------------------------------------------------------- categorical
 
-def categorical_crossentropy(y, p, axis=-1, clip=None, renormalize=False, class_weight=None):
+def categorical_crossentropy(y, p, axis=-1, clip=None, renormalize=False):
     """Per-sample ``-sum(y log p)`` over ``axis`` for probabilities ``p``.
 
     Keras first rescales p to sum to 1 along the axis (``renormalize``) and
@@ -194,10 +194,7 @@ def categorical_crossentropy(y, p, axis=-1, clip=None, renormalize=False, class_
         p = p / ops.sum(p, axis=axis, keepdims=True)
     if clip is not None:
         p = ops.clip(p, clip, 1.0 - clip)
-    terms = y * ops.log(p)
-    if class_weight is not None:
-        terms = terms * class_weight
-    return -ops.sum(terms, axis=axis)
+    return -ops.sum(y * ops.log(p), axis=axis)
 
 
 def categorical_crossentropy_logits(y, z, axis=-1, class_weight=None):

@@ -188,19 +188,18 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     axis = _class_axis(input)
     num_classes = input.shape[axis]
     w = None if weight is None else _class_weight(weight, input, axis)
-    logp = ops.log_softmax(input, axis=axis)
     tshape = target.shape if hasattr(target, "shape") else np.shape(target)
     if tuple(tshape) == input.shape:            # probability targets
         y = checks.float_tensor(target, "target", dtype=input.dtype)
         if ls:
             y = y * (1.0 - ls) + ls / num_classes
-        terms = y * logp if w is None else y * logp * w
-        loss = -ops.sum(terms, axis=axis)
+        loss = F.categorical_crossentropy_logits(y, input, axis=axis, class_weight=w)
         if reduction == "none":
             return loss
         if reduction == "sum":
             return ops.sum(loss)
         return _mean_over(ops.sum(loss), input.size / num_classes, "samples")
+    logp = ops.log_softmax(input, axis=axis)
     labels, valid = _index_targets(input, target, axis, ignore_index)
     w_flat = None if w is None else w.reshape(-1)
     nll, w_y = _weighted_nll(logp, labels, valid, axis, w_flat, reduction)
