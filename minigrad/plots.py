@@ -79,18 +79,23 @@ def coefficients(ours, theirs, names, path):
     return save(fig, path)
 
 
+def _over_plane(fn, X, pad=0.5, n=250):
+    """``fn`` of the points of a grid covering the 2-D data ``X``:
+    the grid's x and y coordinates and the values, each (n, n)."""
+    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, n)
+    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, n)
+    gx, gy = np.meshgrid(xs, ys)
+    values = np.asarray(fn(np.stack([gx.ravel(), gy.ravel()], 1))).reshape(gx.shape)
+    return gx, gy, values
+
+
 def decision_boundary(predict, X, y, path, title="decision boundary"):
     """The predicted class over the plane, with the data on top.
 
     ``predict(points)`` takes an (M, 2) array and returns class labels.
     """
     plt = pyplot()
-    pad = 0.5
-    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 250)
-    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 250)
-    gx, gy = np.meshgrid(xs, ys)
-    grid = np.stack([gx.ravel(), gy.ravel()], 1)
-    z = np.asarray(predict(grid)).reshape(gx.shape)
+    gx, gy, z = _over_plane(predict, X)
     fig, ax = plt.subplots(figsize=(5.5, 5))
     classes = np.unique(y)
     colors = [plt.cm.tab10(k % 10) for k in range(len(classes))]
@@ -243,11 +248,7 @@ def loss_gallery(path):
 def probability_map(model_prob, X, y, path, title):
     """p(y = 1 | x) over the plane, the 0.5 boundary, and the data."""
     plt = pyplot()
-    pad = 0.5
-    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 250)
-    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, 250)
-    gx, gy = np.meshgrid(xs, ys)
-    prob = np.asarray(model_prob(np.stack([gx.ravel(), gy.ravel()], 1))).reshape(gx.shape)
+    gx, gy, prob = _over_plane(model_prob, X)
     fig, ax = plt.subplots(figsize=(6.2, 5))
     cs = ax.contourf(gx, gy, prob, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.55)
     fig.colorbar(cs, ax=ax, label="p(y = 1 | x)")
