@@ -20,6 +20,7 @@ of the backward pass itself: gradients of gradients come for free.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 from heapq import heappop, heappush
@@ -126,6 +127,70 @@ class set_grad_enabled(_GradMode):
 
     def __init__(self, mode):
         self.mode = bool(mode)
+
+
+# --------------------------------------------------------------------------
+# versions: in-place changes of arrays, so that backward can tell when a value
+# it saved was changed under it
+
+_changes = {}        # id(root array) -> _Change
+_last_change = -1    # creation number (seq) of the latest in-place change
+
+
+class _Change:
+    """How often a root array (one that owns its memory) was changed in
+    place, and when last (a creation number, comparable with Node.seq)."""
+
+    __slots__ = ("count", "seq", "recorded_seq", "ref")
+
+
+def _root(a):
+    """The array that owns ``a``'s memory (``a`` itself if it is no view)."""
+    base = a.base
+    while isinstance(base, _ndarray):
+        a = base
+        base = a.base
+    return a
+
+
+def _forget(key, ref):
+    entry = _changes.get(key)
+    if entry is not None and entry.ref is ref:
+        del _changes[key]
+
+
+def mark_changed(array, recorded=False):
+    """Note that ``array`` (and every view of its memory) was changed in place.
+
+    Every in-place update calls this; ``backward()`` then raises for any node
+    created earlier that saved a value in that memory.  ``recorded`` is True
+    when the change was itself recorded in the graph (grad mode).
+    """
+    global _last_change
+    import weakref
+
+    root = _root(array)
+    key = id(root)
+    entry = _changes.get(key)
+    if entry is None or entry.ref() is not root:
+        entry = _Change()
+        entry.count = 0
+        entry.recorded_seq = -1
+        entry.ref = weakref.ref(root, functools.partial(_forget, key))
+        _changes[key] = entry
+    seq = next(_seq)
+    entry.count += 1
+    entry.seq = seq
+    if recorded:
+        entry.recorded_seq = seq
+    _last_change = seq
+
+
+def version(array):
+    """How many in-place changes ``array``'s memory has seen."""
+    root = _root(array)
+    entry = _changes.get(id(root))
+    return 0 if entry is None or entry.ref() is not root else entry.count
 
 
 # --------------------------------------------------------------------------
