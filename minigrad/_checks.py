@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .engine import is_grad_enabled
 from .tensor import Tensor, get_default_dtype
 
 
@@ -153,4 +154,33 @@ def broadcastable_to(w, shape, name, target_name):
         raise ValueError(
             f"{name} of shape {wshape} does not fit {target_name} of shape {tuple(shape)}: "
             f"it must broadcast to {tuple(shape)} (e.g. one entry per class along the last axis)"
+        )
+
+
+def constant_weight(w, name, fn):
+    """Refuse a weight that would need a gradient the loss does not give.
+
+    Some losses are not differentiable with respect to a weight (nor are
+    PyTorch's).  Rather than return a silently wrong or missing gradient,
+    they refuse a ``w`` that requires grad while grad mode is on.
+
+    Parameters
+    ----------
+    w : object
+        The weight as given (None, array_like or Tensor).
+    name : str
+        The argument's name, for the message.
+    fn : str
+        The loss's name, for the message.
+
+    Raises
+    ------
+    RuntimeError
+        If ``w`` is a Tensor that requires grad, under grad mode.
+    """
+    if isinstance(w, Tensor) and w.requires_grad and is_grad_enabled():
+        raise RuntimeError(
+            f"{fn} is not differentiable with respect to {name} (PyTorch's is not either), "
+            f"but the {name} passed requires grad; pass {name}.detach(), or to learn it, "
+            "compute the loss with reduction='none' and weight it yourself"
         )

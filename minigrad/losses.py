@@ -321,7 +321,9 @@ def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size",
     ``"mean_with_sample_weight"`` by the sum of the weights, ``"sum"`` does
     not divide, ``"none"`` returns the weighted values.  A ``mask`` (from
     ``ignore_class``) leaves samples out: the means divide by the number of
-    samples that count (0 if none do).
+    samples that count (0 if none do).  Every reduction is differentiable
+    with respect to ``sample_weight`` (a mean over weights summing to 0 is
+    0, with gradient 0, as Keras's ``divide_no_nan``).
 
     Examples
     --------
@@ -348,13 +350,19 @@ def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size",
     total = ops.sum(values)
     if reduction == "sum":
         return total
+    divisor = _divisor(values, weights, reduction, mask)
+    return total * 0.0 if float(divisor) == 0 else total / divisor
+
+
+def _divisor(values, weights, reduction, mask):
+    """What a mean divides by: the sum of the weights for
+    ``"mean_with_sample_weight"``, a Tensor (so that the gradient reaches
+    the weights through it, as in Keras), else a count."""
     if reduction == "mean_with_sample_weight" and weights is not None:
-        divisor = float(np.sum(weights.data))
-    elif mask is not None:
-        divisor = float(np.sum(mask))
-    else:
-        divisor = values.size
-    return total * 0.0 if divisor == 0 else total / divisor
+        return ops.sum(weights)
+    if mask is not None:
+        return float(np.sum(mask))
+    return values.size
 
 
 class Loss:

@@ -7,9 +7,13 @@ weighted mean, ``label_smoothing``, probability targets, ``pos_weight``,
 
 Where minigrad differs from PyTorch on purpose: shapes must match exactly
 (PyTorch broadcasts MSE/L1 arguments with a warning), a mean over zero
-non-ignored targets raises instead of returning NaN, and BCE's gradient is
+non-ignored targets raises instead of returning NaN, BCE's gradient is
 the derivative of its clamped forward (PyTorch's backward is
-``(x - y) / max(x (1 - x), 1e-12)``; see the README).
+``(x - y) / max(x (1 - x), 1e-12)``; see the README), and BCE-with-logits
+is differentiable with respect to ``weight`` and ``pos_weight`` (PyTorch 2
+refuses them).  Weights that the loss is not differentiable in (BCELoss's
+``weight``, NLL's and index-target cross-entropy's ``weight``) are refused,
+as PyTorch does, when they require grad: never a silently wrong gradient.
 """
 from __future__ import annotations
 
@@ -51,6 +55,8 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
 
     ``-w [y max(log x, -100) + (1 - y) max(log(1 - x), -100)]``; the
     gradient is the derivative of exactly that (0 where the clamp is active).
+    Not differentiable with respect to ``weight``: one that requires grad
+    raises a RuntimeError, as in PyTorch.
 
     Examples
     --------
@@ -64,6 +70,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     checks.unit_interval_targets(target, "target")
     loss = F.binary_crossentropy(target, input, log_floor=-100.0, log1p=True)
     if weight is not None:
+        checks.constant_weight(weight, "weight", "binary_cross_entropy")
         checks.broadcastable_to(weight, input.shape, "weight", "input")
         loss = loss * checks.float_tensor(weight, "weight", dtype=input.dtype)
     return _reduce(loss, reduction)
@@ -75,6 +82,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 
     ``(1 - y) softplus(x) + pw y softplus(-x)`` (= ``(1 - y) x - [1 + (pw - 1) y]
     log sigmoid(x)``), with gradient ``sigmoid(x) - y`` without pos_weight.
+    Differentiable with respect to ``weight`` and ``pos_weight`` too.
 
     Examples
     --------
@@ -116,7 +124,11 @@ def _index_targets(input, target, axis, ignore_index):
 
 
 def _weighted_nll(logp, labels, valid, axis, weight, reduction):
-    """``-w_y logp_y`` per sample; the mean divides by the sum of ``w_y``."""
+    """``-w_y logp_y`` per sample; the mean divides by the sum of ``w_y``.
+
+    ``weight`` is read as a constant: the callers refuse one that requires
+    grad (:func:`minigrad._checks.constant_weight`).
+    """
     picked = F.pick(logp, np.where(valid, labels, -1), axis)
     w_y = valid.astype(logp.dtype) if weight is None else np.where(
         valid, weight.data.reshape(-1)[np.where(valid, labels, 0)], 0).astype(logp.dtype)
@@ -137,7 +149,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of class indices, given log-probabilities.
 
     ``-w_y input[y]`` per sample; ``"mean"`` divides by the sum of ``w_y``
-    over the targets that are not ``ignore_index``.
+    over the targets that are not ``ignore_index``.  Not differentiable with
+    respect to ``weight``: one that requires grad raises, as in PyTorch.
 
     Examples
     --------
@@ -150,6 +163,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     input = checks.float_tensor(input, "input")
     axis = _class_axis(input)
     labels, valid = _index_targets(input, target, axis, ignore_index)
+    checks.constant_weight(weight, "weight", "nll_loss")
     w = None if weight is None else checks.weight_vector(
         checks.float_tensor(weight, "weight", dtype=input.dtype), input.shape[axis], "weight",
         "class")
@@ -171,7 +185,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     the sum of ``w_y``; with ``label_smoothing`` eps,
     ``(1 - eps) nll + eps/C sum_c(-w_c log p_c)``.  Probability targets:
     ``-sum_c w_c y_c log_softmax(x)_c``, the mean dividing by the number of
-    samples.
+    samples.  As in PyTorch, the loss is differentiable with respect to
+    ``weight`` for probability targets; for index targets a ``weight`` that
+    requires grad raises.
 
     Examples
     --------
@@ -201,6 +217,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _mean_over(ops.sum(loss), input.size / num_classes, "samples")
     logp = ops.log_softmax(input, axis=axis)
     labels, valid = _index_targets(input, target, axis, ignore_index)
+    checks.constant_weight(weight, "weight", "cross_entropy with class-index targets")
     w_flat = None if w is None else w.reshape(-1)
     nll, w_y = _weighted_nll(logp, labels, valid, axis, w_flat, reduction)
     if ls:
