@@ -1,16 +1,27 @@
 """Optimizers, as in PyTorch: SGD (momentum, weight decay) and Adam.
 
 Each update follows PyTorch's formulas in the same order, so a run matches
-``torch.optim`` step for step.  Parameters are updated by rebinding
-``p.data`` to a new array, never in place, so arrays saved by a graph that
-is still alive are never changed under it.
+``torch.optim`` step for step.  Parameters are updated in place, as in
+PyTorch: the same Tensor keeps the same numpy array, and every update is
+reported to :func:`minigrad.engine.mark_changed`, so a graph that saved a
+parameter's old value raises at ``backward()`` instead of giving a wrong
+gradient.
+
+Per-parameter state (``opt.state``) is keyed by the parameter Tensor
+itself, so it survives ``copy.deepcopy`` and pickling of a model and its
+optimizer together.  :meth:`Optimizer.state_dict` and
+:meth:`Optimizer.load_state_dict` use PyTorch's format, with parameters
+numbered across groups in order; state values are plain (numpy arrays and
+Python numbers).
 """
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 
+from . import engine
 from .tensor import Tensor
 
 
@@ -24,41 +35,224 @@ class Optimizer:
         (parameter groups with their own options).
     defaults : dict
         Options for groups that do not set them.
+
+    Attributes
+    ----------
+    param_groups : list of dict
+        Each group's options and its ``"params"`` list.
+    state : dict
+        Per-parameter state (a dict of name -> value), keyed by the
+        parameter Tensor; a parameter appears once it has been stepped.
     """
 
+    _STATE_NAMES = ()    # state names a subclass keeps (checked on load)
+    _ARRAY_STATE = ()    # of those, the ones shaped like the parameter
+
     def __init__(self, params, defaults):
+        if isinstance(params, (Tensor, dict)):
+            raise TypeError("params must be an iterable of tensors or of dicts "
+                            "{'params': [...], ...}, e.g. model.parameters()")
         params = list(params)
         if not params:
             raise ValueError("the optimizer got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
-        self.param_groups = []
-        for g in groups:
-            group = {**defaults, **g, "params": list(g["params"])}
-            for p in group["params"]:
-                if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
-                    raise TypeError("optimizers take leaf tensors with requires_grad=True "
-                                    "(e.g. model.parameters())")
-            self.param_groups.append(group)
         self.defaults = defaults
+        self.param_groups = []
         self.state = {}
+        for g in groups:
+            self.add_param_group(g)
+
+    def add_param_group(self, param_group):
+        """Add a group ``{"params": [...], **options}``; missing options get the defaults.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> a, b = (mg.tensor([1.0], requires_grad=True) for _ in range(2))
+        >>> opt = mg.optim.SGD([a], lr=0.1)
+        >>> opt.add_param_group({"params": [b], "lr": 0.5})
+        >>> [g["lr"] for g in opt.param_groups]
+        [0.1, 0.5]
+        """
+        if not isinstance(param_group, dict):
+            raise TypeError("pass either tensors or parameter-group dicts "
+                            "{'params': [...], ...}, not a mix")
+        if "params" not in param_group:
+            raise ValueError("a parameter group needs its parameters: pass "
+                             "{'params': [...], ...}")
+        ps = param_group["params"]
+        ps = [ps] if isinstance(ps, Tensor) else list(ps)
+        for p in ps:
+            if not isinstance(p, Tensor) or not p.requires_grad or not p.is_leaf:
+                raise TypeError("optimizers take leaf tensors with requires_grad=True "
+                                "(e.g. model.parameters())")
+        if len({id(p) for p in ps}) != len(ps):
+            raise ValueError("some parameters appear more than once in one parameter group")
+        taken = {id(p) for p in self._params()}
+        if any(id(p) in taken for p in ps):
+            raise ValueError("some parameters appear in more than one parameter group")
+        options = {k: _plain(v) for k, v in param_group.items() if k != "params"}
+        self.param_groups.append({**self.defaults, **options, "params": ps})
+
+    def _params(self):
+        return [p for group in self.param_groups for p in group["params"]]
 
     def zero_grad(self):
-        """Set every parameter's ``.grad`` to None."""
+        """Set every parameter's ``.grad`` to None.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([1.0], requires_grad=True)
+        >>> opt = mg.optim.SGD([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.zero_grad()
+        >>> w.grad is None
+        True
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 p.grad = None
 
     def step(self):
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient, in place.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
+        >>> buf = w.data
+        >>> opt = mg.optim.SGD([w], lr=0.25)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> w.data is buf, w
+        (True, tensor([ 0.5, -1. ], requires_grad=True))
+        """
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    state = self.state.setdefault(id(p), {})
-                    p.data = self._update(p.data, p.grad.data, state, group).astype(
-                        p.data.dtype, copy=False)
+                    state = self.state.setdefault(p, {})
+                    _subtract_in_place(p.data, self._update(p.data, p.grad.data, state, group))
 
     def _update(self, w, g, state, group):  # pragma: no cover - abstract
+        """The step to subtract from ``w``, updating ``state``."""
         raise NotImplementedError
+
+    def state_dict(self):
+        """The optimizer's state and options, as PyTorch lays them out.
+
+        Returns
+        -------
+        dict
+            ``{"state": {index: {name: value}}, "param_groups": [{**options,
+            "params": [index, ...]}]}``, parameters numbered across groups in
+            order.  Arrays are copies: later steps do not change the dict.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = mg.optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> sd = opt.state_dict()
+        >>> sd["state"][0]["step"], sorted(sd["state"][0]), sd["param_groups"][0]["params"]
+        (1, ['exp_avg', 'exp_avg_sq', 'step'], [0])
+        """
+        groups, index = [], 0
+        for group in self.param_groups:
+            packed = {k: _plain(v) for k, v in group.items() if k != "params"}
+            packed["params"] = list(range(index, index + len(group["params"])))
+            index += len(group["params"])
+            groups.append(packed)
+        state = {}
+        for i, p in enumerate(self._params()):
+            if self.state.get(p):
+                state[i] = {k: _plain(v) for k, v in self.state[p].items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore state and group options saved by :meth:`state_dict`.
+
+        The saved parameters are matched to this optimizer's in order; the
+        number of groups, of parameters in each group and every state
+        array's shape must agree (ValueError says what differs).  Arrays are
+        copied in, in the parameter's dtype.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
+        >>> opt = mg.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> (w * w).sum().backward(); opt.step()
+        >>> w2 = mg.tensor(w.numpy().copy(), requires_grad=True)
+        >>> opt2 = mg.optim.SGD([w2], lr=0.5)
+        >>> opt2.load_state_dict(opt.state_dict())
+        >>> opt2.param_groups[0]["lr"], opt2.state[w2]["momentum_buffer"]
+        (0.1, array([ 2., -4.], dtype=float32))
+        """
+        saved = list(state_dict["param_groups"])
+        if len(saved) != len(self.param_groups):
+            raise ValueError(f"the state dict has {len(saved)} parameter groups, "
+                             f"this optimizer has {len(self.param_groups)}")
+        by_index = {}
+        for i, (group, s) in enumerate(zip(self.param_groups, saved)):
+            if len(s["params"]) != len(group["params"]):
+                raise ValueError(f"parameter group {i}: the state dict has "
+                                 f"{len(s['params'])} parameters, this optimizer has "
+                                 f"{len(group['params'])}")
+            by_index.update({int(k): p for k, p in zip(s["params"], group["params"])})
+        state = {}
+        for k, st in state_dict["state"].items():
+            if int(k) not in by_index:
+                raise ValueError(f"the state dict has state for parameter {k}, which is "
+                                 "in none of its parameter groups")
+            p = by_index[int(k)]
+            state[p] = self._load_param_state(st, p, int(k))
+        self.param_groups = [
+            {**group, **{k: _plain(v) for k, v in s.items() if k != "params"},
+             "params": group["params"]}
+            for group, s in zip(self.param_groups, saved)]
+        self.state = state
+
+    def _load_param_state(self, st, p, index):
+        st = {k: v for k, v in st.items() if v is not None}
+        if st and set(st) != set(self._STATE_NAMES):
+            raise ValueError(
+                f"state of parameter {index}: the state dict has {sorted(st)}, "
+                f"{type(self).__name__} keeps {sorted(self._STATE_NAMES)}")
+        out = {}
+        for name, v in st.items():
+            if name in self._ARRAY_STATE:
+                arr = np.asarray(v)
+                if arr.shape != p.shape:
+                    raise ValueError(
+                        f"state {name!r} of parameter {index} has shape {arr.shape}, "
+                        f"but the parameter has shape {p.shape}")
+                out[name] = np.array(arr, dtype=p.data.dtype)
+            else:
+                out[name] = int(np.asarray(v).item())
+        return out
+
+
+def _subtract_in_place(w, step):
+    """``w -= step`` in the parameter array itself (keeping its dtype), and say
+    so; the same bits as ``w - step``."""
+    if not w.flags.writeable:
+        raise ValueError(
+            f"cannot update a parameter of shape {w.shape} in place: its array is "
+            "read-only (give the optimizer a tensor of a writable copy, e.g. "
+            "mg.tensor(arr.copy(), requires_grad=True))")
+    np.subtract(w, step, out=w, casting="same_kind")
+    engine.mark_changed(w)
+
+
+def _plain(value):
+    """A copy of ``value`` made of numpy arrays, Python numbers and tuples."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple)):
+        return tuple(_plain(v) for v in value)
+    return copy.deepcopy(value)
 
 
 def _check(name, value, low=0.0):
@@ -72,6 +266,7 @@ class SGD(Optimizer):
     ``g += weight_decay * w``; with momentum, ``buf = momentum * buf +
     (1 - dampening) g`` (``buf = g`` on the first step) and ``g = buf``
     (or ``g + momentum * buf`` with ``nesterov``); ``w -= lr * g``.
+    With momentum the state of a parameter is ``momentum_buffer``.
 
     Examples
     --------
@@ -82,6 +277,8 @@ class SGD(Optimizer):
     >>> w
     tensor([ 0.8, -1.6], requires_grad=True)
     """
+
+    _STATE_NAMES = _ARRAY_STATE = ("momentum_buffer",)
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, dampening=0.0,
                  nesterov=False):
@@ -101,11 +298,14 @@ class SGD(Optimizer):
             buf = np.array(g) if buf is None else buf * mu + (1 - group["dampening"]) * g
             state["momentum_buffer"] = buf
             g = g + mu * buf if group["nesterov"] else buf
-        return w - group["lr"] * g
+        return group["lr"] * g
 
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba), with PyTorch's update order and L2 weight decay.
+
+    The state of a parameter is ``step`` (an int), ``exp_avg`` and
+    ``exp_avg_sq``.
 
     Examples
     --------
@@ -116,6 +316,9 @@ class Adam(Optimizer):
     >>> w
     tensor([ 0.90000004, -1.9       ], requires_grad=True)
     """
+
+    _STATE_NAMES = ("step", "exp_avg", "exp_avg_sq")
+    _ARRAY_STATE = ("exp_avg", "exp_avg_sq")
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         _check("lr", lr)
@@ -131,11 +334,12 @@ class Adam(Optimizer):
         if group["weight_decay"]:
             g = g + group["weight_decay"] * w
         t = state["step"] = state.get("step", 0) + 1
-        m = state.get("exp_avg", np.zeros_like(w))
-        v = state.get("exp_avg_sq", np.zeros_like(w))
+        if "exp_avg" not in state:
+            state["exp_avg"], state["exp_avg_sq"] = np.zeros_like(w), np.zeros_like(w)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
         m = m + (1 - beta1) * (g - m)             # torch's lerp(m, g, 1 - beta1)
         v = v * beta2 + (1 - beta2) * (g * g)
         state["exp_avg"], state["exp_avg_sq"] = m, v
         step_size = group["lr"] / (1 - beta1 ** t)
         denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
-        return w - step_size * (m / denom)
+        return step_size * (m / denom)
