@@ -387,7 +387,7 @@ def measure_peak_memory(impls, size):
 # anomaly detection when off: the chain with the checks compiled out
 
 def _without_anomaly_checks(fn):
-    """``fn`` recompiled without its ``if _anomaly:`` blocks."""
+    """``fn`` recompiled without its ``if now.special:`` blocks."""
     src = textwrap.dedent(inspect.getsource(fn)).splitlines()
     kept, skip = [], None
     for line in src:
@@ -395,7 +395,7 @@ def _without_anomaly_checks(fn):
         if skip is not None and (not line.strip() or indent > skip):
             continue
         skip = None
-        if line.strip() == "if _anomaly:":
+        if line.strip() == "if now.special:":
             skip = indent
             continue
         kept.append(line)

@@ -14,7 +14,7 @@ from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jacobians
 from .ops import *  # noqa: F401,F403  (the op functions: mg.exp, mg.sum, ...)
 from .ops import __all__ as _ops_all
-from .tensor import (Tensor, arange, as_tensor, get_default_dtype, grad, ones, ones_like, randn,
+from .tensor import (Tensor, arange, as_tensor, from_numpy, get_default_dtype, grad, ones, ones_like, randn,
                      set_default_dtype, tensor, zeros, zeros_like)
 
 from numpy import float32, float64  # dtype names, as mg.float32
@@ -26,7 +26,7 @@ from .graph import to_dot, trace  # noqa: E402
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "zeros", "ones", "zeros_like", "ones_like", "arange",
+    "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "zeros_like", "ones_like", "arange",
     "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "keep_values", "Function", "gradcheck",
     "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot",

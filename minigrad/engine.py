@@ -21,8 +21,11 @@ of the backward pass itself: gradients of gradients come for free.
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import sys
+import contextvars
+import weakref
 from heapq import heappop, heappush
 
 import numpy as np
@@ -31,16 +34,42 @@ _ndarray = np.ndarray
 _new = object.__new__
 _seq = itertools.count()
 
-_enabled = True      # grad mode; read on every op
-_anomaly = False     # detect_anomaly; read on every op
 Tensor = None        # set by minigrad.tensor (avoids an import cycle)
 
 
 # --------------------------------------------------------------------------
-# grad mode
+# modes: grad mode, anomaly detection and keep_values, per thread (as PyTorch's)
+
+class Modes:
+    """One combination of the three modes; the eight are made once and shared.
+    ``special`` (anomaly or keep) lets the hot path test both at once."""
+
+    __slots__ = ("enabled", "anomaly", "keep", "special")
+
+    def __init__(self, enabled, anomaly, keep):
+        self.enabled, self.anomaly, self.keep = enabled, anomaly, keep
+        self.special = anomaly or keep
+
+    def but(self, **change):
+        """The shared Modes equal to this one with ``change`` applied."""
+        key = (change.get("enabled", self.enabled), change.get("anomaly", self.anomaly),
+               change.get("keep", self.keep))
+        return _ALL_MODES[key]
+
+
+_ALL_MODES = {(e, a, k): Modes(e, a, k) for e in (True, False) for a in (True, False)
+              for k in (True, False)}
+
+# A context variable is per thread (each new thread starts from the default)
+# and per asyncio task, and reading it costs ~10 ns: the hot path reads it once
+# per op.
+_modes_var = contextvars.ContextVar("minigrad_modes", default=_ALL_MODES[(True, False, False)])
+current_modes = _modes_var.get
+set_modes = _modes_var.set
+
 
 def is_grad_enabled():
-    """Whether ops record the graph now.
+    """Whether ops record the graph now (in this thread).
 
     Examples
     --------
@@ -49,40 +78,74 @@ def is_grad_enabled():
     ...     mg.is_grad_enabled()
     False
     """
-    return _enabled
+    return current_modes().enabled
 
 
-class _GradMode:
-    """Context manager and decorator that sets grad mode while it is active."""
+class _ModeContext:
+    """Base of the mode context managers: set one mode on entry, restore the
+    previous modes on exit, in the current thread only.  Used as a decorator,
+    the mode holds inside the function (and inside a generator function's
+    body, between its yields, as PyTorch does)."""
 
-    mode = True
+    change = {}
 
     def __enter__(self):
-        global _enabled
-        self._prev = _enabled
-        _enabled = self.mode
+        self._prev = current_modes()
+        set_modes(self._prev.but(**self.change))
         return self
 
     def __exit__(self, *exc):
-        global _enabled
-        _enabled = self._prev
+        set_modes(self._prev)
         return False
 
-    def __call__(self, fn):
-        import functools
+    def _fresh(self):
+        return type(self)()
 
-        mode = self.mode
+    def __call__(self, fn):
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, self._fresh)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with set_grad_enabled(mode):
+            with self._fresh():
                 return fn(*args, **kwargs)
 
         return wrapper
 
 
-class no_grad(_GradMode):
+def _wrap_generator(fn, context):
+    """``fn`` (a generator function) with ``context()`` active whenever its
+    body runs, and not while the caller runs between items."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        try:
+            with context():
+                item = gen.send(None)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    with context():
+                        gen.close()
+                    raise
+                except BaseException as e:
+                    with context():
+                        item = gen.throw(e)
+                else:
+                    with context():
+                        item = gen.send(sent)
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
+
+
+class no_grad(_ModeContext):
     """Ops inside do not record a graph (a context manager or a decorator).
+
+    The mode belongs to the current thread: another thread keeps recording.
 
     Examples
     --------
@@ -94,10 +157,10 @@ class no_grad(_GradMode):
     False
     """
 
-    mode = False
+    change = {"enabled": False}
 
 
-class enable_grad(_GradMode):
+class enable_grad(_ModeContext):
     """Ops inside record a graph, even within :class:`no_grad`.
 
     Examples
@@ -111,10 +174,10 @@ class enable_grad(_GradMode):
     True
     """
 
-    mode = True
+    change = {"enabled": True}
 
 
-class set_grad_enabled(_GradMode):
+class set_grad_enabled(_ModeContext):
     """Set grad mode to ``mode`` (a context manager or a decorator).
 
     Examples
@@ -127,6 +190,10 @@ class set_grad_enabled(_GradMode):
 
     def __init__(self, mode):
         self.mode = bool(mode)
+        self.change = {"enabled": self.mode}
+
+    def _fresh(self):
+        return set_grad_enabled(self.mode)
 
 
 # --------------------------------------------------------------------------
@@ -139,7 +206,9 @@ _last_change = -1    # creation number (seq) of the latest in-place change
 
 class _Change:
     """How often a root array (one that owns its memory) was changed in
-    place, and when last (a creation number, comparable with Node.seq)."""
+    place, and when last (a creation number, comparable with Node.seq).
+    It holds the root weakly: an entry whose root died is stale, and is
+    dropped when the table has grown (see :func:`_purge`)."""
 
     __slots__ = ("count", "seq", "recorded_seq", "ref")
 
@@ -153,10 +222,14 @@ def _root(a):
     return a
 
 
-def _forget(key, ref):
-    entry = _changes.get(key)
-    if entry is not None and entry.ref is ref:
+_purge_at = [1024]
+
+
+def _purge():
+    """Drop the entries of arrays that no longer exist."""
+    for key in [k for k, e in _changes.items() if e.ref() is None]:
         del _changes[key]
+    _purge_at[0] = max(1024, 2 * len(_changes))
 
 
 def mark_changed(array, recorded=False):
@@ -167,17 +240,16 @@ def mark_changed(array, recorded=False):
     when the change was itself recorded in the graph (grad mode).
     """
     global _last_change
-    import weakref
-
     root = _root(array)
     key = id(root)
     entry = _changes.get(key)
     if entry is None or entry.ref() is not root:
-        entry = _Change()
+        if len(_changes) >= _purge_at[0]:
+            _purge()
+        entry = _changes[key] = _new(_Change)
         entry.count = 0
         entry.recorded_seq = -1
-        entry.ref = weakref.ref(root, functools.partial(_forget, key))
-        _changes[key] = entry
+        entry.ref = weakref.ref(root)
     seq = next(_seq)
     entry.count += 1
     entry.seq = seq
@@ -203,16 +275,20 @@ class Node:
     ----------
     next : tuple
         One edge per operand: the Node that made it, the leaf Tensor itself,
-        or ``None`` for an operand that needs no gradient.  ``None`` as a
-        whole once backward has freed the graph.
+        or ``None`` for an operand that needs no gradient.  Kept after
+        backward, so the structure can still be inspected (as PyTorch keeps
+        ``grad_fn``).
     args : tuple
         The operands' arrays (or numbers), if the rule needs them
-        (``save_args``), else ``None`` per operand.
+        (``save_args``), else ``None`` per operand.  Once a backward pass
+        has freed the node, not a tuple but that pass's :class:`Freed` mark.
     out : numpy.ndarray or None
-        The forward result, if the rule needs it (``save_out``) or the graph
-        was built inside :class:`keep_values`.
+        The forward result, if the rule needs it (``save_out``), if the op
+        makes a view (``save_out = "view"``: kept to notice a change of the
+        viewed memory), or if the graph was built inside :class:`keep_values`.
     ctx : object
-        Anything else the rule needs (axis, shapes, an index).
+        Anything else the rule needs (axis, shapes, an index); once freed,
+        the output's ``(shape, dtype)``, for inspection.
 
     The graph links nodes, not tensors, so an intermediate result is freed
     as soon as nothing but the graph refers to it and no rule saved it.
@@ -234,13 +310,26 @@ class Node:
     @property
     def next_functions(self):
         """The nodes (or leaf tensors) this node sends gradients to."""
-        return () if self.next is None else self.next
+        return self.next
+
+    @property
+    def freed(self):
+        """Whether a backward pass has freed what this node saved."""
+        return type(self.args) is not tuple
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` with the gradient of this node's output."""
         if self.hooks is None:
             self.hooks = []
         self.hooks.append(fn)
+
+    def saved_arrays(self):
+        """``(what, array)`` for each saved value backward will read:
+        the arrays a version check must find unchanged."""
+        saved = [(f"input {i}", a) for i, a in enumerate(self.args) if type(a) is _ndarray]
+        if type(self).save_out is True and self.out is not None:
+            saved.append(("its output", self.out))
+        return saved
 
     def __repr__(self):
         return f"<{self.name()}>"
@@ -249,7 +338,7 @@ class Node:
 def _make(data, node):
     """A Tensor for an op's result (no validation: the hot path)."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t.grad_fn = node
     t.requires_grad = node is not None
     return t
@@ -258,13 +347,13 @@ def _make(data, node):
 _UNSAVED = {1: (None,), 2: (None, None)}
 
 
-class keep_values:
+class keep_values(_ModeContext):
     """Keep every op's result in the graph, not just those backward needs.
 
     By default the graph keeps only what the backward rules use, so that
     intermediate results are freed early; :func:`minigrad.trace` and
     :func:`minigrad.to_dot` show the values of a graph built inside this
-    context.
+    context, before and after ``backward()``.  Per thread, like grad mode.
 
     Examples
     --------
@@ -276,19 +365,26 @@ class keep_values:
     array([2., 3.], dtype=float32)
     """
 
-    def __enter__(self):
-        global _keep
-        self._prev = _keep
-        _keep = True
-        return self
-
-    def __exit__(self, *exc):
-        global _keep
-        _keep = self._prev
-        return False
+    change = {"keep": True}
 
 
-_keep = False
+_kept_nodes = weakref.WeakSet()   # nodes built under keep_values: backward keeps their out
+_kept_any = False                 # whether _kept_nodes was ever used (skip the lookup if not)
+
+
+def _keep_node(node, out):
+    global _kept_any
+    node.out = out
+    _kept_nodes.add(node)
+    _kept_any = True
+
+
+def _special(now, cls, out, node):
+    """What keep_values and anomaly mode add to recording an op."""
+    if now.keep and node is not None:
+        _keep_node(node, out)
+    if now.anomaly:
+        _anomaly_forward(cls, out, node)
 
 
 # --------------------------------------------------------------------------
@@ -304,13 +400,14 @@ def unary(cls, x, out, ctx=None):
     if type(out) is not _ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
-    t.data = out
-    if x.requires_grad and _enabled:
+    t._data = out
+    now = current_modes()
+    if x.requires_grad and now.enabled:
         node = _new(cls)
         fn = x.grad_fn
         node.next = (fn if fn is not None else x,)
-        node.args = (x.data,) if cls.save_args else _UNSAVED[1]
-        node.out = out if cls.save_out or _keep else None
+        node.args = (x._data,) if cls.save_args else _UNSAVED[1]
+        node.out = out if cls.save_out else None
         node.ctx = ctx
         node.seq = next(_seq)
         node.hooks = None
@@ -319,8 +416,8 @@ def unary(cls, x, out, ctx=None):
     else:
         t.grad_fn = None
         t.requires_grad = False
-    if _anomaly:                      # the one test anomaly mode costs when off
-        _anomaly_forward(cls, out, t.grad_fn)
+    if now.special:                   # the one test keep_values and anomaly mode cost when off
+        _special(now, cls, out, t.grad_fn)
     return t
 
 
@@ -330,17 +427,19 @@ def binary(cls, a, b, ctx=None):
     Either operand may be a Tensor, a numpy array or a Python number.  An
     operand that needs a gradient but was broadcast or promoted by numpy is
     routed through explicit :class:`BroadcastTo` / :class:`Cast` nodes first,
-    so the op's own rule never sees broadcasting.
+    so the op's own rule never sees broadcasting.  A numpy array operand that
+    the rule saves is copied, so that changing it later cannot change the
+    gradient.
     """
     # exact type first (the hot path), then subclasses such as nn.Parameter
     if type(a) is Tensor or isinstance(a, Tensor):
-        ad = a.data
+        ad = a._data
         ra = a.requires_grad
     else:
         ad = a = as_operand(a)
         ra = False
     if type(b) is Tensor or isinstance(b, Tensor):
-        bd = b.data
+        bd = b._data
         rb = b.requires_grad
     else:
         bd = b = as_operand(b)
@@ -349,24 +448,29 @@ def binary(cls, a, b, ctx=None):
     if type(out) is not _ndarray:
         out = np.asarray(out)
     t = _new(Tensor)
-    t.data = out
-    if (ra or rb) and _enabled:
+    t._data = out
+    now = current_modes()
+    if (ra or rb) and now.enabled:
         shape = out.shape
         dtype = out.dtype
         if ra:
             if ad.shape != shape or ad.dtype is not dtype:
                 a = expand(a, shape, dtype)
-                ad = a.data
+                ad = a._data
             ea = a.grad_fn if a.grad_fn is not None else a
         else:
             ea = None
+            if type(ad) is _ndarray:
+                ad = ad.copy()
         if rb:
             if bd.shape != shape or bd.dtype is not dtype:
                 b = expand(b, shape, dtype)
-                bd = b.data
+                bd = b._data
             eb = b.grad_fn if b.grad_fn is not None else b
         else:
             eb = None
+            if type(bd) is _ndarray:
+                bd = bd.copy()
         node = _new(cls)
         node.next = (ea, eb)
         save = cls.save_args
@@ -376,7 +480,7 @@ def binary(cls, a, b, ctx=None):
             node.args = (ad if rb else None, bd if ra else None)
         else:
             node.args = _UNSAVED[2]
-        node.out = out if cls.save_out or _keep else None
+        node.out = out if cls.save_out else None
         node.ctx = ctx
         node.seq = next(_seq)
         node.hooks = None
@@ -385,8 +489,8 @@ def binary(cls, a, b, ctx=None):
     else:
         t.grad_fn = None
         t.requires_grad = False
-    if _anomaly:
-        _anomaly_forward(cls, out, t.grad_fn)
+    if now.special:
+        _special(now, cls, out, t.grad_fn)
     return t
 
 
@@ -401,7 +505,7 @@ def record(cls, out, operands, ctx=None, elementwise=False):
         The forward result, computed by the caller from the operands' data.
     operands : sequence
         The operands: Tensors, numpy arrays or numbers, in the order the
-        backward rule takes them.
+        backward rule takes them.  Arrays the rule saves are copied.
     ctx : object, optional
         Saved for the backward rule as ``self.ctx``.
     elementwise : bool
@@ -410,9 +514,10 @@ def record(cls, out, operands, ctx=None, elementwise=False):
     """
     if type(out) is not _ndarray:
         out = np.asarray(out)
-    if _anomaly:
-        _anomaly_forward(cls, out, None)
-    need = _enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)
+    now = current_modes()
+    if now.anomaly:
+        _check_forward(cls, out)
+    need = now.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)
     if not need:
         return _make(out, None)
     edges = []
@@ -425,9 +530,9 @@ def record(cls, out, operands, ctx=None, elementwise=False):
                 edges.append(t.grad_fn if t.grad_fn is not None else t)
             else:
                 edges.append(None)
-            args.append(t.data)
+            args.append(t._data)
         else:
-            args.append(t)
+            args.append(t.copy() if type(t) is _ndarray and cls.save_args else t)
             edges.append(None)
     node = _new(cls)
     node.next = tuple(edges)
@@ -439,11 +544,13 @@ def record(cls, out, operands, ctx=None, elementwise=False):
                      args[1] if edges[0] is not None else None)
     else:
         node.args = (None,) * len(args)
-    node.out = out if cls.save_out or _keep else None
+    node.out = out if cls.save_out else None
     node.ctx = ctx
     node.seq = next(_seq)
     node.hooks = None
-    if _anomaly:
+    if now.keep:
+        _keep_node(node, out)
+    if now.anomaly:
         node.site = _caller_site()
     return _make(out, node)
 
@@ -463,9 +570,9 @@ def expand(t, shape, dtype):
     if t.shape == shape and t.dtype == dtype:
         return t
     if t.dtype != dtype:
-        t = unary(Cast, t, t.data.astype(dtype), t.dtype)
+        t = unary(Cast, t, t._data.astype(dtype), t.dtype)
     if t.shape != shape:
-        t = unary(BroadcastTo, t, np.broadcast_to(t.data, shape), t.shape)
+        t = unary(BroadcastTo, t, np.broadcast_to(t._data, shape), t.shape)
     return t
 
 
@@ -493,7 +600,8 @@ class BroadcastTo(Node):
     """``np.broadcast_to(x, shape)``; the gradient sums back to x's shape."""
 
     __slots__ = ()
-    save_args = save_out = False
+    save_args = False
+    save_out = "view"
 
     def backward(self, g, out, x):
         return (sum_to(g, self.ctx),)
@@ -520,6 +628,29 @@ _FREED = (
 )
 
 
+class Freed:
+    """The mark a backward pass leaves in the nodes it has freed (their
+    ``args``), so that a later pass can say what happened to them."""
+
+    __slots__ = ("error",)
+
+    def __init__(self):
+        self.error = None
+
+    def message(self):
+        if self.error is None:
+            return _FREED
+        return (f"an earlier backward() through this graph stopped with an error "
+                f"({self.error}) after freeing the part it had passed; run the forward "
+                "pass again to build a new graph (or pass retain_graph=True to keep it "
+                "whole across passes)")
+
+
+def _freed_error(node):
+    mark = node.args
+    return RuntimeError(mark.message() if isinstance(mark, Freed) else _FREED)
+
+
 def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capture=None):
     """Backpropagate ``root_grads`` from the ``roots`` tensors.
 
@@ -533,7 +664,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     Gradients of leaves are accumulated into ``.grad`` unless ``capture`` is
     given: then the gradients of the tensors in ``capture`` are returned in
     that order (``None`` for one the roots do not depend on) and no
-    ``.grad`` is touched.
+    ``.grad`` is touched (nor any retained gradient).
+
+    Unless ``retain_graph``, each node's saved arrays are freed once it has
+    run; its edges stay, for inspection.  If the pass fails midway, the
+    nodes it freed remember the error, and a retry says so.
     """
     grads = {}   # node -> gradient of its output, for nodes in the heap
     leaves = {}  # leaf tensor -> gradient
@@ -544,8 +679,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             prev = leaves.get(t)
             leaves[t] = g if prev is None else prev + g
             continue
-        if fn.next is None:
-            raise RuntimeError(_FREED)
+        if type(fn.args) is not tuple:
+            raise _freed_error(fn)
         prev = grads.get(fn)
         if prev is None:
             grads[fn] = g
@@ -557,30 +692,38 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     if capture is not None:
         want = {t.grad_fn for t in capture if t.grad_fn is not None}
     walk = _walk_create if create_graph else _walk
-    walk(heap, grads, leaves, want, captured, retain_graph)
-    if capture is not None:
-        return [leaves.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
-                for t in capture]
-    _accumulate_leaves(leaves, create_graph)
+    mark = None if retain_graph else Freed()
+    try:
+        walk(heap, grads, leaves, want, captured, mark)
+        if capture is not None:
+            return [leaves.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
+                    for t in capture]
+        _accumulate_leaves(leaves, create_graph)
+    except BaseException as e:
+        if mark is not None:
+            mark.error = f"{type(e).__name__}: {e}"
+        raise
     return None
 
 
-def _walk(heap, grads, leaves, want, captured, retain):
-    """The plain backward pass: numpy arrays all the way."""
+def _walk(heap, grads, leaves, want, captured, mark):
+    """The plain backward pass: numpy arrays all the way.  ``mark`` is the
+    Freed mark to leave in each node run, or None to keep the graph."""
     pop = grads.pop
     get = grads.get
-    anomaly = _anomaly
+    anomaly = current_modes().anomaly
+    last_change = _last_change
+    keep_some = _kept_any            # nodes made under keep_values keep their out
     while heap:
-        node = heappop(heap)[1]
+        node = heappop(heap)[1]      # (checked not freed when pushed)
         g = pop(node)
-        edges = node.next
-        if edges is None:
-            raise RuntimeError(_FREED)
+        args = node.args
+        if node.seq < last_change:      # something changed in place since: look
+            _check_saved(node)
         if node.hooks is not None:
-            g = _call_hooks(node.hooks, g, False)
+            g = _call_hooks(node.hooks, g, False, want is None)
         if want is not None and node in want:
             captured[node] = g
-        args = node.args
         # spelled out by arity: a call with *args costs ~200 ns more
         if len(args) == 1:
             gs = node.backward(g, node.out, args[0])
@@ -590,16 +733,19 @@ def _walk(heap, grads, leaves, want, captured, retain):
             gs = node.backward(g, node.out, *args)
         if anomaly:
             _check_backward(node, gs)
-        if not retain:
-            node.next = node.args = node.out = node.ctx = None
-        for fn, gi in zip(edges, gs):
+        if mark is not None:        # free what it saved; keep its shape for inspection
+            node.args = mark
+            node.ctx = g.shape
+            if not (keep_some and node in _kept_nodes):
+                node.out = None
+        for fn, gi in zip(node.next, gs):
             if fn is None or gi is None:
                 continue
             if isinstance(fn, Node):
                 prev = get(fn)
                 if prev is None:
-                    if fn.next is None:
-                        raise RuntimeError(_FREED)
+                    if type(fn.args) is not tuple:
+                        raise _freed_error(fn)
                     grads[fn] = gi
                     heappush(heap, (-fn.seq, fn))
                 else:
@@ -624,7 +770,7 @@ def _lift(node):
     return out, args
 
 
-def _walk_create(heap, grads, leaves, want, captured, retain):
+def _walk_create(heap, grads, leaves, want, captured, mark):
     """The backward pass that records its own graph (``create_graph=True``).
 
     Gradients are Tensors, and each rule gets its operands and output as
@@ -635,24 +781,30 @@ def _walk_create(heap, grads, leaves, want, captured, retain):
         grads[key] = _as_grad_tensor(grads[key])
     for key in list(leaves):
         leaves[key] = _as_grad_tensor(leaves[key])
+    last_change = _last_change
+    kept = _kept_nodes if _kept_any else ()
     with enable_grad():
         while heap:
             node = heappop(heap)[1]
             g = grads.pop(node)
-            edges = node.next
-            if edges is None:
-                raise RuntimeError(_FREED)
+            if type(node.args) is not tuple:
+                raise _freed_error(node)
+            if node.seq < last_change:
+                _check_saved(node)
             if node.hooks is not None:
-                g = _call_hooks(node.hooks, g, True)
+                g = _call_hooks(node.hooks, g, True, want is None)
             if want is not None and node in want:
                 captured[node] = g
             out, args = _lift(node)
             gs = node.backward(g, out, *args)
-            if _anomaly:
+            if current_modes().anomaly:
                 _check_backward(node, gs)
-            if not retain:
-                node.next = node.args = node.out = node.ctx = None
-            for fn, gi in zip(edges, gs):
+            if mark is not None:
+                node.args = mark
+                node.ctx = (g.shape, g.dtype)
+                if node not in kept:
+                    node.out = None
+            for fn, gi in zip(node.next, gs):
                 if fn is None or gi is None:
                     continue
                 if type(gi) is not Tensor:
@@ -660,8 +812,8 @@ def _walk_create(heap, grads, leaves, want, captured, retain):
                 if isinstance(fn, Node):
                     prev = grads.get(fn)
                     if prev is None:
-                        if fn.next is None:
-                            raise RuntimeError(_FREED)
+                        if type(fn.args) is not tuple:
+                            raise _freed_error(fn)
                         grads[fn] = gi
                         heappush(heap, (-fn.seq, fn))
                     else:
@@ -671,12 +823,78 @@ def _walk_create(heap, grads, leaves, want, captured, retain):
                     leaves[fn] = gi if prev is None else prev + gi
 
 
+def _changed_since(array, seq, recorded=False):
+    """Whether ``array``'s memory was changed in place after creation number
+    ``seq`` (by a recorded change only, if ``recorded``)."""
+    root = _root(array)
+    entry = _changes.get(id(root))
+    if entry is None or entry.ref() is not root:
+        return False
+    return (entry.recorded_seq if recorded else entry.seq) > seq
+
+
+def _check_saved(node):
+    """Raise if a value ``node`` saved for backward was changed in place
+    after the node was made, or if the memory an op's view looks at was
+    changed by a recorded in-place op (the view's history no longer says
+    how its value came about)."""
+    for what, array in node.saved_arrays():
+        if _changed_since(array, node.seq):
+            raise RuntimeError(
+                f"one of the values needed for gradient computation was changed by an "
+                f"in-place operation: {what} of {node.name()} (shape {array.shape}, "
+                f"{array.dtype}), now at version {version(array)}, was saved before the "
+                f"change{_site(node)}. Do the in-place update after backward(), or on a "
+                "copy (t.clone()) of the tensor"
+            )
+    out = node.out
+    if type(node).save_out == "view" and out is not None and out.base is not None \
+            and _changed_since(out, node.seq, recorded=True):
+        raise RuntimeError(
+            f"the tensor that {node.name()} made is a view of memory that a recorded "
+            f"in-place operation changed afterwards{_site(node)}, so its history no longer "
+            "says how its value came about. Take the view after the in-place update, or "
+            "update a copy (t.clone())"
+        )
+
+
+def _site(node):
+    site = getattr(node, "site", None)
+    return "" if site is None else f" (the op was created at {site})"
+
+
 def _as_grad_tensor(g):
     return g if type(g) is Tensor else _make(np.asarray(g), None)
 
 
-def _call_hooks(hooks, g, create):
+class RetainGrad:
+    """The hook :meth:`Tensor.retain_grad` puts on a node: after the node's
+    other hooks, it adds the gradient to the tensor's ``.grad`` - in a real
+    backward only, never for ``mg.grad``, ``mg.trace`` or ``mg.to_dot``.
+    It holds the tensor weakly, so the tensor and its node make no cycle."""
+
+    __slots__ = ("ref",)
+
+    def __init__(self, t):
+        self.ref = weakref.ref(t)
+
+    def keep(self, g, create):
+        t = self.ref()
+        if t is None:
+            return
+        if create:
+            t._grad = g if t.grad is None else t.grad + g
+        else:
+            g = np.array(g)      # own a copy
+            t._grad = _make(g, None) if t.grad is None else _make(t.grad._data + g, None)
+
+
+def _call_hooks(hooks, g, create, retain):
+    store = None
     for hook in hooks:
+        if type(hook) is RetainGrad:
+            store = hook
+            continue
         r = hook(g if create else _make(g, None))
         if r is not None:
             if type(r) is not Tensor:
@@ -686,25 +904,27 @@ def _call_hooks(hooks, g, create):
                     f"a hook returned a gradient of shape {r.shape} for a tensor "
                     f"of shape {tuple(g.shape)}; return a gradient of the same shape or None"
                 )
-            g = r if create else r.data
+            g = r if create else r._data
+    if store is not None and retain:
+        store.keep(g, create)
     return g
 
 
 def _accumulate_leaves(leaves, create):
     for t, g in leaves.items():
         if t._hooks is not None:
-            g = _call_hooks(t._hooks, g, create)
+            g = _call_hooks(t._hooks, g, create, True)
         if create:
             if g.dtype != t.dtype:
                 g = g.astype(t.dtype)
-            t.grad = g if t.grad is None else t.grad + g
+            t._grad = g if t.grad is None else t.grad + g
         else:
             # own a copy: g may be shared with other leaves or be a read-only view
-            g = np.array(g, dtype=t.data.dtype)
+            g = np.array(g, dtype=t._data.dtype)
             if t.grad is None:
-                t.grad = _make(g, None)
+                t._grad = _make(g, None)
             else:
-                t.grad = _make(t.grad.data + g, None)
+                t._grad = _make(t.grad._data + g, None)
 
 
 # --------------------------------------------------------------------------
@@ -745,7 +965,7 @@ def _check_backward(node, gs):
     for i, gi in enumerate(gs):
         if gi is None:
             continue
-        data = gi.data if type(gi) is Tensor else np.asarray(gi)
+        data = gi._data if type(gi) is Tensor else np.asarray(gi)
         if data.dtype.kind in "fc" and not np.isfinite(data).all():
             kind = "NaN" if np.isnan(data).any() else "inf"
             site = getattr(node, "site", "<unknown: created before detect_anomaly>")
@@ -775,15 +995,13 @@ class detect_anomaly:
     """
 
     def __enter__(self):
-        global _anomaly
-        self._prev = _anomaly
+        self._prev = current_modes()
         self._errstate = np.errstate(all="ignore")
         self._errstate.__enter__()
-        _anomaly = True
+        set_modes(self._prev.but(anomaly=True))
         return self
 
     def __exit__(self, *exc):
-        global _anomaly
-        _anomaly = self._prev
+        set_modes(self._prev)
         self._errstate.__exit__(*exc)
         return False

@@ -19,12 +19,16 @@ class FunctionNode(Node):
     save_args = save_out = False   # forward saves what backward needs, in ctx
 
     def save_for_backward(self, *tensors):
-        """Keep tensors for ``backward``; read them back from ``saved_tensors``."""
-        self._saved = tensors
+        """Keep tensors for ``backward``; read them back from ``saved_tensors``.
+
+        They are held in the node's ``ctx`` slot, which backward frees."""
+        self.ctx = tensors
 
     @property
     def saved_tensors(self):
-        saved = getattr(self, "_saved", ())
+        if self.freed:
+            raise RuntimeError(engine._FREED)
+        saved = getattr(self, "ctx", None) or ()
         lifted = getattr(self, "_lifted_out", None)
         if lifted is not None:
             return tuple(lifted if s is self._out_tensor else s for s in saved)
@@ -32,7 +36,12 @@ class FunctionNode(Node):
 
     @property
     def needs_input_grad(self):
-        return tuple(e is not None for e in self.next) if self.next is not None else ()
+        return tuple(e is not None for e in self.next)
+
+    def saved_arrays(self):
+        """The saved tensors' arrays, for the version check."""
+        return [(f"saved tensor {i}", t._data) for i, t in enumerate(self.saved_tensors)
+                if isinstance(t, Tensor)]
 
     def name(self):
         return self.function.__name__ + "Backward"
@@ -60,7 +69,7 @@ class FunctionNode(Node):
             if gi is None or e is None:
                 result.append(None)
                 continue
-            data = gi.data if isinstance(gi, Tensor) else np.asarray(gi)
+            data = gi._data if isinstance(gi, Tensor) else np.asarray(gi)
             if data.shape != shape:
                 raise ValueError(
                     f"{fn.__name__}.backward returned a gradient of shape {data.shape} "
@@ -130,7 +139,7 @@ class Function:
         if isinstance(out, tuple):
             raise TypeError(f"{cls.__name__}.forward must return one Tensor, not a tuple")
         out_tensor = out if isinstance(out, Tensor) else None
-        data = out.data if isinstance(out, Tensor) else np.asarray(out)
+        data = out._data if isinstance(out, Tensor) else np.asarray(out)
         result = engine.record(node_cls, data, inputs)
         if result.grad_fn is None:
             return result
@@ -138,9 +147,10 @@ class Function:
         node = result.grad_fn
         for k, v in vars(ctx).items():
             setattr(node, k, v)
+        node.ctx = getattr(ctx, "ctx", None)      # the saved tensors (a slot)
         node._out_tensor = out_tensor
         node._lifted_out = None
-        if out_tensor is not None and any(x is out_tensor for x in getattr(node, "_saved", ())):
+        if out_tensor is not None and any(x is out_tensor for x in node.saved_tensors):
             node.out = data      # saved by forward: keep it for create_graph's lifting
         node._shapes = tuple(np.shape(t.data if isinstance(t, Tensor) else t) for t in inputs)
         return result

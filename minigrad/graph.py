@@ -1,9 +1,12 @@
 """Look at a graph: ``mg.trace(t)`` (a table of every node behind t) and
 ``mg.to_dot(t)`` (Graphviz DOT text, rendered when Graphviz is installed).
 
-Both read the graph as it is before ``backward()`` frees it.  When ``t`` has
-one element they also show each node's gradient ``d t / d node``, computed
-by a backward pass that keeps the graph and does not touch ``.grad``.
+Both work before and after ``backward()``.  Before it (or after
+``backward(retain_graph=True)``), when ``t`` has one element, they show each
+node's gradient ``d t / d node``, computed by a backward pass that keeps the
+graph and writes no ``.grad``.  After it, the graph keeps its structure but
+not its saved arrays, so they show the gradients backward left: ``.grad`` of
+the leaves and of tensors that called ``retain_grad()``.
 """
 from __future__ import annotations
 
@@ -17,8 +20,6 @@ from . import engine
 from .engine import Node, _make
 from .tensor import Tensor
 
-_FREED = ("the graph behind this tensor was freed by backward(); trace or draw it before "
-          "backward(), or call backward(retain_graph=True)")
 _KEEP = "build it inside `with mg.keep_values():` to see every value"
 
 
@@ -36,8 +37,6 @@ def _graph(t):
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if node.next is None:
-            raise RuntimeError(_FREED)
         nodes.append(node)
         for e in node.next:
             if isinstance(e, Node):
@@ -52,12 +51,25 @@ def _graph(t):
 def _gradients(t, leaves, nodes):
     """d t / d (each leaf, each node's output), or Nones when t is not scalar:
     a backward pass that keeps the graph and writes no ``.grad``."""
+    if any(n.freed for n in nodes):
+        return _gradients_left(leaves, nodes)
     if t.size != 1 or not t.requires_grad:
         return [None] * (len(leaves) + len(nodes))
     placeholders = [_make(np.empty(0), n) for n in nodes]   # captured by grad_fn
     gs = engine.run_backward((t,), (np.ones_like(t.data),), retain_graph=True,
                              capture=list(leaves) + placeholders)
     return [None if g is None else np.asarray(g) for g in gs]
+
+
+def _gradients_left(leaves, nodes):
+    """After backward: the leaves' ``.grad``, and the ``.grad`` of tensors
+    that retained theirs (found through their nodes' RetainGrad hooks)."""
+    out = [None if leaf.grad is None else leaf.grad.numpy() for leaf in leaves]
+    for node in nodes:
+        kept = [h.ref() for h in node.hooks or () if type(h) is engine.RetainGrad]
+        kept = [t for t in kept if t is not None and t.grad is not None]
+        out.append(kept[0].grad.numpy() if kept else None)
+    return out
 
 
 def _summary(a):
@@ -130,7 +142,7 @@ def trace(t):
     """
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
-    _root_value(t)
+    dtypes = _dtypes(t, nodes)
     index = {}
     rows = []
     for i, leaf in enumerate(leaves):
@@ -142,27 +154,48 @@ def trace(t):
         i = len(leaves) + k
         index[id(node)] = i
         ins = [str(index[id(e)]) for e in node.next if e is not None]
-        shape, dtype = _shape_dtype(node, grads[i])
+        value = _value(node, t)
+        shape, dtype = _shape_dtype(value, node, grads[i], dtypes)
         rows.append({"index": i, "op": type(node).__name__, "inputs": ",".join(ins) or "-",
-                     "shape": shape, "dtype": dtype, "value": _summary(node.out),
+                     "shape": shape, "dtype": dtype, "value": _summary(value),
                      "grad": _summary(grads[i])})
     return Trace(rows)
 
 
-def _root_value(t):
-    """``t``'s own node can show ``t``'s value, which ``t`` still holds."""
-    if t.grad_fn is not None and t.grad_fn.out is None:
-        t.grad_fn.out = t.data
-
-
-def _shape_dtype(node, grad):
-    """A node's output shape and dtype: from its kept value, else from its
-    gradient (which has the same shape), else unknown."""
+def _value(node, t):
+    """The value a node shows: what the graph kept, or ``t``'s own value for
+    the node that made ``t`` (``t`` still holds it)."""
     if node.out is not None:
-        return node.out.shape, str(node.out.dtype)
+        return node.out
+    return t.data if node is t.grad_fn else None
+
+
+def _shape_dtype(value, node, grad, dtypes):
+    """A node's output shape and dtype: from its value, else from its
+    gradient (which has the same shape), else from what backward noted
+    when it freed the node (its shape) and the dtype the graph implies."""
+    if value is not None:
+        return value.shape, str(value.dtype)
     if grad is not None:
         return np.shape(grad), str(np.asarray(grad).dtype)
+    if node.freed and isinstance(node.ctx, tuple):
+        return node.ctx, str(dtypes.get(id(node), "-"))
     return "?", "-"
+
+
+def _dtypes(t, nodes):
+    """The output dtype of each node, as the graph implies it: a node's
+    inputs that need a gradient have its dtype (mixed dtypes meet through
+    explicit Cast nodes), starting from ``t``'s own dtype."""
+    dtypes = {} if t.grad_fn is None else {id(t.grad_fn): t.dtype}
+    for node in reversed(nodes):
+        d = dtypes.get(id(node))
+        if d is None or isinstance(node, engine.Cast):
+            continue
+        for e in node.next:
+            if isinstance(e, Node):
+                dtypes.setdefault(id(e), d)
+    return dtypes
 
 
 def _fmt(a, limit):
@@ -206,7 +239,7 @@ def to_dot(t, path=None, names=None, max_elements=8):
     """
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
-    _root_value(t)
+    dtypes = _dtypes(t, nodes)
     label_of = {id(v): k for k, v in (names or {}).items()}
     lines = ["digraph minigrad {", '  graph [rankdir=TB, fontname="Helvetica"];',
              '  node [fontname="Helvetica", fontsize=10];']
@@ -225,9 +258,10 @@ def to_dot(t, path=None, names=None, max_elements=8):
         nid = f"op{k}"
         ids[id(node)] = nid
         g = grads[len(leaves) + k]
-        shape, dtype = _shape_dtype(node, g)
+        value = _value(node, t)
+        shape, dtype = _shape_dtype(value, node, g, dtypes)
         parts = [type(node).__name__, f"{shape} {dtype}" if dtype != "-" else f"{shape}"]
-        value = None if node.out is None else _fmt(node.out, max_elements)
+        value = None if value is None else _fmt(value, max_elements)
         if value is not None:
             parts.append(f"value {value}")
         if g is not None and np.asarray(g).size <= max_elements:

@@ -2,8 +2,17 @@
 
 A Tensor holds ``data`` (a numpy array), ``grad`` (a Tensor or ``None``),
 ``requires_grad`` and ``grad_fn`` (the Node that made it, ``None`` for a
-leaf).  Operators and methods forward to the ops in :mod:`minigrad.ops`; they
-are attached at the bottom of this module, in one table.
+leaf).  Operators and methods forward to the ops in :mod:`minigrad.ops`,
+which attaches them to the class.
+
+Memory: ``mg.tensor`` / ``mg.Tensor`` copy the data they are given, as
+``torch.tensor`` does, so changing the caller's array later changes nothing.
+``mg.from_numpy`` and ``mg.as_tensor`` share it, as PyTorch's do: a change
+made through numpy to a shared array is invisible to minigrad, so do not
+change it while a graph that used it is alive.  Changes made through
+minigrad (in-place methods, ``t[i] = v``, optimizers, ``t.data -= ...``)
+raise the version of that memory, and ``backward()`` refuses to use a value
+that was changed after it was saved.
 """
 from __future__ import annotations
 
@@ -44,15 +53,16 @@ def get_default_dtype():
     return _DEFAULT_DTYPE[0]
 
 
-def as_array(data, dtype=None):
+def as_array(data, dtype=None, copy=False):
     """Convert ``data`` to the numpy array a Tensor would hold.
 
     Python numbers and (nested) lists become the default float dtype (bools
     stay bool); numpy arrays and scalars keep their dtype; a Tensor gives its
-    data.  ``dtype`` casts.
+    data.  ``dtype`` casts.  With ``copy``, the result never shares memory
+    with ``data``.
     """
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)
     elif isinstance(data, bool):
@@ -77,6 +87,8 @@ def as_array(data, dtype=None):
         )
     if dtype is not None and arr.dtype != np.dtype(dtype):
         arr = arr.astype(dtype)
+    elif copy and isinstance(data, (Tensor, np.ndarray)):
+        arr = arr.copy()
     return arr
 
 
@@ -88,7 +100,8 @@ class Tensor:
     data : array_like
         A number, a (nested) list, a numpy array or a Tensor.  Python numbers
         and lists become float32 (see :func:`set_default_dtype`); numpy
-        arrays keep their dtype and are wrapped without a copy.
+        arrays keep their dtype.  The data is copied (see
+        :func:`from_numpy` for a tensor that shares a numpy array).
     requires_grad : bool
         Record operations on this tensor so that ``backward()`` can compute
         its gradient.  Only floating-point tensors can require grad.
@@ -105,48 +118,128 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
-        arr = as_array(data, dtype)
+        arr = as_array(data, dtype, copy=True)
         if requires_grad and arr.dtype.kind not in _FLOAT_KINDS:
             raise TypeError(
                 f"only floating-point tensors can require gradients, but this one "
                 f"has dtype {arr.dtype}; pass dtype=mg.float32 (or float64)"
             )
-        self.data = arr
-        self.grad = None
+        self._data = arr
+        self._grad = None
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._hooks = None
 
     def __getattr__(self, name):
-        # op results leave these two slots unset (one write less each on the
+        # op results leave these slots unset (one write less each on the
         # hot path); unset, they read as None
-        if name == "grad" or name == "_hooks":
+        if name in ("grad", "_grad", "_hooks"):
             return None
         raise AttributeError(f"'Tensor' object has no attribute '{name}'")
+
+    # ------------------------------------------------------------ data, grad
+    @property
+    def data(self):
+        """The numpy array.  Assigning replaces it: a Tensor on the right is
+        unwrapped, so the micrograd idiom ``p.data -= lr * p.grad`` works
+        (and counts as an in-place change); non-numeric data raises.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.grad = mg.tensor([10.0, 10.0])
+        >>> w.data -= 0.1 * w.grad
+        >>> w
+        tensor([0., 1.], requires_grad=True)
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        if isinstance(value, Tensor):
+            value = value._data
+        if value is self._data:          # changed in place, as by `t.data -= ...`
+            engine.mark_changed(value)
+            return
+        if type(value) is np.ndarray and value.dtype.kind in (
+                _FLOAT_KINDS if self.requires_grad else "biuf"):
+            self._data = value           # the common case, quickly
+            return
+        if not isinstance(value, (np.ndarray, np.generic, list, tuple, int, float, bool)):
+            raise TypeError(
+                f"t.data must be numeric array data (a numpy array, a Tensor, a number or "
+                f"a list), not a {type(value).__name__}"
+            )
+        arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic)) \
+            else as_array(value, self._data.dtype)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"t.data must hold bool, integer or floating-point data, not {arr.dtype}")
+        if self.requires_grad and arr.dtype.kind not in _FLOAT_KINDS:
+            raise TypeError(
+                f"this tensor requires grad, so its data must be floating-point, not {arr.dtype}"
+            )
+        self._data = arr
+
+    @property
+    def grad(self):
+        """The gradient (a Tensor of this tensor's shape and dtype) or None.
+
+        Assigning checks it: a Tensor of the same shape and dtype, or None.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.grad = mg.zeros(3)
+        Traceback (most recent call last):
+        ValueError: assigned grad has shape (3,) but the tensor has shape (2,); assign a gradient of the tensor's shape (or None)
+        """
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            check_grad(self, value)
+        self._grad = value
+
+    @property
+    def _version(self):
+        """How many in-place changes this tensor's memory has seen (shared
+        with every tensor that views the same memory), as PyTorch's.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> t = mg.zeros(2)
+        >>> t.add_(1)._version
+        1
+        """
+        return engine.version(self._data)
 
     # ---------------------------------------------------------------- numpy
     @property
     def shape(self):
         """The shape, as a tuple."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
         """The number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
         """The numpy dtype."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def size(self):
         """The number of elements."""
-        return self.data.size
+        return self._data.size
 
     @property
     def is_leaf(self):
@@ -154,14 +247,14 @@ class Tensor:
         return self.grad_fn is None
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(len(self.data)))
+        return (self[i] for i in range(len(self._data)))
 
     def numpy(self):
         """The data as a numpy array (no copy, no history).
@@ -172,7 +265,7 @@ class Tensor:
         >>> mg.tensor([1.0, 2.0], requires_grad=True).numpy()
         array([1., 2.], dtype=float32)
         """
-        return self.data
+        return self._data
 
     def item(self):
         """The single element as a Python number.
@@ -183,11 +276,11 @@ class Tensor:
         >>> mg.tensor([[3.5]]).item()
         3.5
         """
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
                 f"item() needs a tensor with one element, this one has shape {self.shape}"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
         """The data as (nested) Python lists.
@@ -198,14 +291,14 @@ class Tensor:
         >>> mg.tensor([1.0, 2.0]).tolist()
         [1.0, 2.0]
         """
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
         if copy:
-            return self.data.copy()
-        return self.data
+            return self._data.copy()
+        return self._data
 
     def __float__(self):
         return float(self.item())
@@ -214,20 +307,20 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(
-                f"the truth value of a tensor with {self.data.size} elements is "
+                f"the truth value of a tensor with {self._data.size} elements is "
                 "ambiguous; use (t).all() or (t).any() on t.numpy()"
             )
-        return bool(self.data)
+        return bool(self._data)
 
     __hash__ = object.__hash__
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extra = ""
-        if self.data.dtype != _DEFAULT_DTYPE[0]:
-            extra += f", dtype={self.data.dtype}"
+        if self._data.dtype != _DEFAULT_DTYPE[0]:
+            extra += f", dtype={self._data.dtype}"
         if self.grad_fn is not None:
             extra += f", grad_fn={self.grad_fn!r}"
         elif self.requires_grad:
@@ -245,7 +338,7 @@ class Tensor:
         >>> (x * 2).detach().requires_grad
         False
         """
-        return engine._make(self.data, None)
+        return engine._make(self._data, None)
 
     def requires_grad_(self, requires_grad=True):
         """Set ``requires_grad`` of a leaf in place; returns the tensor.
@@ -261,9 +354,9 @@ class Tensor:
                 "requires_grad can only be turned off on a leaf; use t.detach() "
                 "for a tensor that was computed from others"
             )
-        if requires_grad and self.data.dtype.kind not in _FLOAT_KINDS:
+        if requires_grad and self._data.dtype.kind not in _FLOAT_KINDS:
             raise TypeError(
-                f"only floating-point tensors can require gradients, not {self.data.dtype}"
+                f"only floating-point tensors can require gradients, not {self._data.dtype}"
             )
         if self.grad_fn is None:
             self.requires_grad = bool(requires_grad)
@@ -297,6 +390,9 @@ class Tensor:
     def retain_grad(self):
         """Keep the gradient of a non-leaf tensor in ``.grad`` after backward.
 
+        Only ``backward()`` writes it; ``mg.grad``, ``mg.trace`` and
+        ``mg.to_dot`` never do.  Calling it twice changes nothing.
+
         Examples
         --------
         >>> import minigrad as mg
@@ -307,13 +403,19 @@ class Tensor:
         >>> y.grad
         tensor([1., 1.])
         """
-        if self.grad_fn is None:
+        node = self.grad_fn
+        if node is None:
             return
+        if any(type(h) is engine.RetainGrad and h.ref() is self for h in node.hooks or ()):
+            return
+        node.register_hook(engine.RetainGrad(self))
 
-        def keep(g, t=self):
-            t.grad = engine._make(g.data.copy(), None) if t.grad is None else t.grad + g.detach()
-
-        self.grad_fn.register_hook(keep)
+    @property
+    def retains_grad(self):
+        """Whether :meth:`retain_grad` was called on this non-leaf tensor."""
+        node = self.grad_fn
+        return node is not None and any(
+            type(h) is engine.RetainGrad and h.ref() is self for h in node.hooks or ())
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Compute the gradient of this tensor with respect to the leaves.
@@ -367,7 +469,7 @@ class Tensor:
 
 def _unwrap(x):
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if isinstance(x, (list, tuple)):
         return type(x)(_unwrap(v) for v in x)
     return x
@@ -379,12 +481,26 @@ def _numpy_fallback(func, name, args, kwargs):
     That is fine for results that carry no gradient (bools, integers,
     ``np.allclose``...).  A floating-point result computed from a tensor
     that requires grad would silently lose its gradient: that raises.
+    With ``out=``, the out arrays are changed in place: numpy arrays come
+    back as numpy returns them; a Tensor out counts as an in-place change.
     """
+    outs = kwargs.get("out")
+    outs = outs if isinstance(outs, tuple) else (() if outs is None else (outs,))
+    tensor_outs = [o for o in outs if isinstance(o, Tensor)]
+    inputs = list(args) + [x for v in args if isinstance(v, (list, tuple)) for x in v]
+    needs_grad = engine.current_modes().enabled and any(
+        isinstance(a, Tensor) and a.requires_grad for a in inputs + tensor_outs)
+    if tensor_outs and needs_grad:
+        raise TypeError(
+            f"numpy.{name}(..., out=tensor) would change a tensor that requires grad "
+            "behind the graph's back; use the in-place methods (t.add_, t.mul_, ...), "
+            "or do it under mg.no_grad()"
+        )
     result = func(*_unwrap(list(args)), **{k: _unwrap(v) for k, v in kwargs.items()})
-    needs_grad = engine._enabled and any(
-        isinstance(a, Tensor) and a.requires_grad
-        for a in list(args) + [x for v in args if isinstance(v, (list, tuple)) for x in v]
-    )
+    if outs:
+        for o in tensor_outs:
+            engine.mark_changed(o._data)
+        return result if not tensor_outs else (outs[0] if len(outs) == 1 else outs)
     if isinstance(result, (np.ndarray, np.generic)):
         if needs_grad and result.dtype.kind == "f":
             raise TypeError(
@@ -395,23 +511,42 @@ def _numpy_fallback(func, name, args, kwargs):
     return result
 
 
+def check_grad(t, g):
+    """Check that ``g`` can be ``t``'s gradient: a Tensor of t's shape and dtype."""
+    if not isinstance(g, Tensor):
+        raise TypeError(
+            f"a gradient must be a Tensor (or None), not a {type(g).__name__}; wrap an "
+            "array with mg.tensor(array)"
+        )
+    if g.shape != t.shape:
+        raise ValueError(
+            f"assigned grad has shape {g.shape} but the tensor has shape {t.shape}; assign a "
+            "gradient of the tensor's shape (or None)"
+        )
+    if g.dtype != t.dtype:
+        raise TypeError(
+            f"assigned grad has dtype {g.dtype} but the tensor has dtype {t.dtype}; convert "
+            f"it with g.astype({str(t.dtype)!r})"
+        )
+
+
 def root_gradient(t, gradient, where):
     """The starting gradient for backward from ``t`` (ones if left out)."""
     if gradient is None:
-        if t.data.size != 1:
+        if t._data.size != 1:
             raise RuntimeError(
                 f"{where} without a gradient needs a tensor with one element, but "
                 f"this one has shape {t.shape}; reduce it first (e.g. loss.mean() "
                 "or loss.sum()) or pass the gradient of the same shape"
             )
-        return np.ones_like(t.data)
+        return np.ones_like(t._data)
     if isinstance(gradient, Tensor):
         if gradient.shape != t.shape:
             raise ValueError(
                 f"{where}: gradient has shape {gradient.shape} but the tensor has "
                 f"shape {t.shape}; they must match"
             )
-        return gradient if gradient.requires_grad else gradient.data.astype(t.dtype, copy=False)
+        return gradient if gradient.requires_grad else gradient._data.astype(t.dtype, copy=False)
     g = np.asarray(gradient, dtype=t.dtype)
     if g.shape != t.shape:
         raise ValueError(
@@ -622,8 +757,11 @@ _FUNCTIONS = {}
 engine.Tensor = Tensor
 
 
-def as_tensor(x):
-    """``x`` itself if it is a Tensor, else ``Tensor(x)``.
+def as_tensor(data, dtype=None):
+    """A Tensor that shares memory with ``data`` where it can, as
+    ``torch.as_tensor``: a Tensor is returned as it is, a numpy array of a
+    supported dtype is wrapped without a copy (see :func:`from_numpy` for
+    the contract); anything else is converted.
 
     Examples
     --------
@@ -631,5 +769,49 @@ def as_tensor(x):
     >>> t = mg.tensor([1.0])
     >>> mg.as_tensor(t) is t
     True
+    """
+    if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
+        return data
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == np.dtype(dtype)):
+        return from_numpy(data)
+    return Tensor(data, dtype=dtype)
+
+
+def from_numpy(array):
+    """A Tensor that shares ``array``'s memory (no copy), as ``torch.from_numpy``.
+
+    The contract: changes made through minigrad show in ``array`` and are
+    tracked; changes made to ``array`` through numpy are not, so do not
+    change it while a graph that used the tensor may still run backward.
+    Use :func:`tensor` to get a copy instead.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad as mg
+    >>> a = np.zeros(2)
+    >>> t = mg.from_numpy(a)
+    >>> with mg.no_grad():
+    ...     t += 1
+    >>> a
+    array([1., 1.])
+    """
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy takes a numpy array, not a {type(array).__name__}")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"tensors hold bool, integer or floating-point data, not {array.dtype}")
+    return engine._make(array, None)
+
+
+def coerce(x):
+    """``x`` if it is a Tensor, else a Tensor holding a copy of it: how ops
+    take their operands, so that the graph never aliases a caller's array.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad as mg
+    >>> from minigrad.tensor import coerce
+    >>> a = np.ones(2)
+    >>> np.shares_memory(coerce(a).numpy(), a)
+    False
     """
     return x if isinstance(x, Tensor) else Tensor(x)

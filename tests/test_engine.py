@@ -125,8 +125,13 @@ class TestFreeing:
             assert [r() for r in tensors] == [None, None]
             assert all(r() is not None for r in arrays + nodes)
             loss.backward()
-            assert [r() for r in arrays + nodes] == [None] * 4
-            assert loss.grad_fn.next is None
+            # the saved arrays are freed; the structure stays while the loss
+            # holds it (as PyTorch keeps grad_fn), and goes with the loss, by
+            # reference counting alone
+            assert [r() for r in arrays] == [None] * 2
+            assert all(r() is not None for r in nodes) and loss.grad_fn.freed
+            del loss
+            assert [r() for r in nodes] == [None] * 2
         finally:
             gc.enable()
 
@@ -158,7 +163,7 @@ class TestFreeing:
             node = h.grad_fn
             saved = weakref.ref(node.out)
             loss.backward()
-            assert node.args is None and node.out is None
+            assert node.freed and node.out is None
             del h
             assert saved() is None
         finally:
@@ -176,6 +181,8 @@ class TestFreeing:
             assert ref() is not None
             loss.backward()
             np.testing.assert_allclose(x.grad.numpy(), 4 * np.exp(2 * np.array([1.0, 2.0])))
+            assert ref().freed
+            del loss
             assert ref() is None
         finally:
             gc.enable()

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..tensor import as_tensor, get_default_dtype
+from ..tensor import coerce, get_default_dtype
 from .module import Module, Parameter
 
 
@@ -52,7 +52,7 @@ class Linear(Module):
         self.bias = Parameter(gen.uniform(-k, k, out_features).astype(dtype)) if bias else None
 
     def forward(self, x):
-        x = as_tensor(x)
+        x = coerce(x)
         if x.shape[-1] != self.in_features:
             raise ValueError(f"Linear({self.in_features}, {self.out_features}) got input with "
                              f"last axis {x.shape[-1]}; it needs {self.in_features}")

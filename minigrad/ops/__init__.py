@@ -16,21 +16,24 @@ import numpy as np
 
 from .. import tensor as _tensor_mod
 from ..tensor import Tensor
-from .elementwise import (abs, add, clip, div, equal, exp, expm1, greater, greater_equal, less,
+from .elementwise import (abs, add, clip, clone, div, equal, exp, expm1, greater, greater_equal, less,
                           less_equal, log, log1p, log_sigmoid, maximum, minimum, mul, neg,
                           not_equal, pow, relu, sigmoid, softplus, sqrt, sub, tanh, where)
+from .indexing import argmax, argmin, one_hot
+from .inplace import add_, clamp_, copy_, div_, fill_, mul_, setitem_, sub_, zero_
 from .linalg import matmul
 from .reduce import log_softmax, logsumexp, max, mean, min, softmax, sum
 from .shape import (astype, broadcast_to, concatenate, expand_dims, getitem, reshape, squeeze,
                     stack, swapaxes, transpose)
 
 __all__ = [
-    "abs", "add", "clip", "div", "equal", "exp", "expm1", "greater", "greater_equal", "less",
+    "abs", "add", "clip", "clone", "div", "equal", "exp", "expm1", "greater", "greater_equal", "less",
     "less_equal", "log", "log1p", "log_sigmoid", "maximum", "minimum", "mul", "neg",
     "not_equal", "pow", "relu", "sigmoid", "softplus", "sqrt", "sub", "tanh", "where",
     "matmul", "log_softmax", "logsumexp", "max", "mean", "min", "softmax", "sum",
     "astype", "broadcast_to", "concatenate", "expand_dims", "getitem", "reshape",
     "squeeze", "stack", "swapaxes", "transpose",
+    "argmax", "argmin", "one_hot",
 ]
 
 
@@ -63,6 +66,8 @@ _OPERATORS = {
     "__lt__": less, "__le__": less_equal, "__gt__": greater, "__ge__": greater_equal,
     "__eq__": equal, "__ne__": not_equal,
     "__getitem__": getitem,
+    "__setitem__": setitem_,
+    "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
 }
 
 _METHODS = {
@@ -73,7 +78,10 @@ _METHODS = {
     "softmax": softmax, "log_softmax": log_softmax,
     "reshape": _method_reshape, "transpose": _method_transpose, "squeeze": squeeze,
     "expand_dims": expand_dims, "broadcast_to": broadcast_to, "swapaxes": swapaxes,
-    "astype": astype, "matmul": matmul,
+    "astype": astype, "matmul": matmul, "clone": clone,
+    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "clamp_": clamp_,
+    "zero_": zero_, "fill_": fill_, "copy_": copy_,
+    "argmax": argmax, "argmin": argmin,
 }
 
 for _name, _fn in {**_OPERATORS, **_METHODS}.items():
@@ -95,4 +103,5 @@ _tensor_mod._FUNCTIONS.update({
     np.transpose: transpose, np.swapaxes: swapaxes, np.squeeze: squeeze,
     np.expand_dims: expand_dims, np.broadcast_to: broadcast_to,
     np.concatenate: concatenate, np.stack: stack, np.matmul: matmul,
+    np.argmax: argmax, np.argmin: argmin,
 })

@@ -173,7 +173,34 @@ def neg(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Neg, x, np.negative(x.data))
+    return unary(Neg, x, np.negative(x._data))
+
+
+class Clone(Node):
+    """A copy: the gradient passes unchanged."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, x):
+        return (g,)
+
+
+def clone(x):
+    """A copy of ``x`` in new memory, still connected to the graph (as
+    ``torch.clone``): change the copy in place without touching ``x``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = x.clone()
+    >>> y
+    tensor([1., 2.], grad_fn=<CloneBackward>)
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return unary(Clone, x, x._data.copy())
 
 
 # ------------------------------------------------------------------ math
@@ -267,7 +294,7 @@ def exp(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Exp, x, np.exp(x.data))
+    return unary(Exp, x, np.exp(x._data))
 
 
 def log(x):
@@ -281,7 +308,7 @@ def log(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Log, x, np.log(x.data))
+    return unary(Log, x, np.log(x._data))
 
 
 def log1p(x):
@@ -295,7 +322,7 @@ def log1p(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Log1p, x, np.log1p(x.data))
+    return unary(Log1p, x, np.log1p(x._data))
 
 
 def expm1(x):
@@ -309,7 +336,7 @@ def expm1(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Expm1, x, np.expm1(x.data))
+    return unary(Expm1, x, np.expm1(x._data))
 
 
 def sqrt(x):
@@ -323,7 +350,7 @@ def sqrt(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Sqrt, x, np.sqrt(x.data))
+    return unary(Sqrt, x, np.sqrt(x._data))
 
 
 def abs(x):
@@ -337,7 +364,7 @@ def abs(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Abs, x, np.abs(x.data))
+    return unary(Abs, x, np.abs(x._data))
 
 
 def clip(x, min=None, max=None):
@@ -364,11 +391,18 @@ def clip(x, min=None, max=None):
                     f"clip's {name} is a constant and gets no gradient; use "
                     "mg.maximum / mg.minimum for bounds that need one"
                 )
-    lo = min.data if isinstance(min, Tensor) else min
-    hi = max.data if isinstance(max, Tensor) else max
+    # bounds are kept for backward: copies, so changing them later changes nothing
+    lo, hi = _constant(min), _constant(max)
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Clip, x, np.clip(x.data, lo, hi), (lo, hi))
+    return unary(Clip, x, np.clip(x._data, lo, hi), (lo, hi))
+
+
+def _constant(v):
+    """A constant operand as the op keeps it: arrays copied, numbers as they are."""
+    if isinstance(v, Tensor):
+        return v._data.copy()
+    return v.copy() if isinstance(v, np.ndarray) else v
 
 
 # ------------------------------------------------------ maximum / minimum
@@ -461,13 +495,13 @@ def where(cond, a, b):
     >>> mg.where(x > 0, x, 0.0)
     tensor([0., 2.])
     """
-    c = cond.data if isinstance(cond, Tensor) else np.asarray(cond)
+    c = np.array(cond._data if isinstance(cond, Tensor) else cond)   # a copy, kept for backward
     if c.dtype != bool:
         raise TypeError(
             f"where: cond must be boolean, got {c.dtype}; compare first, e.g. mg.where(x > 0, a, b)"
         )
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ad = a._data if isinstance(a, Tensor) else a
+    bd = b._data if isinstance(b, Tensor) else b
     return record(Where, np.where(c, ad, bd), (c, a, b), ctx=c, elementwise=True)
 
 
@@ -560,7 +594,7 @@ def sigmoid(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    d = x.data
+    d = x._data
     return unary(Sigmoid, x, np.exp(np.minimum(d, 0.0)) / (1.0 + np.exp(-np.abs(d))))
 
 
@@ -575,7 +609,7 @@ def tanh(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Tanh, x, np.tanh(x.data))
+    return unary(Tanh, x, np.tanh(x._data))
 
 
 def relu(x):
@@ -589,7 +623,7 @@ def relu(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Relu, x, np.maximum(x.data, 0))
+    return unary(Relu, x, np.maximum(x._data, 0))
 
 
 def softplus(x):
@@ -607,7 +641,7 @@ def softplus(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    d = x.data
+    d = x._data
     out = _log1p_exp_neg_abs(d)
     out += np.maximum(d, 0)
     return unary(Softplus, x, out)
@@ -635,7 +669,7 @@ def log_sigmoid(x):
     """
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    d = x.data
+    d = x._data
     out = _log1p_exp_neg_abs(d)
     np.subtract(np.minimum(d, 0), out, out=out)
     return unary(LogSigmoid, x, out)
@@ -647,8 +681,8 @@ def _comparison(ufunc, symbol):
     from ..engine import _make, as_operand
 
     def compare(a, b):
-        ad = a.data if isinstance(a, Tensor) else as_operand(a)
-        bd = b.data if isinstance(b, Tensor) else as_operand(b)
+        ad = a._data if isinstance(a, Tensor) else as_operand(a)
+        bd = b._data if isinstance(b, Tensor) else as_operand(b)
         return _make(np.asarray(ufunc(ad, bd)), None)
 
     compare.__name__ = ufunc.__name__

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Node, record, sum_to
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, coerce
 
 
 def _mT(x):
@@ -71,8 +71,8 @@ def matmul(a, b):
     >>> y, x.grad
     (tensor([3., 7.], grad_fn=<MatMulBackward>), tensor([4., 6.]))
     """
-    a = a if isinstance(a, Tensor) else as_tensor(a)
-    b = b if isinstance(b, Tensor) else as_tensor(b)
+    a = a if isinstance(a, Tensor) else coerce(a)
+    b = b if isinstance(b, Tensor) else coerce(b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError("matmul needs operands with at least one dimension; use * for scalars")
     ka = a.shape[-1]
@@ -84,7 +84,7 @@ def matmul(a, b):
             f"axis of the second ({kb})"
         )
     try:
-        out = np.matmul(a.data, b.data)
+        out = np.matmul(a._data, b._data)
     except ValueError as e:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: {e}") from None
     return record(MatMul, out, (a, b), ctx=(a.shape, b.shape))

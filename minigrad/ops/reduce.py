@@ -10,7 +10,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..engine import Node, unary
-from ..tensor import as_tensor
+from ..tensor import coerce
 
 
 def _axes(axis, ndim):
@@ -75,9 +75,9 @@ def sum(x, axis=None, keepdims=False):
     >>> mg.sum(x), mg.sum(x, axis=0), mg.sum(x, axis=1, keepdims=True).shape
     (tensor(10.), tensor([4., 6.]), (2, 1))
     """
-    x = as_tensor(x)
+    x = coerce(x)
     axis = _axes(axis, x.ndim)
-    d = x.data
+    d = x._data
     out = _reduce(np.add, d, axis, keepdims) if d.dtype.kind == "f" else np.sum(
         d, axis=axis, keepdims=keepdims)
     return unary(Sum, x, out, (axis, keepdims, x.shape))
@@ -92,7 +92,7 @@ def mean(x, axis=None, keepdims=False):
     >>> mg.mean(mg.tensor([[1.0, 2.0], [3.0, 5.0]]), axis=0)
     tensor([2. , 3.5])
     """
-    x = as_tensor(x)
+    x = coerce(x)
     axis = _axes(axis, x.ndim)
     if axis is None:
         count = x.size
@@ -125,11 +125,11 @@ Min = type("Min", (Max,), {"__slots__": (), "__doc__": "min over axes: as Max."}
 
 
 def _extreme(cls, ufunc, x, axis, keepdims):
-    x = as_tensor(x)
+    x = coerce(x)
     axis = _axes(axis, x.ndim)
     if x.size == 0:
         raise ValueError(f"{cls.__name__.lower()} of an empty tensor (shape {x.shape})")
-    return unary(cls, x, _reduce(ufunc, x.data, axis, keepdims), (axis, keepdims))
+    return unary(cls, x, _reduce(ufunc, x._data, axis, keepdims), (axis, keepdims))
 
 
 def max(x, axis=None, keepdims=False):
@@ -196,9 +196,9 @@ def logsumexp(x, axis=None, keepdims=False):
     >>> mg.logsumexp(mg.tensor([1e4, 1e4], dtype="float64")).item()
     10000.69314718056
     """
-    x = as_tensor(x)
+    x = coerce(x)
     axis = _axes(axis, x.ndim)
-    z, m = _shifted(x.data, axis)
+    z, m = _shifted(x._data, axis)
     out = _log_sum_exp(z, axis) + m
     if not keepdims:
         out = out.reshape(()) if axis is None else np.squeeze(out, axis)
@@ -253,9 +253,9 @@ def softmax(x, axis=-1):
     >>> mg.softmax(mg.tensor([0.0, 0.0, 1e4]))
     tensor([0., 0., 1.])
     """
-    x = as_tensor(x)
+    x = coerce(x)
     axis = _one_axis(axis, x.ndim)
-    e = np.exp(_shifted(x.data, axis)[0])
+    e = np.exp(_shifted(x._data, axis)[0])
     return unary(Softmax, x, e / _reduce(np.add, e, (axis,), True), axis)
 
 
@@ -268,8 +268,8 @@ def log_softmax(x, axis=-1):
     >>> mg.log_softmax(mg.tensor([0.0, 1e4], dtype="float64"))
     tensor([-10000.,      0.], dtype=float64)
     """
-    x = as_tensor(x)
+    x = coerce(x)
     axis = _one_axis(axis, x.ndim)
-    z = _shifted(x.data, axis)[0]
+    z = _shifted(x._data, axis)[0]
     z -= _log_sum_exp(z, axis)        # z is a fresh array: reuse it
     return unary(LogSoftmax, x, z, axis)

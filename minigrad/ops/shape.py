@@ -11,7 +11,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from ..engine import BroadcastTo, Cast, Node, record, unary
-from ..tensor import Tensor, as_tensor
+from ..tensor import Tensor, coerce
 from .reduce import _axes
 
 
@@ -25,7 +25,8 @@ class Reshape(Node):
     """reshape: the gradient is reshaped back."""
 
     __slots__ = ()
-    save_args = save_out = False
+    save_args = False
+    save_out = "view"     # kept to notice a change of the viewed memory
 
     def backward(self, g, out, x):
         return (g.reshape(self.ctx),)
@@ -41,10 +42,10 @@ def reshape(x, *shape):
     tensor([[0, 1, 2],
             [3, 4, 5]], dtype=int64)
     """
-    x = as_tensor(x)
+    x = coerce(x)
     shape = _shape(shape)
     try:
-        out = x.data.reshape(shape)
+        out = x._data.reshape(shape)
     except ValueError as e:
         raise ValueError(f"cannot reshape a tensor of shape {x.shape} into {shape}: {e}") from None
     return unary(Reshape, x, out, x.shape)
@@ -54,7 +55,8 @@ class Transpose(Node):
     """transpose: the gradient is transposed by the inverse permutation."""
 
     __slots__ = ()
-    save_args = save_out = False
+    save_args = False
+    save_out = "view"     # kept to notice a change of the viewed memory
 
     def backward(self, g, out, x):
         return (g.transpose(tuple(np.argsort(self.ctx).tolist())),)
@@ -69,14 +71,14 @@ def transpose(x, axes=None):
     >>> mg.transpose(mg.ones(2, 3, 4), (2, 0, 1)).shape
     (4, 2, 3)
     """
-    x = as_tensor(x)
+    x = coerce(x)
     if axes is None:
         axes = tuple(range(x.ndim))[::-1]
     else:
         axes = tuple(normalize_axis_index(int(a), x.ndim) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"axes {axes} are not a permutation of the {x.ndim} axes of the tensor")
-    return unary(Transpose, x, x.data.transpose(axes), axes)
+    return unary(Transpose, x, x._data.transpose(axes), axes)
 
 
 def swapaxes(x, axis1, axis2):
@@ -88,7 +90,7 @@ def swapaxes(x, axis1, axis2):
     >>> mg.swapaxes(mg.ones(2, 3, 4), 0, 2).shape
     (4, 3, 2)
     """
-    x = as_tensor(x)
+    x = coerce(x)
     axes = list(range(x.ndim))
     a, b = _axes(axis1, x.ndim)[0], _axes(axis2, x.ndim)[0]
     axes[a], axes[b] = axes[b], axes[a]
@@ -104,7 +106,7 @@ def squeeze(x, axis=None):
     >>> mg.squeeze(mg.ones(3, 1)).shape
     (3,)
     """
-    x = as_tensor(x)
+    x = coerce(x)
     axes = _axes(axis, x.ndim)
     if axes is None:
         axes = tuple(i for i, n in enumerate(x.shape) if n == 1)
@@ -123,8 +125,8 @@ def expand_dims(x, axis):
     >>> mg.expand_dims(mg.ones(3), 0).shape
     (1, 3)
     """
-    x = as_tensor(x)
-    return reshape(x, np.expand_dims(x.data, axis).shape)
+    x = coerce(x)
+    return reshape(x, np.expand_dims(x._data, axis).shape)
 
 
 def broadcast_to(x, shape):
@@ -138,10 +140,10 @@ def broadcast_to(x, shape):
     >>> x.grad
     tensor([3., 3.])
     """
-    x = as_tensor(x)
+    x = coerce(x)
     shape = _shape((shape,)) if not isinstance(shape, (int, np.integer)) else (int(shape),)
     try:
-        out = np.broadcast_to(x.data, shape)
+        out = np.broadcast_to(x._data, shape)
     except ValueError:
         raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to {shape}") from None
     if shape == x.shape:
@@ -158,25 +160,28 @@ def astype(x, dtype):
     >>> mg.astype(mg.tensor([1.5]), "float64")
     tensor([1.5], dtype=float64)
     """
-    x = as_tensor(x)
+    x = coerce(x)
     dtype = np.dtype(dtype)
     if dtype == x.dtype:
         return x
-    return unary(Cast, x, x.data.astype(dtype), x.dtype)
+    return unary(Cast, x, x._data.astype(dtype), x.dtype)
 
 
 # ------------------------------------------------------------------ indexing
 
 def _index(idx):
-    """Normalise an index: Tensors and lists become arrays, boolean masks
-    become integer arrays; returns ``(index, is_basic)``."""
+    """Normalise an index: Tensors and lists become arrays (copies: the
+    graph never aliases a caller's index), boolean masks become integer
+    arrays; returns ``(index, is_basic)``."""
     if type(idx) is not tuple:
         idx = (idx,)
     out = []
     basic = True
     for i in idx:
         if isinstance(i, Tensor):
-            i = i.data
+            i = i._data.copy()
+        elif isinstance(i, np.ndarray):
+            i = i.copy()
         elif isinstance(i, list):
             i = np.asarray(i)
         if isinstance(i, np.ndarray):
@@ -208,7 +213,7 @@ def scatter_add(g, shape, idx, basic):
     """Zeros of ``shape`` with ``g`` added at ``idx`` (repeats add up): the
     adjoint of indexing.  Works on arrays and, recording, on Tensors."""
     if isinstance(g, Tensor):
-        return record(ScatterAdd, _scatter_numpy(g.data, shape, idx, basic), (g,), ctx=(idx,))
+        return record(ScatterAdd, _scatter_numpy(g._data, shape, idx, basic), (g,), ctx=(idx,))
     return _scatter_numpy(g, shape, idx, basic)
 
 
@@ -216,7 +221,8 @@ class Getitem(Node):
     """x[idx]: the gradient is scattered back, repeated indices adding up."""
 
     __slots__ = ()
-    save_args = save_out = False
+    save_args = False
+    save_out = "view"     # kept to notice a change of the viewed memory
 
     def backward(self, g, out, x):
         idx, basic, shape = self.ctx
@@ -246,13 +252,72 @@ def getitem(x, index):
     >>> x.grad
     tensor([2., 0., 1.])
     """
-    x = as_tensor(x)
+    x = coerce(x)
     idx, basic = _index(index)
     try:
-        out = x.data[idx]
+        out = x._data[idx]
     except IndexError as e:
         raise IndexError(f"{e} (tensor of shape {x.shape})") from None
     return unary(Getitem, x, out, (idx, basic, x.shape))
+
+
+class SetItem(Node):
+    """x with x[idx] = v: x's gradient is g with zeros where v landed, v's is
+    g[idx] (v has exactly x[idx]'s shape: :func:`setitem` broadcasts it)."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, x, v):
+        idx, keep = self.ctx
+        ix, iv = self.next
+        return (g * keep if ix is not None else None, g[idx] if iv is not None else None)
+
+
+def setitem(x, index, value):
+    """A copy of ``x`` with ``x[index] = value`` (``x.at[index].set(value)``
+    in JAX): the out-of-place form of ``t[index] = value``.
+
+    ``value`` broadcasts to ``x[index]``'s shape and takes x's dtype; both
+    get gradients.  An integer-array index that repeats a position refuses a
+    ``value`` that needs a gradient (which write lands is numpy's choice).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.ops.shape import setitem
+    >>> x = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> v = mg.tensor(5.0, requires_grad=True)
+    >>> (setitem(x, 1, v) * mg.tensor([1.0, 2.0, 3.0])).sum().backward()
+    >>> x.grad, v.grad
+    (tensor([1., 0., 3.]), tensor(2.))
+    """
+    x = coerce(x)
+    idx, basic = _index(index)
+    try:
+        target = x._data[idx]
+    except IndexError as e:
+        raise IndexError(f"{e} (tensor of shape {x.shape})") from None
+    v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x.dtype))
+    if v.dtype != x.dtype:
+        v = astype(v, x.dtype)
+    if v.shape != target.shape:
+        try:
+            v = broadcast_to(v, target.shape)
+        except ValueError:
+            raise ValueError(f"cannot assign a value of shape {v.shape} to x[index] of shape "
+                             f"{target.shape}") from None
+    if not basic and v.requires_grad:
+        where = np.arange(x.size).reshape(x.shape)[idx]
+        if np.unique(where).size < where.size:
+            raise ValueError("t[index] = value with an index that repeats a position: which "
+                             "write lands is not defined, so neither is the gradient; use "
+                             "unique indices")
+    out = x._data.copy()
+    out[idx] = v._data
+    keep = np.ones(x.shape, x.dtype)
+    keep[idx] = 0
+    return record(SetItem, out, (x, v), ctx=(idx, keep))
 
 
 class TakeOne(Node):
@@ -288,7 +353,7 @@ def put_one(g, index, axis, shape):
     """Zeros of ``shape`` with ``g`` placed at ``index`` along ``axis``: the
     adjoint of :func:`take_one`.  Works on arrays and, recording, on Tensors."""
     if isinstance(g, Tensor):
-        return record(PutOne, _put_one_numpy(g.data, index, axis, shape), (g,), ctx=(index, axis))
+        return record(PutOne, _put_one_numpy(g._data, index, axis, shape), (g,), ctx=(index, axis))
     return _put_one_numpy(g, index, axis, shape)
 
 
@@ -306,9 +371,9 @@ def take_one(x, index, axis):
     tensor([[0., 0., 1.],
             [1., 0., 0.]])
     """
-    index = np.asarray(index)
+    index = np.array(index)          # a copy: the graph never aliases it
     if isinstance(x, Tensor):
-        out = np.take_along_axis(x.data, np.expand_dims(index, axis), axis).squeeze(axis)
+        out = np.take_along_axis(x._data, np.expand_dims(index, axis), axis).squeeze(axis)
         return unary(TakeOne, x, out, (index, axis, x.shape))
     return np.take_along_axis(x, np.expand_dims(index, axis), axis).squeeze(axis)
 
@@ -339,14 +404,14 @@ def concatenate(tensors, axis=0):
     >>> mg.concatenate([mg.ones(2), mg.zeros(1)])
     tensor([1., 1., 0.])
     """
-    tensors = [t if isinstance(t, Tensor) else as_tensor(t) for t in tensors]
+    tensors = [t if isinstance(t, Tensor) else coerce(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
     if tensors[0].ndim == 0:
         raise ValueError("cannot concatenate 0-d tensors; use mg.stack")
     axis = _axes(axis, tensors[0].ndim)[0]
     try:
-        out = np.concatenate([t.data for t in tensors], axis=axis)
+        out = np.concatenate([t._data for t in tensors], axis=axis)
     except ValueError as e:
         shapes = ", ".join(str(t.shape) for t in tensors)
         raise ValueError(f"cannot concatenate shapes {shapes} along axis {axis}: {e}") from None
@@ -363,7 +428,7 @@ def stack(tensors, axis=0):
     >>> mg.stack([mg.ones(2), mg.zeros(2)]).shape
     (2, 2)
     """
-    tensors = [as_tensor(t) for t in tensors]
+    tensors = [coerce(t) for t in tensors]
     if not tensors:
         raise ValueError("stack needs at least one tensor")
     shapes = {t.shape for t in tensors}
