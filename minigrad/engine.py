@@ -202,6 +202,7 @@ class set_grad_enabled(_ModeContext):
 
 _changes = {}        # id(root array) -> _Change
 _last_change = -1    # creation number (seq) of the latest in-place change
+_last_recorded = -1  # ... and of the latest one recorded in the graph
 
 
 class _Change:
@@ -210,7 +211,7 @@ class _Change:
     It holds the root weakly: an entry whose root died is stale, and is
     dropped when the table has grown (see :func:`_purge`)."""
 
-    __slots__ = ("count", "seq", "recorded_seq", "ref")
+    __slots__ = ("count", "seq", "recorded", "ref")
 
 
 def _root(a):
@@ -239,7 +240,7 @@ def mark_changed(array, recorded=False):
     created earlier that saved a value in that memory.  ``recorded`` is True
     when the change was itself recorded in the graph (grad mode).
     """
-    global _last_change
+    global _last_change, _last_recorded
     root = _root(array)
     key = id(root)
     entry = _changes.get(key)
@@ -248,13 +249,14 @@ def mark_changed(array, recorded=False):
             _purge()
         entry = _changes[key] = _new(_Change)
         entry.count = 0
-        entry.recorded_seq = -1
+        entry.recorded = []
         entry.ref = weakref.ref(root)
     seq = next(_seq)
     entry.count += 1
     entry.seq = seq
     if recorded:
-        entry.recorded_seq = seq
+        entry.recorded.append(seq)
+        _last_recorded = seq
     _last_change = seq
 
 
@@ -713,6 +715,7 @@ def _walk(heap, grads, leaves, want, captured, mark):
     get = grads.get
     anomaly = current_modes().anomaly
     last_change = _last_change
+    last_recorded = _last_recorded
     keep_some = _kept_any            # nodes made under keep_values keep their out
     while heap:
         node = heappop(heap)[1]      # (checked not freed when pushed)
@@ -742,6 +745,8 @@ def _walk(heap, grads, leaves, want, captured, mark):
             if fn is None or gi is None:
                 continue
             if isinstance(fn, Node):
+                if fn.seq < last_recorded:     # a recorded in-place change since fn: look
+                    _check_view(fn, node)
                 prev = get(fn)
                 if prev is None:
                     if type(fn.args) is not tuple:
@@ -782,6 +787,7 @@ def _walk_create(heap, grads, leaves, want, captured, mark):
     for key in list(leaves):
         leaves[key] = _as_grad_tensor(leaves[key])
     last_change = _last_change
+    last_recorded = _last_recorded
     kept = _kept_nodes if _kept_any else ()
     with enable_grad():
         while heap:
@@ -810,6 +816,8 @@ def _walk_create(heap, grads, leaves, want, captured, mark):
                 if type(gi) is not Tensor:
                     gi = _make(np.asarray(gi), None)
                 if isinstance(fn, Node):
+                    if fn.seq < last_recorded:
+                        _check_view(fn, node)
                     prev = grads.get(fn)
                     if prev is None:
                         if type(fn.args) is not tuple:
@@ -823,21 +831,16 @@ def _walk_create(heap, grads, leaves, want, captured, mark):
                     leaves[fn] = gi if prev is None else prev + gi
 
 
-def _changed_since(array, seq, recorded=False):
-    """Whether ``array``'s memory was changed in place after creation number
-    ``seq`` (by a recorded change only, if ``recorded``)."""
+def _changed_since(array, seq):
+    """Whether ``array``'s memory was changed in place after creation number ``seq``."""
     root = _root(array)
     entry = _changes.get(id(root))
-    if entry is None or entry.ref() is not root:
-        return False
-    return (entry.recorded_seq if recorded else entry.seq) > seq
+    return entry is not None and entry.ref() is root and entry.seq > seq
 
 
 def _check_saved(node):
     """Raise if a value ``node`` saved for backward was changed in place
-    after the node was made, or if the memory an op's view looks at was
-    changed by a recorded in-place op (the view's history no longer says
-    how its value came about)."""
+    after the node was made."""
     for what, array in node.saved_arrays():
         if _changed_since(array, node.seq):
             raise RuntimeError(
@@ -847,14 +850,26 @@ def _check_saved(node):
                 f"change{_site(node)}. Do the in-place update after backward(), or on a "
                 "copy (t.clone()) of the tensor"
             )
-    out = node.out
-    if type(node).save_out == "view" and out is not None and out.base is not None \
-            and _changed_since(out, node.seq, recorded=True):
+
+
+def _check_view(view, user):
+    """Raise if ``view`` is an op's view of memory that a recorded in-place op
+    changed between the view's creation and its use by ``user``: ``user``
+    then used a value that the view's history does not explain (PyTorch
+    would rebase the view's history; minigrad refuses)."""
+    out = view.out
+    if type(view).save_out != "view" or out is None or out.base is None:
+        return
+    root = _root(out)
+    entry = _changes.get(id(root))
+    if entry is None or entry.ref() is not root:
+        return
+    if any(view.seq < seq < user.seq for seq in entry.recorded):
         raise RuntimeError(
-            f"the tensor that {node.name()} made is a view of memory that a recorded "
-            f"in-place operation changed afterwards{_site(node)}, so its history no longer "
-            "says how its value came about. Take the view after the in-place update, or "
-            "update a copy (t.clone())"
+            f"{user.name()} used the tensor that {view.name()} made, a view of memory that a "
+            f"recorded in-place operation had changed since the view was taken{_site(user)}: "
+            "its history no longer says how its value came about. Take the view after the "
+            "in-place update, or update a copy (t.clone())"
         )
 
 

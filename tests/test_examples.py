@@ -56,3 +56,30 @@ def test_loss_walkthroughs(capsys):
     for number in ("0.3240220233084354", "0.3240218758583069", "-1.2960880932337415",
                    "0.22314355 0.69314718 0.35667494"):
         assert number in out
+
+
+def test_manual_loop(capsys):
+    assert load("manual_loop").main(["--steps", "100"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("identical to optim.SGD: yes") == 6 and "NO" not in out
+    assert "every hand-written update matches optim.SGD bit for bit" in out
+    for update in ("p.data -= lr * p.grad", "p -= lr * p.grad", "p.sub_(p.grad, alpha=lr)"):
+        assert out.count(update) == 2
+    # the runs did train: the blobs are separated, the moons mostly
+    accs = [float(line.split("accuracy ")[1].split()[0]) for line in out.splitlines()
+            if "accuracy" in line]
+    assert len(accs) == 8 and min(accs[:4]) > 0.98 and min(accs[4:]) > 0.85
+
+
+def test_manual_loop_reports_a_difference(capsys, monkeypatch):
+    mod = load("manual_loop")
+    real_train = mod.train
+
+    def train(model, X, y, lr, steps, style):   # one style takes a slightly larger step
+        real_train(model, X, y, lr * (1 + 1e-6) if style == "sub_" else lr, steps, style)
+
+    monkeypatch.setattr(mod, "train", train)
+    assert mod.main(["--steps", "5"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("identical to optim.SGD: yes") == 4
+    assert out.count("identical to optim.SGD: NO") == 2 and "SOME UPDATES DIFFER" in out

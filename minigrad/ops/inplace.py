@@ -55,8 +55,9 @@ def update(t, what, in_place, out_of_place, operands=()):
         try:
             in_place(t._data)
         except (TypeError, ValueError) as e:
-            raise type(e)(f"{what}: cannot change a tensor of shape {t.shape} and dtype "
-                          f"{t.dtype} in place: {e}") from None
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"{what}: cannot change a tensor of shape {t.shape} and dtype "
+                       f"{t.dtype} in place: {e}") from None
         engine.mark_changed(t._data)
         return t
     _check_recordable(t, what)
@@ -88,7 +89,8 @@ def _check_recordable(t, what):
         raise RuntimeError(
             f"{what}: this tensor is a view of another tensor's memory (from indexing, "
             "reshape, transpose, ...); minigrad does not record in-place changes of views. "
-            "Change a copy (t = t.clone()) or the tensor it views, or work under mg.no_grad()"
+            "Write it as an assignment to the base (y[0:2] = y[0:2] * 2), change a copy "
+            "(t = t.clone()), or work under mg.no_grad()"
         )
 
 
