@@ -202,7 +202,7 @@ class set_grad_enabled(_ModeContext):
 
 _changes = {}        # id(root array) -> _Change
 _last_change = -1    # creation number (seq) of the latest in-place change
-_last_recorded = -1  # ... and of the latest one recorded in the graph
+_views = {}          # id(root array) -> [weakref(root), weakref(view tensor), ...]
 
 
 class _Change:
@@ -211,7 +211,7 @@ class _Change:
     It holds the root weakly: an entry whose root died is stale, and is
     dropped when the table has grown (see :func:`_purge`)."""
 
-    __slots__ = ("count", "seq", "recorded", "ref")
+    __slots__ = ("count", "seq", "ref")
 
 
 def _root(a):
@@ -230,7 +230,24 @@ def _purge():
     """Drop the entries of arrays that no longer exist."""
     for key in [k for k, e in _changes.items() if e.ref() is None]:
         del _changes[key]
-    _purge_at[0] = max(1024, 2 * len(_changes))
+    for key in [k for k, refs in _views.items() if refs[0]() is None]:
+        del _views[key]
+    _purge_at[0] = max(1024, 2 * (len(_changes) + len(_views)))
+
+
+def register_view(t):
+    """Note that Tensor ``t``, made by a recorded op, views memory it shares
+    with others (``reshape``, ``transpose``, basic indexing, ...), so that a
+    later recorded in-place change of that memory can mark its history stale."""
+    root = _root(t._data)
+    if root is t._data:
+        return
+    refs = _views.get(id(root))
+    if refs is None or refs[0]() is not root:
+        if len(_views) >= _purge_at[0]:
+            _purge()
+        refs = _views[id(root)] = [weakref.ref(root)]
+    refs.append(weakref.ref(t))
 
 
 def mark_changed(array, recorded=False):
@@ -240,7 +257,7 @@ def mark_changed(array, recorded=False):
     created earlier that saved a value in that memory.  ``recorded`` is True
     when the change was itself recorded in the graph (grad mode).
     """
-    global _last_change, _last_recorded
+    global _last_change
     root = _root(array)
     key = id(root)
     entry = _changes.get(key)
@@ -249,15 +266,13 @@ def mark_changed(array, recorded=False):
             _purge()
         entry = _changes[key] = _new(_Change)
         entry.count = 0
-        entry.recorded = []
         entry.ref = weakref.ref(root)
     seq = next(_seq)
     entry.count += 1
     entry.seq = seq
-    if recorded:
-        entry.recorded.append(seq)
-        _last_recorded = seq
     _last_change = seq
+    if recorded:
+        _stale_views(root, seq)
 
 
 def version(array):
@@ -285,12 +300,12 @@ class Node:
         (``save_args``), else ``None`` per operand.  Once a backward pass
         has freed the node, not a tuple but that pass's :class:`Freed` mark.
     out : numpy.ndarray or None
-        The forward result, if the rule needs it (``save_out``), if the op
-        makes a view (``save_out = "view"``: kept to notice a change of the
-        viewed memory), or if the graph was built inside :class:`keep_values`.
+        The forward result, if the rule needs it (``save_out``) or the graph
+        was built inside :class:`keep_values`.
     ctx : object
-        Anything else the rule needs (axis, shapes, an index); once freed,
-        the output's ``(shape, dtype)``, for inspection.
+        Anything else the rule needs (axis, shapes, an index).  Once freed,
+        the output's shape, for inspection (or still ``None``: the nodes
+        without ctx are elementwise, and have their inputs' shape).
 
     The graph links nodes, not tensors, so an intermediate result is freed
     as soon as nothing but the graph refers to it and no rule saved it.
@@ -347,6 +362,37 @@ def _make(data, node):
 
 
 _UNSAVED = {1: (None,), 2: (None, None)}
+
+
+class StaleView(Node):
+    """Put in place of the history of a view whose memory a recorded in-place
+    op changed: the view's value is the new one, but its history explains
+    the old one, so a gradient through it raises (PyTorch would rebase the
+    view's history; minigrad refuses rather than give a wrong number).  Ops
+    that used the view before the change keep their own, right, edges."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, x):
+        raise RuntimeError(
+            f"this tensor is a view (made by {self.ctx}) of memory that a recorded in-place "
+            "operation changed after the view was taken, so its history no longer says how "
+            "its value came about. Take the view after the in-place update, or update a copy "
+            "(t.clone())")
+
+
+def _stale_views(root, seq):
+    refs = _views.pop(id(root), None)
+    if refs is None or refs[0]() is not root:
+        return
+    for ref in refs[1:]:
+        t = ref()
+        if t is not None and t.grad_fn is not None:
+            node = _new(StaleView)
+            node.next, node.args, node.out = (t.grad_fn,), (None,), None
+            node.ctx, node.seq, node.hooks = t.grad_fn.name(), seq, None
+            t.grad_fn = node
 
 
 class keep_values(_ModeContext):
@@ -602,8 +648,7 @@ class BroadcastTo(Node):
     """``np.broadcast_to(x, shape)``; the gradient sums back to x's shape."""
 
     __slots__ = ()
-    save_args = False
-    save_out = "view"
+    save_args = save_out = False
 
     def backward(self, g, out, x):
         return (sum_to(g, self.ctx),)
@@ -715,7 +760,6 @@ def _walk(heap, grads, leaves, want, captured, mark):
     get = grads.get
     anomaly = current_modes().anomaly
     last_change = _last_change
-    last_recorded = _last_recorded
     keep_some = _kept_any            # nodes made under keep_values keep their out
     while heap:
         node = heappop(heap)[1]      # (checked not freed when pushed)
@@ -738,15 +782,14 @@ def _walk(heap, grads, leaves, want, captured, mark):
             _check_backward(node, gs)
         if mark is not None:        # free what it saved; keep its shape for inspection
             node.args = mark
-            node.ctx = g.shape
+            if node.ctx is not None:    # (a node without ctx has its input's shape)
+                node.ctx = g.shape
             if not (keep_some and node in _kept_nodes):
                 node.out = None
         for fn, gi in zip(node.next, gs):
             if fn is None or gi is None:
                 continue
             if isinstance(fn, Node):
-                if fn.seq < last_recorded:     # a recorded in-place change since fn: look
-                    _check_view(fn, node)
                 prev = get(fn)
                 if prev is None:
                     if type(fn.args) is not tuple:
@@ -787,7 +830,6 @@ def _walk_create(heap, grads, leaves, want, captured, mark):
     for key in list(leaves):
         leaves[key] = _as_grad_tensor(leaves[key])
     last_change = _last_change
-    last_recorded = _last_recorded
     kept = _kept_nodes if _kept_any else ()
     with enable_grad():
         while heap:
@@ -807,7 +849,8 @@ def _walk_create(heap, grads, leaves, want, captured, mark):
                 _check_backward(node, gs)
             if mark is not None:
                 node.args = mark
-                node.ctx = (g.shape, g.dtype)
+                if node.ctx is not None:
+                    node.ctx = g.shape
                 if node not in kept:
                     node.out = None
             for fn, gi in zip(node.next, gs):
@@ -816,8 +859,6 @@ def _walk_create(heap, grads, leaves, want, captured, mark):
                 if type(gi) is not Tensor:
                     gi = _make(np.asarray(gi), None)
                 if isinstance(fn, Node):
-                    if fn.seq < last_recorded:
-                        _check_view(fn, node)
                     prev = grads.get(fn)
                     if prev is None:
                         if type(fn.args) is not tuple:
@@ -850,27 +891,6 @@ def _check_saved(node):
                 f"change{_site(node)}. Do the in-place update after backward(), or on a "
                 "copy (t.clone()) of the tensor"
             )
-
-
-def _check_view(view, user):
-    """Raise if ``view`` is an op's view of memory that a recorded in-place op
-    changed between the view's creation and its use by ``user``: ``user``
-    then used a value that the view's history does not explain (PyTorch
-    would rebase the view's history; minigrad refuses)."""
-    out = view.out
-    if type(view).save_out != "view" or out is None or out.base is None:
-        return
-    root = _root(out)
-    entry = _changes.get(id(root))
-    if entry is None or entry.ref() is not root:
-        return
-    if any(view.seq < seq < user.seq for seq in entry.recorded):
-        raise RuntimeError(
-            f"{user.name()} used the tensor that {view.name()} made, a view of memory that a "
-            f"recorded in-place operation had changed since the view was taken{_site(user)}: "
-            "its history no longer says how its value came about. Take the view after the "
-            "in-place update, or update a copy (t.clone())"
-        )
 
 
 def _site(node):

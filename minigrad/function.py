@@ -147,7 +147,7 @@ class Function:
         node = result.grad_fn
         for k, v in vars(ctx).items():
             setattr(node, k, v)
-        node.ctx = getattr(ctx, "ctx", None)      # the saved tensors (a slot)
+        node.ctx = getattr(ctx, "ctx", None) or ()   # the saved tensors (a slot)
         node._out_tensor = out_tensor
         node._lifted_out = None
         if out_tensor is not None and any(x is out_tensor for x in node.saved_tensors):

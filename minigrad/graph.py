@@ -172,21 +172,22 @@ def _value(node, t):
 
 def _shape_dtype(value, node, grad, dtypes):
     """A node's output shape and dtype: from its value, else from its
-    gradient (which has the same shape), else from what backward noted
-    when it freed the node (its shape) and the dtype the graph implies."""
+    gradient (which has the same shape), else as the freed graph implies
+    them (see :func:`_dtypes`)."""
     if value is not None:
         return value.shape, str(value.dtype)
     if grad is not None:
         return np.shape(grad), str(np.asarray(grad).dtype)
-    if node.freed and isinstance(node.ctx, tuple):
-        return node.ctx, str(dtypes.get(id(node), "-"))
-    return "?", "-"
+    shape, dtype = dtypes.get(id(node), ("?", "-"))
+    return shape, str(dtype)
 
 
 def _dtypes(t, nodes):
-    """The output dtype of each node, as the graph implies it: a node's
-    inputs that need a gradient have its dtype (mixed dtypes meet through
-    explicit Cast nodes), starting from ``t``'s own dtype."""
+    """``{id(node): (shape, dtype)}`` for freed nodes, as the graph implies
+    them.  Shapes: backward noted each node's shape in its ctx, except for
+    nodes without ctx, which are elementwise and have their first input's.
+    Dtypes: a node's inputs that need a gradient have its dtype (mixed
+    dtypes meet through explicit Cast nodes), starting from ``t``'s."""
     dtypes = {} if t.grad_fn is None else {id(t.grad_fn): t.dtype}
     for node in reversed(nodes):
         d = dtypes.get(id(node))
@@ -195,7 +196,17 @@ def _dtypes(t, nodes):
         for e in node.next:
             if isinstance(e, Node):
                 dtypes.setdefault(id(e), d)
-    return dtypes
+    shapes = {}
+    for node in nodes:                  # in creation order: inputs first
+        if not node.freed:
+            continue
+        if node.ctx is not None:
+            shapes[id(node)] = node.ctx
+            continue
+        first = next((e for e in node.next if e is not None), None)
+        shapes[id(node)] = (first.shape if isinstance(first, Tensor)
+                            else shapes.get(id(first), "?"))
+    return {k: (shapes.get(k, "?"), dtypes.get(k, "-")) for k in set(shapes) | set(dtypes)}
 
 
 def _fmt(a, limit):

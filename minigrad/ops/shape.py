@@ -10,9 +10,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from ..engine import BroadcastTo, Cast, Node, record, unary
+from ..engine import BroadcastTo, Cast, Node, record, register_view, unary
 from ..tensor import Tensor, coerce
 from .reduce import _axes
+
+
+def _view(t):
+    """An op's result that may view its input's memory: registered, so that a
+    recorded in-place change of that memory marks its history stale."""
+    if t.grad_fn is not None:
+        register_view(t)
+    return t
 
 
 def _shape(shape):
@@ -25,8 +33,7 @@ class Reshape(Node):
     """reshape: the gradient is reshaped back."""
 
     __slots__ = ()
-    save_args = False
-    save_out = "view"     # kept to notice a change of the viewed memory
+    save_args = save_out = False
 
     def backward(self, g, out, x):
         return (g.reshape(self.ctx),)
@@ -48,15 +55,14 @@ def reshape(x, *shape):
         out = x._data.reshape(shape)
     except ValueError as e:
         raise ValueError(f"cannot reshape a tensor of shape {x.shape} into {shape}: {e}") from None
-    return unary(Reshape, x, out, x.shape)
+    return _view(unary(Reshape, x, out, x.shape))
 
 
 class Transpose(Node):
     """transpose: the gradient is transposed by the inverse permutation."""
 
     __slots__ = ()
-    save_args = False
-    save_out = "view"     # kept to notice a change of the viewed memory
+    save_args = save_out = False
 
     def backward(self, g, out, x):
         return (g.transpose(tuple(np.argsort(self.ctx).tolist())),)
@@ -78,7 +84,7 @@ def transpose(x, axes=None):
         axes = tuple(normalize_axis_index(int(a), x.ndim) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"axes {axes} are not a permutation of the {x.ndim} axes of the tensor")
-    return unary(Transpose, x, x._data.transpose(axes), axes)
+    return _view(unary(Transpose, x, x._data.transpose(axes), axes))
 
 
 def swapaxes(x, axis1, axis2):
@@ -148,7 +154,7 @@ def broadcast_to(x, shape):
         raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to {shape}") from None
     if shape == x.shape:
         return x
-    return unary(BroadcastTo, x, out, x.shape)
+    return _view(unary(BroadcastTo, x, out, x.shape))
 
 
 def astype(x, dtype):
@@ -221,8 +227,7 @@ class Getitem(Node):
     """x[idx]: the gradient is scattered back, repeated indices adding up."""
 
     __slots__ = ()
-    save_args = False
-    save_out = "view"     # kept to notice a change of the viewed memory
+    save_args = save_out = False
 
     def backward(self, g, out, x):
         idx, basic, shape = self.ctx
@@ -258,7 +263,7 @@ def getitem(x, index):
         out = x._data[idx]
     except IndexError as e:
         raise IndexError(f"{e} (tensor of shape {x.shape})") from None
-    return unary(Getitem, x, out, (idx, basic, x.shape))
+    return _view(unary(Getitem, x, out, (idx, basic, x.shape)))
 
 
 class SetItem(Node):
