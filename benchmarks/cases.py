@@ -124,8 +124,12 @@ LR = 0.1
 
 
 def linear_minigrad(X, target, W0, loss_fn):
-    """One SGD step of ``loss_fn(X @ W + b, target)`` in minigrad, from W0 and b = 0."""
-    Xt = mg.tensor(X)
+    """One SGD step of ``loss_fn(X @ W + b, target)`` in minigrad, from W0 and b = 0.
+
+    The data is wrapped once, sharing X's memory as ``torch.from_numpy`` does
+    for PyTorch (``mg.tensor`` would copy it: a second 13-40 MB array that
+    competes with the others' X for the cache)."""
+    Xt = mg.from_numpy(X)
     b0 = np.zeros(W0.shape[1:], X.dtype)
     W = mg.tensor(W0.copy(), requires_grad=True)
     b = mg.tensor(b0.copy(), requires_grad=True)
@@ -179,7 +183,7 @@ def lr_numpy(X, y, w0):
 def build_lr(n, d, tiny=(50, 5)):
     def build(size):
         X, y, w0 = _lr_data(*((n, d) if size == "full" else tiny), np.float32)
-        impls = {"minigrad": linear_minigrad(X, mg.tensor(y), w0, mg.nn.BCEWithLogitsLoss()),
+        impls = {"minigrad": linear_minigrad(X, mg.from_numpy(y), w0, mg.nn.BCEWithLogitsLoss()),
                  "numpy": lr_numpy(X, y, w0)}
         if _torch() is not None:
             impls["torch"] = linear_torch(X, y, w0, _torch().nn.BCEWithLogitsLoss())
@@ -243,7 +247,7 @@ def _mlp_data(batch, hidden):
 
 
 def mlp_minigrad(X, y, params):
-    Xt, yt = mg.tensor(X), mg.tensor(y)
+    Xt, yt = mg.from_numpy(X), mg.from_numpy(y)
     ps = [mg.tensor(p.copy(), requires_grad=True) for p in params]
     opt = mg.optim.SGD(ps, lr=LR)
     loss_fn = mg.nn.BCEWithLogitsLoss()
