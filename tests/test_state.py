@@ -55,7 +55,7 @@ class TestRetainGrad:
             gc.enable()
 
     def test_follows_an_in_place_update(self):
-        import torch
+        torch = pytest.importorskip("torch")
         for fw in ("torch", "mg"):
             x = (torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
                  if fw == "torch" else f64([1.0, 2.0]))
