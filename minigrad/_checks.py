@@ -3,6 +3,11 @@ says what was wrong and what to do, instead of a silent broadcast, clip or
 NaN."""
 from __future__ import annotations
 
+import numbers
+import os
+import sys
+import warnings
+
 import numpy as np
 
 from .engine import is_grad_enabled
@@ -77,10 +82,61 @@ def squeeze_or_expand(a, b):
     return a, b
 
 
+def _real(v):
+    """Whether ``v`` is a real number (not a bool, an array or a string)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
 def label_smoothing(ls):
+    """``ls`` as a float; raise unless it is a number in [0, 1]."""
+    if not _real(ls):
+        raise TypeError(f"label_smoothing must be a float in [0, 1], not {ls!r} "
+                        f"(a {type(ls).__name__})")
     if not 0.0 <= ls <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {ls}")
     return float(ls)
+
+
+def positive_number(v, name):
+    """``v`` as a float; raise unless it is one positive number (Huber's
+    ``delta``: a threshold, not one per element)."""
+    if not _real(v):
+        raise TypeError(f"{name} must be a positive number, not {v!r} (a {type(v).__name__})")
+    if not v > 0:
+        raise ValueError(f"{name} must be positive, got {v}")
+    return float(v)
+
+
+def float_dtype(dtype, name="dtype"):
+    """``dtype`` as a numpy dtype; raise unless it is float32 or float64 (a
+    loss computed in integers would truncate the probabilities)."""
+    dt = None if dtype is None else np.dtype(dtype)
+    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"{name} must be float32 or float64 (losses are computed in floating "
+                        f"point), got {dt}")
+    return dt
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+
+
+def argument_order(pred, target, pred_name, target_name, order):
+    """Warn when the arguments of a probability loss look swapped: the
+    predictions hold only exact 0/1 values while the targets hold values
+    strictly inside (0, 1), as labels and probabilities do in each other's
+    place.  ``order`` is the face's convention, for the message."""
+    t = target.data
+    if not ((t > 0) & (t < 1)).any():
+        return
+    p = pred.data
+    if not ((p == 0) | (p == 1)).all():
+        return
+    f, level = sys._getframe(), 1      # the first frame outside minigrad: the caller's line
+    while f is not None and f.f_code.co_filename.startswith(_PACKAGE):
+        f, level = f.f_back, level + 1
+    warnings.warn(f"{pred_name} holds only exact 0/1 values but {target_name} holds values "
+                  f"strictly between 0 and 1: are the arguments swapped? {order}",
+                  UserWarning, stacklevel=level)
 
 
 def reduction(r, valid):

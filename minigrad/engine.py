@@ -603,10 +603,43 @@ def record(cls, out, operands, ctx=None, elementwise=False):
     return _make(out, node)
 
 
+def check_dtype(dtype):
+    """Return ``dtype`` if a tensor can hold it, else raise ``TypeError``.
+
+    Tensors hold bool, integer, float32 or float64 data.  Other floats
+    (float16, longdouble) are refused rather than computed in: numpy
+    accumulates float16 in float16 (the mean of 100,000 ones overflows to
+    NaN), and supporting it end to end is not worth its surface.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad.engine import check_dtype
+    >>> check_dtype(np.dtype("float16"))
+    Traceback (most recent call last):
+    TypeError: minigrad computes in float32 or float64, not float16; convert with .astype(np.float32)
+    """
+    kind = dtype.kind
+    if kind in "biu" or (kind == "f" and dtype.itemsize in (4, 8)):
+        return dtype
+    if kind == "f":
+        raise TypeError(f"minigrad computes in float32 or float64, not {dtype}; convert "
+                        "with .astype(np.float32)")
+    if kind == "c":
+        raise TypeError(f"minigrad has no complex numbers (got {dtype} data): pass the real "
+                        "and imaginary parts as separate real tensors")
+    raise TypeError(f"tensors hold bool, integer, float32 or float64 data, not {dtype}")
+
+
 def as_operand(x):
     """A non-Tensor operand as numpy sees it: numbers stay numbers (weak
-    scalars in numpy 2 promotion), everything else becomes an array."""
-    if isinstance(x, (int, float, bool, np.ndarray, np.generic)):
+    scalars in numpy 2 promotion), everything else becomes an array.
+    Data a tensor could not hold (complex, object, float16) raises
+    ``TypeError`` here, before the op computes anything."""
+    if isinstance(x, (int, float, bool)):
+        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        check_dtype(x.dtype)
         return x
     from .tensor import as_array
 

@@ -42,6 +42,7 @@ _EPSILON = [1e-7]
 
 REDUCTIONS = ("sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", "none")
 _PROB_HINT = "pass from_logits=True if these are logits"
+_ORDER = "mg.losses takes (y_true, y_pred): the labels first, the predicted probabilities second"
 
 
 def epsilon():
@@ -122,20 +123,28 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     checks.unit_interval_targets(y_true, "y_true")
+    if not from_logits:
+        _binary_probabilities(y_pred, y_true)
     y_true = _smooth_binary(y_true, label_smoothing)
     if from_logits:
         per = F.binary_crossentropy_logits(y_true, y_pred)
     else:
-        checks.probabilities(y_pred, "y_pred", _PROB_HINT)
         per = F.binary_crossentropy(y_true, y_pred, clip=epsilon())
     return _mean(per, axis)
 
 
-def _class_probabilities(y_pred, axis):
+def _binary_probabilities(y_pred, y_true):
+    checks.probabilities(y_pred, "y_pred", _PROB_HINT)
+    checks.argument_order(y_pred, y_true, "y_pred", "y_true", _ORDER)
+
+
+def _class_probabilities(y_pred, axis, y_true=None):
     checks.probabilities(y_pred, "y_pred", _PROB_HINT)
     if y_pred.ndim and (np.sum(y_pred.data, axis=axis) <= 0).any():
         raise ValueError("a row of y_pred sums to 0, so it cannot be normalised into "
                          "probabilities; pass from_logits=True if these are logits")
+    if y_true is not None:
+        checks.argument_order(y_pred, y_true, "y_pred", "y_true", _ORDER)
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
@@ -155,11 +164,12 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     ls = checks.label_smoothing(label_smoothing)
+    if not from_logits:
+        _class_probabilities(y_pred, axis, y_true)
     if ls:
         y_true = y_true * (1.0 - ls) + ls / y_true.shape[-1]
     if from_logits:
         return F.categorical_crossentropy_logits(y_true, y_pred, axis=axis)
-    _class_probabilities(y_pred, axis)
     return F.categorical_crossentropy(y_true, y_pred, axis=axis, clip=epsilon(), renormalize=True)
 
 
@@ -219,12 +229,10 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha
     """
     y_true, y_pred = _prepare(y_true, y_pred)
     checks.unit_interval_targets(y_true, "y_true")
+    if not from_logits:
+        _binary_probabilities(y_pred, y_true)
     y_true = _smooth_binary(y_true, label_smoothing)
-    if from_logits:
-        p = ops.sigmoid(y_pred)
-    else:
-        checks.probabilities(y_pred, "y_pred", _PROB_HINT)
-        p = y_pred
+    p = ops.sigmoid(y_pred) if from_logits else y_pred
     per = F.focal_factor(y_true, p, gamma) * F.binary_crossentropy(y_true, p, clip=epsilon())
     if apply_class_balancing:
         per = F.class_balance(y_true, alpha) * per
@@ -267,9 +275,8 @@ def huber(y_true, y_pred, delta=1.0):
     >>> mg.losses.huber([[0.0, 0.0]], [[0.5, 3.0]])
     tensor([1.3125])
     """
+    delta = checks.positive_number(delta, "delta")
     y_true, y_pred = _prepare(y_true, y_pred)
-    if delta <= 0:
-        raise ValueError(f"delta must be positive, got {delta}")
     return _mean(F.huber(y_true, y_pred, delta), -1)
 
 
@@ -380,7 +387,8 @@ class Loss:
         ``"mean_with_sample_weight"`` or ``"none"`` / ``None``.
     name : str, optional
     dtype : dtype-like, optional
-        Compute in this dtype (default: y_pred's float dtype).
+        Compute in this dtype, float32 or float64 (default: y_pred's float
+        dtype); any other raises ``TypeError``.
 
     Examples
     --------
@@ -395,7 +403,7 @@ class Loss:
     def __init__(self, reduction="sum_over_batch_size", name=None, dtype=None):
         self.reduction = checks.reduction(reduction, REDUCTIONS)
         self.name = name or _snake(type(self).__name__)
-        self.dtype = None if dtype is None else np.dtype(dtype)
+        self.dtype = None if dtype is None else checks.float_dtype(dtype)
 
     def call(self, y_true, y_pred):
         raise NotImplementedError("a Loss subclass must define call(y_true, y_pred)")

@@ -35,8 +35,8 @@ def set_default_dtype(dtype):
     >>> mg.set_default_dtype("float32"); mg.tensor([1.0]).dtype
     dtype('float32')
     """
-    dt = np.dtype(dtype)
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+    dt = None if dtype is None else np.dtype(dtype)
+    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"the default dtype must be float32 or float64, got {dt}")
     _DEFAULT_DTYPE[0] = dt
 
@@ -59,8 +59,12 @@ def as_array(data, dtype=None, copy=False):
     Python numbers and (nested) lists become the default float dtype (bools
     stay bool); numpy arrays and scalars keep their dtype; a Tensor gives its
     data.  ``dtype`` casts.  With ``copy``, the result never shares memory
-    with ``data``.
+    with ``data``.  Data of a dtype a tensor cannot hold (see
+    :func:`minigrad.engine.check_dtype`) raises ``TypeError``.
     """
+    if dtype is not None:
+        dtype = engine.check_dtype(np.dtype(dtype))
+    default = _DEFAULT_DTYPE[0] if dtype is None else dtype
     if isinstance(data, Tensor):
         arr = data._data
     elif isinstance(data, (np.ndarray, np.generic)):
@@ -68,24 +72,24 @@ def as_array(data, dtype=None, copy=False):
     elif isinstance(data, bool):
         arr = np.asarray(data)
     elif isinstance(data, (int, float)):
-        arr = np.asarray(data, dtype=dtype or _DEFAULT_DTYPE[0])
+        arr = np.asarray(data, dtype=default)
     elif isinstance(data, (list, tuple)) or hasattr(data, "__array__"):
         try:
             arr = np.asarray(data)
         except ValueError as e:
             raise TypeError(f"cannot make a tensor from this data: {e}") from None
         if not hasattr(data, "__array__") and arr.dtype.kind in "iuf":
-            arr = arr.astype(dtype or _DEFAULT_DTYPE[0])
+            arr = arr.astype(default)
     else:
         raise TypeError(
             f"cannot make a tensor from a {type(data).__name__}; pass a number, "
             "a (nested) list, a numpy array or a Tensor"
         )
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(
-            f"tensors hold bool, integer or floating-point data, not {arr.dtype}"
-        )
-    if dtype is not None and arr.dtype != np.dtype(dtype):
+    if dtype is None:
+        engine.check_dtype(arr.dtype)
+    elif arr.dtype.kind not in "biuf":
+        raise TypeError(f"tensors hold bool, integer, float32 or float64 data, not {arr.dtype}")
+    if dtype is not None and arr.dtype != dtype:
         arr = arr.astype(dtype)
     elif copy and isinstance(data, (Tensor, np.ndarray)):
         arr = arr.copy()
@@ -107,6 +111,16 @@ class Tensor:
         its gradient.  Only floating-point tensors can require grad.
     dtype : numpy dtype-like, optional
         Cast the data to this dtype.
+
+    Notes
+    -----
+    A tensor holds bool, integer, float32 or float64 data; anything else
+    raises ``TypeError`` when the tensor is made, and so does such data
+    given to an op as a numpy operand (``t * np.array([1j])``).  float16
+    (and longdouble) are refused on purpose: numpy sums float16 in float16,
+    so the mean of 100,000 float16 ones is NaN, and computing in it end to
+    end (reductions, losses, gradients) would need float32 accumulation
+    everywhere.  Convert with ``.astype(np.float32)``.
 
     Examples
     --------
@@ -165,8 +179,7 @@ class Tensor:
         if value is self._data:          # changed in place, as by `t.data -= ...`
             engine.mark_changed(value)
             return
-        if type(value) is np.ndarray and value.dtype.kind in (
-                _FLOAT_KINDS if self.requires_grad else "biuf"):
+        if type(value) is np.ndarray and value.dtype.kind == "f" and value.itemsize in (4, 8):
             self._data = value           # the common case, quickly
             return
         if not isinstance(value, (np.ndarray, np.generic, list, tuple, int, float, bool)):
@@ -176,8 +189,7 @@ class Tensor:
             )
         arr = np.asarray(value) if isinstance(value, (np.ndarray, np.generic)) \
             else as_array(value, self._data.dtype)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"t.data must hold bool, integer or floating-point data, not {arr.dtype}")
+        engine.check_dtype(arr.dtype)
         if self.requires_grad and arr.dtype.kind not in _FLOAT_KINDS:
             raise TypeError(
                 f"this tensor requires grad, so its data must be floating-point, not {arr.dtype}"
@@ -797,8 +809,7 @@ def from_numpy(array):
     """
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy takes a numpy array, not a {type(array).__name__}")
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"tensors hold bool, integer or floating-point data, not {array.dtype}")
+    engine.check_dtype(array.dtype)
     return engine._make(array, None)
 
 

@@ -18,7 +18,7 @@ class TestDtypes:
         assert mg.tensor([True, False]).dtype == bool
 
     def test_numpy_arrays_keep_their_dtype(self):
-        for dt in (np.float16, np.float32, np.float64, np.int32, np.int64, np.bool_):
+        for dt in (np.float32, np.float64, np.int32, np.int64, np.bool_):
             assert mg.tensor(np.zeros(3, dt)).dtype == dt
         assert mg.tensor(np.float64(2.0)).dtype == np.float64
 

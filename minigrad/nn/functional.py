@@ -6,8 +6,9 @@ weighted mean, ``label_smoothing``, probability targets, ``pos_weight``,
 ``"batchmean"``.  Reductions: ``"mean"`` (default), ``"sum"``, ``"none"``.
 
 Where minigrad differs from PyTorch on purpose: shapes must match exactly
-(PyTorch broadcasts MSE/L1 arguments with a warning), a mean over zero
-non-ignored targets raises instead of returning NaN, BCE's gradient is
+(PyTorch broadcasts MSE/L1 arguments with a warning), a mean over nothing
+(every target ignored, an empty batch; also ``"batchmean"``) raises
+instead of returning NaN, an input with zero classes raises, BCE's gradient is
 the derivative of its clamped forward (PyTorch's backward is
 ``(x - y) / max(x (1 - x), 1e-12)``; see the README), and BCE-with-logits
 is differentiable with respect to ``weight`` and ``pos_weight`` (PyTorch 2
@@ -33,11 +34,12 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 _LOGITS_HINT = ("use binary_cross_entropy_with_logits (nn.BCEWithLogitsLoss) if these are "
                 "logits")
+_ORDER = "mg.nn losses take (input, target): the predicted probabilities first, the labels second"
 
 
 def _reduce(loss, reduction):
     if reduction == "mean":
-        return ops.mean(loss)
+        return _mean_over(ops.sum(loss), loss.size, "elements", "the input is empty")
     if reduction == "sum":
         return ops.sum(loss)
     return loss
@@ -68,6 +70,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     input, target = _pair(input, target)
     checks.probabilities(input, "input", _LOGITS_HINT)
     checks.unit_interval_targets(target, "target")
+    checks.argument_order(input, target, "input", "target", _ORDER)
     loss = F.binary_crossentropy(target, input, log_floor=-100.0, log1p=True)
     if weight is not None:
         checks.constant_weight(weight, "weight", "binary_cross_entropy")
@@ -108,7 +111,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
 def _class_axis(input):
     if input.ndim == 0:
         raise ValueError("input needs a class axis: shape (C,), (N, C) or (N, C, d1, ...)")
-    return 1 if input.ndim >= 2 else 0
+    axis = 1 if input.ndim >= 2 else 0
+    if input.shape[axis] == 0:
+        raise ValueError(f"input of shape {input.shape} has no classes (its class axis {axis} "
+                         "has length 0): there must be at least one class")
+    return axis
 
 
 def _class_weight(weight, input, axis):
@@ -136,12 +143,12 @@ def _weighted_nll(logp, labels, valid, axis, weight, reduction):
     return loss, w_y
 
 
-def _mean_over(total, divisor, what):
+def _mean_over(total, divisor, what,
+               why="every target equals ignore_index, or their weights sum to 0"):
+    """``total / divisor``; a mean over nothing raises (PyTorch returns NaN)."""
     if divisor == 0:
-        raise ValueError(
-            f"the mean is over zero {what} (every target equals ignore_index, or their "
-            "weights sum to 0); PyTorch returns NaN here. Use reduction='sum' or skip the batch"
-        )
+        raise ValueError(f"the mean is over zero {what} ({why}); PyTorch returns NaN here. "
+                         "Use reduction='sum' or skip the batch")
     return total / divisor
 
 
@@ -274,8 +281,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     tensor(1.3125)
     """
     reduction = checks.reduction(reduction, _REDUCTIONS)
-    if delta <= 0:
-        raise ValueError(f"delta must be positive, got {delta}")
+    delta = checks.positive_number(delta, "delta")
     input, target = _pair(input, target)
     return _reduce(F.huber(target, input, delta), reduction)
 
@@ -304,7 +310,8 @@ def kl_div(input, target, reduction="mean", log_target=False):
                              "these are log-probabilities")
         loss = F.kl_divergence(target, log_q=input)
     if reduction == "batchmean":
-        return ops.sum(loss) / (input.shape[0] if input.ndim else 1)
+        return _mean_over(ops.sum(loss), input.shape[0] if input.ndim else 1, "samples",
+                          "the batch is empty")
     return _reduce(loss, reduction)
 
 

@@ -12,6 +12,8 @@ written with numpy functions record graphs when given Tensors).
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .. import tensor as _tensor_mod
@@ -97,11 +99,66 @@ _tensor_mod._UFUNCS.update({
     np.greater_equal: greater_equal, np.equal: equal, np.not_equal: not_equal,
 })
 
+
+def _numpy_face(np_fn, fn, rename=None):
+    """``fn`` called as numpy calls ``np_fn`` on a Tensor.
+
+    The arguments are bound by numpy's signature and numpy's names renamed
+    to fn's (``rename``).  A numpy option fn does not have raises a
+    TypeError that names it, unless it is given its default value: never
+    silently ignored.
+    """
+    sig = inspect.signature(np_fn)
+    mine = list(inspect.signature(fn).parameters)
+    rename = rename or {}
+    names = list(sig.parameters)
+    npos = 1      # leading positions that mean the same in both: passed straight through
+    for theirs, ours in zip(names[1:], mine[1:]):
+        if rename.get(theirs, theirs) != ours:
+            break
+        npos += 1
+    what = f"np.{np_fn.__name__}"
+
+    def call(*args, **kwargs):
+        if not kwargs and len(args) <= npos:
+            return fn(*args)
+        bound = sig.bind(*args, **kwargs).arguments
+        extra = bound.pop("kwargs", {})
+        first = bound.pop(names[0])
+        kw = {}
+        for name, value in [*bound.items(), *extra.items()]:
+            target = rename.get(name, name)
+            if target in mine and target not in kw:
+                kw[target] = value
+                continue
+            p = sig.parameters.get(name)
+            default = p.default if p is not None else inspect.Parameter.empty
+            if value is default or (isinstance(default, str) and value == default):
+                continue
+            raise TypeError(f"{what}({name}=...) is not supported for tensors; "
+                            + hints.get(name, f"minigrad takes ({supported})"))
+        return fn(first, **kw)
+
+    supported = ", ".join(n for n in names if n == names[0] or rename.get(n, n) in mine)
+    hints = {"out": "use the tensor it returns",
+             "dtype": f"use t.astype(...).{fn.__name__}()" if hasattr(Tensor, fn.__name__)
+             else "cast the tensors first with t.astype(...)"}
+    return call
+
+
+def _reshape(a, shape):
+    return reshape(a, shape)
+
+
 _tensor_mod._FUNCTIONS.update({
-    np.where: where, np.sum: sum, np.mean: mean, np.max: max, np.min: min, np.amax: max,
-    np.amin: min, np.clip: clip, np.reshape: lambda a, shape, **kw: reshape(a, shape),
-    np.transpose: transpose, np.swapaxes: swapaxes, np.squeeze: squeeze,
-    np.expand_dims: expand_dims, np.broadcast_to: broadcast_to,
-    np.concatenate: concatenate, np.stack: stack, np.matmul: matmul,
-    np.argmax: argmax, np.argmin: argmin,
+    np.where: _numpy_face(np.where, where, {"x": "a", "y": "b"}),
+    np.clip: _numpy_face(np.clip, clip, {"a_min": "min", "a_max": "max"}),
+    np.reshape: _numpy_face(np.reshape, _reshape),
+    np.matmul: matmul,
+    **{f: _numpy_face(f, fn) for f, fn in [
+        (np.sum, sum), (np.mean, mean), (np.max, max), (np.min, min), (np.amax, max),
+        (np.amin, min), (np.transpose, transpose), (np.swapaxes, swapaxes),
+        (np.squeeze, squeeze), (np.expand_dims, expand_dims), (np.broadcast_to, broadcast_to),
+        (np.concatenate, concatenate), (np.stack, stack), (np.argmax, argmax),
+        (np.argmin, argmin)]},
 })

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import Node, binary, record, unary
+from ..engine import Node, _make, as_operand, binary, expand, record, unary
 from ..tensor import Tensor
 
 
@@ -371,7 +371,10 @@ def clip(x, min=None, max=None):
     """Limit values to ``[min, max]``.
 
     The gradient passes unchanged where ``min <= x <= max`` (the bounds
-    included, as in PyTorch) and is 0 outside.  Bounds are constants.
+    included, as in PyTorch) and is 0 outside.  Bounds are constants:
+    numbers, arrays or tensors that do not require grad.  Array bounds
+    broadcast with ``x``, as ``torch.clamp``'s tensor bounds do: the result
+    has the broadcast shape, and x's gradient is summed back to x's shape.
 
     Examples
     --------
@@ -395,21 +398,27 @@ def clip(x, min=None, max=None):
     lo, hi = _constant(min), _constant(max)
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    return unary(Clip, x, np.clip(x._data, lo, hi), (lo, hi))
+    out = np.clip(x._data, lo, hi)
+    if out.shape != x.shape or out.dtype != x.dtype:
+        x = expand(x, out.shape, out.dtype)     # array bounds broadcast (or promote) x
+    return unary(Clip, x, out, (lo, hi))
 
 
 def _constant(v):
-    """A constant operand as the op keeps it: arrays copied, numbers as they are."""
-    if isinstance(v, Tensor):
-        return v._data.copy()
-    return v.copy() if isinstance(v, np.ndarray) else v
+    """A constant operand as the op keeps it: numbers as they are, anything
+    else a numpy array (a copy) of a dtype tensors hold."""
+    if v is None or isinstance(v, (int, float)):
+        return v
+    return np.array(as_operand(v._data if isinstance(v, Tensor) else v))
 
 
 # ------------------------------------------------------ maximum / minimum
 
-def _tie_weights(win, tie, dtype):
-    """1 where this operand wins, 1/2 on a tie, 0 where it loses."""
-    return np.where(win, 1.0, np.where(tie, 0.5, 0.0)).astype(dtype, copy=False)
+def _weights(lose, tie, dtype):
+    """An operand's share of the gradient: 0 where it loses, 1/2 on a tie,
+    else 1.  Where either operand is NaN neither loses nor ties, so both
+    get the whole gradient, as in PyTorch: a NaN is never hidden."""
+    return np.where(lose, 0.0, np.where(tie, 0.5, 1.0)).astype(dtype, copy=False)
 
 
 class Maximum(Node):
@@ -421,9 +430,10 @@ class Maximum(Node):
 
     def backward(self, g, out, a, b):
         ad, bd = self.args
-        w = _tie_weights(np.greater(ad, bd), np.equal(ad, bd), g.dtype)
+        tie = np.equal(ad, bd)
         ia, ib = self.next
-        return (g * w if ia is not None else None, g * (1 - w) if ib is not None else None)
+        return (g * _weights(np.less(ad, bd), tie, g.dtype) if ia is not None else None,
+                g * _weights(np.greater(ad, bd), tie, g.dtype) if ib is not None else None)
 
 
 class Minimum(Node):
@@ -435,13 +445,16 @@ class Minimum(Node):
 
     def backward(self, g, out, a, b):
         ad, bd = self.args
-        w = _tie_weights(np.less(ad, bd), np.equal(ad, bd), g.dtype)
+        tie = np.equal(ad, bd)
         ia, ib = self.next
-        return (g * w if ia is not None else None, g * (1 - w) if ib is not None else None)
+        return (g * _weights(np.greater(ad, bd), tie, g.dtype) if ia is not None else None,
+                g * _weights(np.less(ad, bd), tie, g.dtype) if ib is not None else None)
 
 
 def maximum(a, b):
     """Elementwise maximum; on a tie each operand gets half the gradient.
+    Where an operand is NaN the result is NaN and both operands get the
+    whole gradient (PyTorch's rule).
 
     Examples
     --------
@@ -456,6 +469,7 @@ def maximum(a, b):
 
 def minimum(a, b):
     """Elementwise minimum; on a tie each operand gets half the gradient.
+    NaN as in :func:`maximum`.
 
     Examples
     --------
@@ -480,8 +494,11 @@ class Where(Node):
                 np.where(c, 0, g) if ib is not None else None)
 
 
-def where(cond, a, b):
+def where(cond, a=None, b=None):
     """``a`` where ``cond`` is true, else ``b`` (numpy broadcasting).
+
+    With ``cond`` alone, the indices where it is true, one int64 tensor
+    per axis (``np.nonzero``, as ``np.where(cond)`` and ``torch.where(cond)``).
 
     Parameters
     ----------
@@ -494,12 +511,21 @@ def where(cond, a, b):
     >>> x = mg.tensor([-1.0, 2.0])
     >>> mg.where(x > 0, x, 0.0)
     tensor([0., 2.])
+    >>> mg.where(x > 0)
+    (tensor([1], dtype=int64),)
     """
+    if a is None or b is None:
+        if a is not None or b is not None:
+            raise TypeError("where takes cond alone (the indices where it holds) or cond, a and b")
+        d = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
+        return tuple(_make(i.astype(np.int64), None) for i in np.nonzero(d))
     c = np.array(cond._data if isinstance(cond, Tensor) else cond)   # a copy, kept for backward
     if c.dtype != bool:
         raise TypeError(
             f"where: cond must be boolean, got {c.dtype}; compare first, e.g. mg.where(x > 0, a, b)"
         )
+    a = a if isinstance(a, Tensor) else as_operand(a)
+    b = b if isinstance(b, Tensor) else as_operand(b)
     ad = a._data if isinstance(a, Tensor) else a
     bd = b._data if isinstance(b, Tensor) else b
     return record(Where, np.where(c, ad, bd), (c, a, b), ctx=c, elementwise=True)

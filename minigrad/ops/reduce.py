@@ -106,7 +106,9 @@ def mean(x, axis=None, keepdims=False):
 
 
 class Max(Node):
-    """max over axes: the gradient goes to the maximal elements, split evenly on ties."""
+    """max over axes: the gradient goes to the maximal elements, split evenly
+    on ties.  A slice holding NaN has maximum NaN, and its NaN elements
+    share the gradient (as ``torch.max(x)`` does)."""
 
     __slots__ = ()
 
@@ -115,6 +117,8 @@ class Max(Node):
         xd = self.args[0]
         top = self.out if keepdims else _keep(self.out, axis)
         hit = xd == top
+        if xd.dtype.kind == "f" and np.isnan(self.out).any():
+            hit |= np.isnan(xd) & np.isnan(top)
         count = np.maximum(hit.sum(axis=axis, keepdims=True), 1)
         share = (hit / count).astype(xd.dtype, copy=False)
         return ((g if keepdims else _keep(g, axis)) * share,)
@@ -135,6 +139,11 @@ def _extreme(cls, ufunc, x, axis, keepdims):
 def max(x, axis=None, keepdims=False):
     """Largest value over ``axis``; tied maxima share the gradient evenly.
 
+    NaN propagates: a slice with a NaN has maximum NaN, and the gradient
+    goes to its NaN elements (split evenly), as ``torch.max(x)`` does.
+    (``torch.amax`` instead gives the whole slice a NaN gradient; with
+    ``dim``, ``torch.max`` gives it all to the first NaN.)
+
     Examples
     --------
     >>> import minigrad as mg
@@ -148,6 +157,7 @@ def max(x, axis=None, keepdims=False):
 
 def min(x, axis=None, keepdims=False):
     """Smallest value over ``axis``; tied minima share the gradient evenly.
+    NaN as in :func:`max`.
 
     Examples
     --------
@@ -160,8 +170,14 @@ def min(x, axis=None, keepdims=False):
 
 def _shifted(d, axis):
     """``d - max(d)`` along ``axis`` (keepdims), and that max.  Non-finite
-    maxima are replaced by 0, so that an all ``-inf`` slice gives no NaN."""
-    m = _reduce(np.maximum, d, (axis,) if isinstance(axis, int) else axis, True)
+    maxima are replaced by 0, so that an all ``-inf`` slice gives no NaN;
+    so is the maximum of an empty slice, which has none (logsumexp of an
+    empty slice is then -inf, softmax of one empty, as in PyTorch)."""
+    axes = (axis,) if isinstance(axis, int) else axis
+    if d.size == 0:
+        m = np.sum(d, axis=axes, keepdims=True)     # zeros of the reduced shape
+        return d - m, m
+    m = _reduce(np.maximum, d, axes, True)
     if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0)
     return d - m, m

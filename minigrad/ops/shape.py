@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from ..engine import BroadcastTo, Cast, Node, record, register_view, unary
+from ..engine import BroadcastTo, Cast, Node, _make, check_dtype, record, register_view, unary
 from ..tensor import Tensor, coerce
 from .reduce import _axes
 
@@ -158,27 +158,44 @@ def broadcast_to(x, shape):
 
 
 def astype(x, dtype):
-    """The tensor cast to ``dtype``; the gradient is cast back.
+    """The tensor cast to ``dtype``.
+
+    A cast between float32 and float64 keeps the graph (the gradient is
+    cast back).  A cast to an integer or bool dtype cuts it, as in PyTorch:
+    the result requires no grad.  Dtypes a tensor cannot hold (complex,
+    str, object, float16) raise ``TypeError``.
 
     Examples
     --------
     >>> import minigrad as mg
-    >>> mg.astype(mg.tensor([1.5]), "float64")
-    tensor([1.5], dtype=float64)
+    >>> x = mg.tensor([1.5], requires_grad=True)
+    >>> mg.astype(x, "float64")
+    tensor([1.5], dtype=float64, grad_fn=<CastBackward>)
+    >>> x.astype("int64")
+    tensor([1], dtype=int64)
     """
     x = coerce(x)
     dtype = np.dtype(dtype)
+    try:
+        check_dtype(dtype)
+    except TypeError:
+        raise TypeError(f"cannot cast a tensor to {dtype}: tensors hold bool, integer, float32 "
+                        "or float64 data") from None
     if dtype == x.dtype:
         return x
+    if dtype.kind != "f":
+        return _make(x._data.astype(dtype), None)
     return unary(Cast, x, x._data.astype(dtype), x.dtype)
 
 
 # ------------------------------------------------------------------ indexing
 
 def _index(idx):
-    """Normalise an index: Tensors and lists become arrays (copies: the
-    graph never aliases a caller's index), boolean masks become integer
-    arrays; returns ``(index, is_basic)``."""
+    """Normalise an index as numpy reads it: Tensors and lists become arrays
+    (copies: the graph never aliases a caller's index; an empty list indexes
+    nothing, as numpy's ``x[[]]``); returns ``(index, is_basic)``.  Boolean
+    masks stay masks, so numpy checks their shape (``is_basic`` is False:
+    their gradient is scattered with ``np.add.at``, which takes them)."""
     if type(idx) is not tuple:
         idx = (idx,)
     out = []
@@ -190,17 +207,19 @@ def _index(idx):
             i = i.copy()
         elif isinstance(i, list):
             i = np.asarray(i)
+            if i.size == 0:
+                i = i.astype(np.intp)
         if isinstance(i, np.ndarray):
-            basic = False
-            if i.dtype == bool:
-                out.extend(np.nonzero(i))
-                continue
-            if i.dtype.kind not in "iu":
+            if i.dtype == bool and i.ndim == 0:
+                i = i[()]                   # a 0-d mask: a new axis of length 1 or 0
+            elif i.dtype != bool and i.dtype.kind not in "iu":
                 raise IndexError(
                     f"tensors can be indexed by integers, slices, None, ... and integer "
                     f"or boolean arrays, not by an array of {i.dtype}"
                 )
-        elif not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))):
+            else:
+                basic = False
+        elif not (i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer, np.bool_))):
             raise IndexError(f"unsupported index {i!r}")
         out.append(i)
     return tuple(out), basic
@@ -401,17 +420,22 @@ class Concatenate(Node):
 
 
 def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis.
+    """Join tensors along an existing axis (``axis=None``: flattened first,
+    as numpy).
 
     Examples
     --------
     >>> import minigrad as mg
     >>> mg.concatenate([mg.ones(2), mg.zeros(1)])
     tensor([1., 1., 0.])
+    >>> mg.concatenate([mg.ones((2, 2)), mg.zeros(1)], axis=None).shape
+    (5,)
     """
     tensors = [t if isinstance(t, Tensor) else coerce(t) for t in tensors]
     if not tensors:
         raise ValueError("concatenate needs at least one tensor")
+    if axis is None:
+        tensors, axis = [reshape(t, -1) for t in tensors], 0
     if tensors[0].ndim == 0:
         raise ValueError("cannot concatenate 0-d tensors; use mg.stack")
     axis = _axes(axis, tensors[0].ndim)[0]
