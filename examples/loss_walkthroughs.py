@@ -1,8 +1,10 @@
-"""The seed documents' BCE and CCE walkthroughs, step by step, in minigrad.
+"""The BCE and CCE walkthroughs (TensorFlow, Keras, PyTorch and numpy), step by
+step, in minigrad.
 
-BCE (seed 000): y = [0, 1, 0, 0], p = [0.1, 0.95, 0.2, 0.6] -> 0.3240220233084354,
-and why tf.keras printed 0.3240218758583069.  CCE (seed 001): three samples,
-four classes -> [0.2231..., 0.6931..., 0.3566...].  Each with its gradient.
+BCE (a TensorFlow/Keras walkthrough): y = [0, 1, 0, 0], p = [0.1, 0.95, 0.2, 0.6]
+-> 0.3240220233084354, and why tf.keras printed 0.3240218758583069.  CCE (a
+Keras walkthrough on the PyTorch backend): three samples, four classes ->
+[0.2231..., 0.6931..., 0.3566...].  Each with its gradient.
 
     python examples/loss_walkthroughs.py
 """
@@ -20,7 +22,7 @@ def show(label, t):
 
 
 def bce():
-    print("Binary cross-entropy, step by step (seed 000)")
+    print("Binary cross-entropy, step by step (the TensorFlow/Keras walkthrough's example)")
     y_true = mg.tensor(np.array([0, 1, 0, 0]))
     y_pred = mg.tensor(np.array([0.1, 0.95, 0.2, 0.6]), requires_grad=True)
     ones = y_true * mg.log(y_pred)
@@ -45,13 +47,13 @@ def bce():
     show("Keras 3 BinaryCrossentropy, float32", mg.losses.BinaryCrossentropy()(y, p32))
     tf2 = formulas.binary_crossentropy(y.astype("float32"), p32, clip=1e-7, log_eps=1e-7).mean()
     show("tf.keras 2.x (eps inside the log), float32", tf2)
-    print(f"  {'':<42} (the seed's TensorFlow number: eps added inside each log")
+    print(f"  {'':<42} (the walkthrough's TensorFlow number: eps added inside each log")
     print(f"  {'':<42}  changes the 7th significant digit)")
     show("PyTorch BCELoss", mg.nn.BCELoss()(p64, y))
 
 
 def cce():
-    print("\nCategorical cross-entropy, per sample (seed 001)")
+    print("\nCategorical cross-entropy, per sample (the Keras walkthrough's example)")
     y_true = mg.tensor(np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=float))
     y_pred = mg.tensor(np.array([[0.8, 0.05, 0.1, 0.05], [0.2, 0.5, 0.2, 0.1],
                                  [0.1, 0.1, 0.1, 0.7]]), requires_grad=True)

@@ -2,20 +2,89 @@
 
 Subcommands: ``demo`` (train a logistic regression from scratch), ``explain``
 (a loss step by step), ``plot`` (loss and training plots), ``graph`` (draw
-the graph of a loss).
+the graph of a loss).  A bad argument gets one line on stderr and exit
+status 2, as argparse does.
 """
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import re
+import shlex
 import sys
+
+from .explain import LOSSES, resolve
+
+# What argparse takes for a negative number rather than an option: its own
+# pattern (-1, -.5) misses scientific notation (-1e3, -1E-5) and -inf/-nan,
+# which then fail as "expected one argument"; with this one they reach the
+# option's type, which says what is wrong with them.
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$",
+                              re.IGNORECASE)
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a bad argument is one line on stderr and exit status 2."""
+    """argparse, but a bad argument is one line on stderr and exit status 2,
+    and negative numbers in any notation are values, not options."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
+
+def _number(kind=float, low=None, high=None, low_open=False):
+    """An argparse type: a finite number of ``kind`` (int or float) in
+    ``[low, high]`` (``(low, high]`` when ``low_open``), else one line that
+    says what to pass."""
+    what = "an integer" if kind is int else "a number"
+    bounds = ("" if low is None and high is None else
+              f" > {low:g}" if low_open and high is None else
+              f" >= {low:g}" if high is None else
+              f" in {'(' if low_open else '['}{low:g}, {high:g}]")
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not finite; give {what}{bounds}")
+        if kind is int:
+            if value != int(value):
+                raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+            value = int(text) if re.fullmatch(r"[-+]?\d+", text.strip()) else int(value)
+        if (low is not None and (value < low or low_open and value == low)
+                or high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{text!r} is out of range: give {what}{bounds}")
+        return value
+
+    parse.__name__ = kind.__name__
+    return parse
+
+
+def _loss_name(text):
+    """An argparse type: any name or alias of a loss that ``mg.explain`` knows."""
+    try:
+        return resolve(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _figure_path(text):
+    """An argparse type: a file name ending in one of the suffixes graph.write knows."""
+    from .graph import FORMATS
+
+    if os.path.splitext(text)[1].lower().lstrip(".") not in FORMATS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: unknown suffix; use {', '.join('.' + f for f in FORMATS)}")
+    return text
+
+
+# ------------------------------------------------------------------ demo
 
 def _cmd_demo(args):
     from . import demo
@@ -25,159 +94,17 @@ def _cmd_demo(args):
     return 0 if report["gradient_check"] else 1
 
 
-def _explain_inputs(args):
-    """y_true and y_pred from the command line; --classes makes rows."""
-    import numpy as np
-
-    y_true, y_pred = np.array(args.y_true, dtype=float), np.array(args.y_pred, dtype=float)
-    name = args.loss.lower()
-    categorical = name in ("cce", "categorical_crossentropy", "sparse_cce", "scce",
-                           "sparse_categorical_crossentropy")
-    if categorical:
-        if not args.classes:
-            raise ValueError(f"{args.loss} needs --classes C: y_pred is read as rows of C "
-                             "class scores")
-        if y_pred.size % args.classes:
-            raise ValueError(f"--y-pred has {y_pred.size} numbers, not a multiple of "
-                             f"--classes {args.classes}")
-        y_pred = y_pred.reshape(-1, args.classes)
-        n = y_pred.shape[0]
-        sparse = "sparse" in name or name == "scce"
-        if y_true.size == n and not sparse:       # labels given to cce: one-hot them
-            if np.any(y_true != np.round(y_true)) or np.any((y_true < 0) | (y_true >= args.classes)):
-                raise ValueError("--y-true holds labels outside 0..C-1")
-            y_true = np.eye(args.classes)[y_true.astype(int)]
-        elif y_true.size == n * args.classes and not sparse:
-            y_true = y_true.reshape(n, args.classes)
-        elif y_true.size != n:
-            raise ValueError(f"--y-true needs {n} labels" + ("" if sparse else
-                             f" or {n * args.classes} one-hot numbers"))
-    elif y_true.size != y_pred.size:
-        raise ValueError(f"--y-true has {y_true.size} numbers but --y-pred has {y_pred.size}")
-    return y_true, y_pred
+def _add_training_options(p, l2, steps, prefix=""):
+    p.add_argument("--l2", type=_number(float, 0, 1e4, low_open=True), default=l2,
+                   help=f"{prefix}L2 penalty strength, in (0, 1e4]: beyond, the finite-difference "
+                   "gradient check loses its precision (default: %(default)s)")
+    p.add_argument("--steps", type=_number(int, 1), default=steps,
+                   help=f"{prefix}most full-batch steps (default: %(default)s)")
+    p.add_argument("--seed", type=_number(int, 0), default=0,
+                   help=f"{prefix}seed of the data, >= 0 (default: 0)")
 
 
-def _cmd_explain(args):
-    from .explain import explain
-
-    y_true, y_pred = _explain_inputs(args)
-    options = {}
-    for key in ("label_smoothing", "gamma", "alpha", "delta"):
-        if getattr(args, key) is not None:
-            options[key] = getattr(args, key)
-    if args.class_balancing:
-        options["apply_class_balancing"] = True
-    explain(args.loss, y_true, y_pred, from_logits=args.from_logits, **options)
-    return 0
-
-
-def _cmd_plot(args):
-    import os
-
-    from . import plots
-
-    if not plots.have_matplotlib():
-        raise ImportError("plots need matplotlib: pip install 'minigrad[plot]'")
-    if args.what == "losses":
-        paths = [plots.bce_conventions(os.path.join(args.out, "bce_conventions.png")),
-                 plots.loss_gallery(os.path.join(args.out, "losses.png"))]
-    else:
-        from . import demo, ops
-        from .datasets import make_blobs, make_moons, train_test_split
-        from .tensor import Tensor
-
-        make = {"blobs": lambda: make_blobs(400, noise=2.0, seed=args.seed, centers=2),
-                "moons": lambda: make_moons(400, noise=0.2, seed=args.seed)}[args.dataset]
-        X, y = make()
-        Xtr, Xte, ytr, yte = train_test_split(X, y, 0.25, seed=args.seed)
-        Xtr, Xte = demo.standardize(Xtr, Xte)
-        model = demo.LogisticRegression(2)
-        hist = demo.fit(model, Xtr, ytr, args.l2, steps=args.steps, tol=1e-9, every=10**9)
-        acc = demo.accuracy(model, Tensor(Xte), yte)
-        w, b = model.w.numpy(), model.b.item()
-        paths = [
-            plots.training_curves(hist, os.path.join(args.out, "logreg_training.png"),
-                                  f"logistic regression on {args.dataset}"),
-            plots.probability_map(lambda pts: ops.sigmoid(Tensor(pts @ w + b)).numpy(), Xte, yte,
-                                  os.path.join(args.out, "logreg_boundary.png"),
-                                  f"logistic regression on {args.dataset} (test set): "
-                                  f"accuracy {acc:.1%}")]
-    print("plots: " + ", ".join(paths))
-    return 0
-
-
-# the seed documents' examples (y_true, y_pred)
-_GRAPH_EXAMPLES = {
-    "bce": ([0, 1, 0, 0], [0.1, 0.95, 0.2, 0.6]),
-    "cce": ([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1]],
-            [[0.8, 0.05, 0.1, 0.05], [0.2, 0.5, 0.2, 0.1], [0.1, 0.1, 0.1, 0.7]]),
-    "focal": ([0, 1, 0, 0], [0.1, 0.95, 0.2, 0.6]),
-    "mse": ([0, 1, 0, 0], [0.1, 0.95, 0.2, 0.6]),
-    "huber": ([0, 1, 0, 0], [0.1, 2.95, 0.2, 0.6]),
-}
-
-
-def _cmd_graph(args):
-    import numpy as np
-
-    from . import graph, losses, nn, ops
-    from .engine import keep_values
-    from .tensor import Tensor
-
-    y_true, y_pred = _GRAPH_EXAMPLES[args.loss]
-    y = np.array(y_true, dtype=np.float64)
-    p = Tensor(np.array(y_pred, dtype=np.float64), requires_grad=True)
-    keras = {"bce": losses.BinaryCrossentropy(from_logits=args.from_logits),
-             "cce": losses.CategoricalCrossentropy(from_logits=args.from_logits),
-             "focal": losses.BinaryFocalCrossentropy(from_logits=args.from_logits),
-             "mse": losses.MeanSquaredError(), "huber": losses.Huber()}
-    torch = {"bce": nn.BCEWithLogitsLoss() if args.from_logits else nn.BCELoss(),
-             "cce": nn.CrossEntropyLoss(), "mse": nn.MSELoss(), "huber": nn.HuberLoss()}
-    if args.flavour == "pytorch" and args.loss not in torch:
-        raise ValueError(f"{args.loss} has no PyTorch flavour here; use --flavour keras")
-    with keep_values():     # so that every box can show its value
-        if args.flavour == "pytorch":
-            fn = torch[args.loss]
-            if args.loss == "cce":   # CrossEntropyLoss takes logits: log p of the probabilities
-                loss = fn(p if args.from_logits else ops.log(p), y.argmax(1))
-            else:
-                loss = fn(p, Tensor(y))
-        else:
-            loss = keras[args.loss](y, p)
-    out = args.out
-    if out is None:
-        out = "minigrad-graph.svg" if graph.have_graphviz() else "minigrad-graph.dot"
-    dot = graph.to_dot(loss, names={"y_pred": p})
-    if out.endswith(".dot") or graph.have_graphviz():
-        graph.write(dot, out)
-        print(f"the graph of {args.flavour} {args.loss} (value {loss.item():.10g}): {out}")
-    else:
-        dot_path = out.rsplit(".", 1)[0] + ".dot"
-        graph.write(dot, dot_path)
-        print(f"Graphviz's dot program is not installed, so {out} was not drawn; the DOT text is "
-              f"in {dot_path} (render it with: dot -Tsvg {dot_path} -o {out})")
-    return 0
-
-
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-        return value
-
-    parse.__name__ = kind.__name__
-    return parse
-
-
-def build_parser():
-    parser = _Parser(prog="minigrad", description="minigrad: a small, exact autograd "
-                     "framework on numpy. Run a subcommand with --help for its options.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                parser_class=_Parser)
+def _add_demo(sub):
     d = sub.add_parser("demo", help="train a logistic regression from scratch and check it",
                        description="Train a logistic regression from scratch (scikit-learn's "
                        "breast cancer set when scikit-learn is installed, a toy set otherwise): "
@@ -185,16 +112,76 @@ def build_parser():
                        "steps, compare accuracy and coefficients with scikit-learn, and plot.")
     d.add_argument("--dataset", choices=["auto", "breast_cancer", "toy"], default="auto",
                    help="which data (default: breast_cancer if scikit-learn is installed)")
-    d.add_argument("--l2", type=_positive(float), default=1e-2,
-                   help="L2 penalty strength (default: %(default)s)")
-    d.add_argument("--steps", type=_positive(int), default=3000,
-                   help="most full-batch steps (default: %(default)s)")
-    d.add_argument("--seed", type=int, default=0, help="seed of the split (default: 0)")
+    _add_training_options(d, 1e-2, 3000)
     d.add_argument("--out", default="minigrad-demo",
-                   help="folder for the plots (default: %(default)s)")
+                   help="folder for the plots, made if missing (default: %(default)s)")
     d.add_argument("--no-plots", action="store_true", help="do not draw plots")
     d.set_defaults(run=_cmd_demo)
 
+
+# --------------------------------------------------------------- explain
+
+def _explain_inputs(args):
+    """y_true and y_pred from the command line; --classes makes rows."""
+    import numpy as np
+
+    y_true, y_pred = np.array(args.y_true, dtype=float), np.array(args.y_pred, dtype=float)
+    short = LOSSES[args.loss].short
+    if args.loss not in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
+        if y_true.size != y_pred.size:
+            raise ValueError(f"--y-true has {y_true.size} numbers but --y-pred has "
+                             f"{y_pred.size}")
+        return y_true, y_pred
+    if not args.classes:
+        raise ValueError(f"{short} needs --classes C: y_pred is read as rows of C class scores")
+    if y_pred.size % args.classes:
+        raise ValueError(f"--y-pred has {y_pred.size} numbers, not a multiple of "
+                         f"--classes {args.classes}")
+    y_pred = y_pred.reshape(-1, args.classes)
+    n = y_pred.shape[0]
+    sparse = args.loss == "sparse_categorical_crossentropy"
+    if y_true.size == n and not sparse:       # labels given to cce: one-hot them
+        if np.any(y_true != np.round(y_true)) or np.any((y_true < 0) | (y_true >= args.classes)):
+            raise ValueError("--y-true holds labels outside 0..C-1")
+        y_true = np.eye(args.classes)[y_true.astype(int)]
+    elif y_true.size == n * args.classes and not sparse:
+        y_true = y_true.reshape(n, args.classes)
+    elif y_true.size != n:
+        raise ValueError(f"--y-true needs {n} labels" + ("" if sparse else
+                         f" or {n * args.classes} one-hot numbers"))
+    return y_true, y_pred
+
+
+_EXPLAIN_OPTIONS = ("label_smoothing", "gamma", "alpha", "delta")
+
+
+def _cmd_explain(args):
+    from .explain import explain
+
+    info = LOSSES[args.loss]
+    options = {key: getattr(args, key) for key in _EXPLAIN_OPTIONS
+               if getattr(args, key) is not None}
+    if args.class_balancing:
+        options["apply_class_balancing"] = True
+    for key in options:
+        if key not in info.options:
+            valid = ", ".join("--" + k.replace("_", "-").replace("apply-", "")
+                              for k in info.options) or "none"
+            flag = "--" + key.replace("_", "-").replace("apply-", "")
+            raise ValueError(f"{flag} does not apply to {info.short} (its options: {valid})")
+    if args.from_logits and not info.logits:
+        raise ValueError(f"{info.short} has no logits; leave out --from-logits")
+    y_true, y_pred = _explain_inputs(args)
+    explain(args.loss, y_true, y_pred, from_logits=args.from_logits, **options)
+    return 0
+
+
+def _loss_help():
+    return ("which loss: " + ", ".join(info.short for info in LOSSES.values()) +
+            ", or a Keras name such as binary_crossentropy (any case)")
+
+
+def _add_explain(sub):
     e = sub.add_parser("explain", help="a loss and its gradient step by step, under each "
                        "framework's convention",
                        description="Explain a loss step by step: each term, the sums, the "
@@ -202,22 +189,68 @@ def build_parser():
                        "textbook formula, Keras 3, tf.keras 2.x and PyTorch, in float32 and "
                        "float64. Example: minigrad explain bce --y-true 0 1 0 0 --y-pred 0.1 "
                        "0.95 0.2 0.6")
-    e.add_argument("loss", choices=["bce", "cce", "sparse_cce", "focal", "mse", "mae", "huber"],
-                   help="which loss")
-    e.add_argument("--y-true", type=float, nargs="+", required=True, metavar="Y",
+    e.add_argument("loss", type=_loss_name, metavar="LOSS", help=_loss_help())
+    number = _number(float)
+    e.add_argument("--y-true", type=number, nargs="+", required=True, metavar="Y",
                    help="targets (labels for sparse_cce, or for cce with --classes)")
-    e.add_argument("--y-pred", type=float, nargs="+", required=True, metavar="P",
-                   help="predictions: probabilities, or logits with --from-logits")
+    e.add_argument("--y-pred", type=number, nargs="+", required=True, metavar="P",
+                   help="predictions: probabilities, or logits with --from-logits "
+                   "(negative numbers in any notation: -2, -1e3)")
     e.add_argument("--from-logits", action="store_true", help="y_pred holds logits")
-    e.add_argument("--classes", type=_positive(int),
+    e.add_argument("--classes", type=_number(int, 1),
                    help="number of classes: y_pred is read as rows of this many (cce, sparse_cce)")
-    e.add_argument("--label-smoothing", type=float, help="bce, cce and focal")
-    e.add_argument("--gamma", type=float, help="focal: the focusing exponent (default 2)")
-    e.add_argument("--alpha", type=float, help="focal: the class weight (default 0.25)")
+    e.add_argument("--label-smoothing", type=_number(float, 0, 1),
+                   help="bce, cce and focal: in [0, 1]")
+    e.add_argument("--gamma", type=_number(float, 0),
+                   help="focal: the focusing exponent, >= 0 (default 2)")
+    e.add_argument("--alpha", type=_number(float, 0, 1),
+                   help="focal: the weight of class 1, in [0, 1] (default 0.25)")
     e.add_argument("--class-balancing", action="store_true", help="focal: apply alpha")
-    e.add_argument("--delta", type=_positive(float), help="huber: the threshold (default 1)")
+    e.add_argument("--delta", type=_number(float, 0, low_open=True),
+                   help="huber: the threshold, > 0 (default 1)")
     e.set_defaults(run=_cmd_explain)
 
+
+# ------------------------------------------------------------------ plot
+
+def _cmd_plot(args):
+    from . import demo, plots
+
+    if not plots.have_matplotlib():
+        raise ImportError("plots need matplotlib: pip install 'minigrad[plot]'")
+    demo.prepare_folder(args.out)
+    if args.what == "losses":
+        paths = [plots.bce_conventions(os.path.join(args.out, "bce_conventions.png")),
+                 plots.loss_gallery(os.path.join(args.out, "losses.png"))]
+    else:
+        paths = _plot_logreg(args)
+    print("plots: " + ", ".join(paths))
+    return 0
+
+
+def _plot_logreg(args):
+    from . import demo, ops, plots
+    from .datasets import make_blobs, make_moons, train_test_split
+    from .tensor import Tensor
+
+    make = {"blobs": lambda: make_blobs(400, noise=2.0, seed=args.seed, centers=2),
+            "moons": lambda: make_moons(400, noise=0.2, seed=args.seed)}[args.dataset]
+    X, y = make()
+    Xtr, Xte, ytr, yte = train_test_split(X, y, 0.25, seed=args.seed)
+    Xtr, Xte = demo.standardize(Xtr, Xte)
+    model = demo.LogisticRegression(2)
+    hist = demo.fit(model, Xtr, ytr, args.l2, steps=args.steps, tol=1e-9, every=10**9)
+    acc = demo.accuracy(model, Tensor(Xte), yte)
+    w, b = model.w.numpy(), model.b.item()
+    return [plots.training_curves(hist, os.path.join(args.out, "logreg_training.png"),
+                                  f"logistic regression on {args.dataset}"),
+            plots.probability_map(lambda pts: ops.sigmoid(Tensor(pts @ w + b)).numpy(), Xte, yte,
+                                  os.path.join(args.out, "logreg_boundary.png"),
+                                  f"logistic regression on {args.dataset} (test set): "
+                                  f"accuracy {acc:.1%}")]
+
+
+def _add_plot(sub):
     pl = sub.add_parser("plot", help="draw the losses and their gradients, or a training run",
                         description="'losses': each loss and its gradient against the "
                         "prediction, for y = 0 and y = 1, and binary cross-entropy near 0 and 1 "
@@ -225,38 +258,124 @@ def build_parser():
                         "trained from scratch: its training curves and decision boundary.")
     pl.add_argument("what", choices=["losses", "logreg"], help="which plots")
     pl.add_argument("--out", default="minigrad-plots",
-                    help="folder for the PNG files (default: %(default)s)")
+                    help="folder for the PNG files, made if missing (default: %(default)s)")
     pl.add_argument("--dataset", choices=["blobs", "moons"], default="blobs",
                     help="logreg: the 2-D toy set (default: %(default)s)")
-    pl.add_argument("--l2", type=_positive(float), default=1e-3,
-                    help="logreg: L2 penalty (default: %(default)s)")
-    pl.add_argument("--steps", type=_positive(int), default=2000,
-                    help="logreg: most full-batch steps (default: %(default)s)")
-    pl.add_argument("--seed", type=int, default=0, help="logreg: data seed (default: 0)")
+    _add_training_options(pl, 1e-3, 2000, prefix="logreg: ")
     pl.set_defaults(run=_cmd_plot)
 
+
+# ----------------------------------------------------------------- graph
+
+def _graph_loss(info, flavour, from_logits):
+    """The loss ``info`` of its example, built with every value kept, and y_pred."""
+    import numpy as np
+
+    from .engine import keep_values
+    from .tensor import Tensor
+
+    if flavour == "pytorch" and info.torch is None:
+        raise ValueError(f"{info.short} has no PyTorch flavour here; use --flavour keras")
+    if from_logits and not info.logits:
+        raise ValueError(f"{info.short} has no logits; leave out --from-logits")
+    y_true, y_pred = info.example
+    y = np.array(y_true, dtype=np.float64)
+    p = Tensor(np.array(y_pred, dtype=np.float64), requires_grad=True)
+    with keep_values():     # so that every box can show its value
+        if flavour == "pytorch":
+            loss = info.torch(y, p, from_logits)
+        else:
+            loss = (info.keras(from_logits=from_logits) if info.logits else info.keras())(y, p)
+    return loss, p
+
+
+def _cmd_graph(args):
+    from . import graph
+
+    info = LOSSES[args.loss]
+    loss, p = _graph_loss(info, args.flavour, args.from_logits)
+    dot = graph.to_dot(loss, names={"y_pred": p})
+    what = f"the graph of {args.flavour} {info.short} (value {loss.item():.10g})"
+    out = args.out
+    if out is None:
+        out = "minigrad-graph.svg" if graph.have_graphviz() else "minigrad-graph.dot"
+    fmt = os.path.splitext(out)[1].lower().lstrip(".")
+    if fmt == "dot" or graph.have_graphviz():
+        graph.write(dot, out)
+        print(f"{what}: {out}")
+        return 0
+    dot_path = os.path.splitext(out)[0] + ".dot"
+    graph.write(dot, dot_path)
+    print(f"minigrad graph: error: {out} was not drawn: Graphviz's dot program is not "
+          f"installed; {what} is in {dot_path} as DOT text (render it with: dot -T{fmt} "
+          f"{shlex.quote(dot_path)} -o {shlex.quote(out)})", file=sys.stderr)
+    return 1
+
+
+def _add_graph(sub):
+    from .graph import FORMATS
+
     g = sub.add_parser("graph", help="draw the computation graph of a loss",
-                       description="Build a loss on the seed documents' example and write its "
-                       "graph: Graphviz DOT text, rendered to SVG/PNG when Graphviz is "
-                       "installed. Each box shows the op, its shape, its value and its gradient.")
-    g.add_argument("loss", nargs="?", default="bce", choices=sorted(_GRAPH_EXAMPLES),
-                   help="which loss (default: bce)")
+                       description="Build a loss on the example of the BCE/CCE walkthroughs "
+                       "(TensorFlow, Keras, PyTorch and numpy) and write its graph: Graphviz "
+                       "DOT text, rendered to SVG/PNG/PDF when Graphviz is installed. Each box "
+                       "shows the op, its shape, its value and its gradient.")
+    g.add_argument("loss", nargs="?", default="bce", type=_loss_name, metavar="LOSS",
+                   help=_loss_help() + " (default: bce)")
     g.add_argument("--flavour", choices=["keras", "pytorch"], default="keras",
                    help="which family's loss to draw (default: keras)")
     g.add_argument("--from-logits", action="store_true",
                    help="treat the example predictions as logits")
-    g.add_argument("--out", help="output file: .svg, .png or .dot (default: minigrad-graph.svg, "
-                   "or .dot without Graphviz)")
+    g.add_argument("--out", type=_figure_path,
+                   help=f"output file: {', '.join('.' + f for f in FORMATS)} (default: "
+                   "minigrad-graph.svg, or .dot without Graphviz; without Graphviz, a .svg, "
+                   ".png or .pdf is not drawn: the DOT text goes beside it and the exit "
+                   "status is 1)")
     g.set_defaults(run=_cmd_graph)
+
+
+# ------------------------------------------------------------------ main
+
+def build_parser():
+    """The argument parser of the ``minigrad`` command.
+
+    Examples
+    --------
+    >>> from minigrad.cli import build_parser
+    >>> args = build_parser().parse_args(["explain", "BCE", "--y-true", "1", "--y-pred", "-1e3",
+    ...                                   "--from-logits"])
+    >>> args.loss, args.y_pred
+    ('binary_crossentropy', [-1000.0])
+    """
+    from . import __version__
+
+    parser = _Parser(prog="minigrad", description="minigrad: a small, exact autograd "
+                     "framework on numpy. Run a subcommand with --help for its options.")
+    parser.add_argument("--version", action="version", version=f"minigrad {__version__}",
+                        help="print minigrad's version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                parser_class=_Parser)
+    for add in (_add_demo, _add_explain, _add_plot, _add_graph):
+        add(sub)
     return parser
 
 
 def main(argv=None):
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status.
+
+    Examples
+    --------
+    >>> from minigrad.cli import main
+    >>> main(["explain", "mse", "--y-true", "0", "--y-pred", "0.5"])   # doctest: +ELLIPSIS
+    Mean squared error (Keras and PyTorch agree)
+    ...
+    0
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ImportError, ValueError, TypeError, IndexError, OSError, RuntimeError) as e:
+    except (ImportError, ValueError, TypeError, IndexError, OSError, RuntimeError,
+            ArithmeticError) as e:
         print(f"minigrad {args.command}: error: {e}", file=sys.stderr)
         return 2
 

@@ -2,7 +2,10 @@
 train/test split and a minibatch iterator.
 
 The generators are seeded and return ``(X, y)``: X float64 of shape
-``(n_samples, 2)``, y int64 class labels.
+``(n_samples, 2)``, y int64 class labels.  Their counts (``n_samples``,
+``centers``, ``classes``) are integers of at least one per class, ``noise``
+a finite number >= 0; anything else is a TypeError or ValueError that says
+what to pass.
 """
 from __future__ import annotations
 
@@ -13,10 +16,29 @@ def _rng(seed):
     return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
 
+def _check_int(name, value, low, what=""):
+    """``value`` as an int >= low, else a TypeError/ValueError saying what to pass."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer{what}, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < low:
+        raise ValueError(f"{name} must be at least {low}{what}, got {value}")
+    return int(value)
+
+
 def _check_n(n_samples, classes):
-    if int(n_samples) < classes:
-        raise ValueError(f"n_samples must be at least {classes}, got {n_samples}")
-    return int(n_samples)
+    return _check_int("n_samples", n_samples, classes,
+                      f" (one sample per class at least; {classes} classes here)")
+
+
+def _check_real(name, value, low=None):
+    """``value`` as a finite float (>= low), else a TypeError/ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    if not np.isfinite(value) or low is not None and value < low:
+        bound = "" if low is None else f" >= {low:g}"
+        raise ValueError(f"{name} must be a finite number{bound}, got {value}")
+    return float(value)
 
 
 def _shuffled(X, y, rng):
@@ -34,7 +56,9 @@ def make_blobs(n_samples=200, noise=1.0, seed=None, centers=3):
     >>> X.shape, sorted(set(y.tolist()))
     ((90, 2), [0, 1, 2])
     """
+    centers = _check_int("centers", centers, 1, " (how many blobs)")
     n = _check_n(n_samples, centers)
+    noise = _check_real("noise", noise, 0)
     rng = _rng(seed)
     mids = rng.uniform(-5, 5, (centers, 2))
     y = np.arange(n) % centers
@@ -53,6 +77,7 @@ def make_moons(n_samples=200, noise=0.1, seed=None):
     ((100, 2), 50)
     """
     n = _check_n(n_samples, 2)
+    noise = _check_real("noise", noise, 0)
     rng = _rng(seed)
     n0 = n // 2
     t0 = np.linspace(0, np.pi, n0)
@@ -75,7 +100,8 @@ def make_circles(n_samples=200, noise=0.05, seed=None, factor=0.5):
     ((100, 2), 50)
     """
     n = _check_n(n_samples, 2)
-    if not 0 < factor < 1:
+    noise = _check_real("noise", noise, 0)
+    if not 0 < _check_real("factor", factor) < 1:
         raise ValueError(f"factor must be in (0, 1), got {factor}")
     rng = _rng(seed)
     n0 = n // 2
@@ -98,7 +124,9 @@ def make_spirals(n_samples=300, noise=0.2, seed=None, classes=3, turns=1.0):
     >>> X.shape, sorted(set(y.tolist()))
     ((150, 2), [0, 1, 2])
     """
+    classes = _check_int("classes", classes, 1, " (how many spiral arms)")
     n = _check_n(n_samples, classes)
+    noise, turns = _check_real("noise", noise, 0), _check_real("turns", turns)
     rng = _rng(seed)
     y = np.arange(n) % classes
     r = np.empty(n)

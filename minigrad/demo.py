@@ -12,6 +12,8 @@ scaled by 1/N, so both find the same coefficients:
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
 import time
 
 import numpy as np
@@ -181,14 +183,60 @@ def load(dataset="auto", seed=0):
     return X, y, ["x1", "x2"], "a toy set: two overlapping Gaussian blobs (numpy, seeded)"
 
 
+def prepare_folder(path):
+    """Make the folder ``path`` if it is missing and check that a file can be
+    written in it; an OSError that names it and says why otherwise.  Returns
+    ``path``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from minigrad.demo import prepare_folder
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     os.path.isdir(prepare_folder(os.path.join(tmp, "plots", "demo")))
+    True
+    """
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as e:
+        reason = ("a file, not a folder" if os.path.exists(path) and not os.path.isdir(path)
+                  else e.strerror or str(e))
+        raise OSError(f"cannot write the plots to {str(path)!r} ({reason}); choose a "
+                      "writable folder") from None
+    return path
+
+
+def _check_settings(l2, steps):
+    if not (isinstance(l2, (int, float, np.floating, np.integer)) and np.isfinite(l2) and l2 > 0):
+        raise ValueError(f"l2 must be a finite number > 0, got {l2!r}")
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
+
+
 def run(out="minigrad-demo", l2=1e-2, steps=3000, seed=0, dataset="auto", plots=True,
         echo=print):
     """Train logistic regression from scratch and report on it (``minigrad demo``).
 
-    Returns a dict of the figures it printed.
+    The plot folder ``out`` is made and checked before training (see
+    :func:`prepare_folder`) when plots are drawn.  Returns a dict of the
+    figures it printed.
+
+    Examples
+    --------
+    >>> from minigrad.demo import run
+    >>> report = run(dataset="toy", steps=50, plots=False, echo=lambda line: None)
+    >>> report["gradient_check"], report["steps"]
+    (True, 50)
     """
+    from . import plots as P
     from .datasets import train_test_split
 
+    _check_settings(l2, steps)
+    draw = plots and P.have_matplotlib()
+    if draw:
+        prepare_folder(out)
     X, y, names, what = load(dataset, seed)
     Xtr, Xte, ytr, yte = train_test_split(X, y, 0.2, seed=seed)
     Xtr, Xte = standardize(Xtr, Xte)
@@ -198,12 +246,25 @@ def run(out="minigrad-demo", l2=1e-2, steps=3000, seed=0, dataset="auto", plots=
     echo(f"model: p(y=1|x) = sigmoid(x.w + b), {X.shape[1] + 1} parameters; "
          f"loss: mean BCE from logits + {l2:g}/2 ||w||^2")
     model = LogisticRegression(X.shape[1])
-    Xt = Tensor(Xtr)
+    report, hist = _train(model, Tensor(Xtr), ytr, l2, steps, seed, echo)
+    report["test_accuracy"] = acc = accuracy(model, Tensor(Xte), yte)
+    clf = _compare(model, Xtr, ytr, Xte, yte, l2, acc, report, echo)
+    if plots and not draw:
+        echo("plots: skipped, matplotlib is not installed (pip install 'minigrad[plot]')")
+    elif draw:
+        report["plots"] = _plots(model, clf, hist, names, Xtr, ytr, out)
+        echo("plots: " + ", ".join(report["plots"]))
+    return report
+
+
+def _train(model, Xt, ytr, l2, steps, seed, echo):
+    """Check the gradient, then train; the report so far and the History."""
+    n = model.w.shape[0]
     with np.errstate(all="raise"):   # the demo's own numerics must be clean
-        model.w.data = np.random.default_rng(seed).normal(0, 0.1, X.shape[1])
+        model.w.data = np.random.default_rng(seed).normal(0, 0.1, n)
         ok, worst = check_gradient(model, Xt, ytr, l2)
-        model.w.data = np.zeros(X.shape[1])
-    echo(f"gradient check (float64, central differences on all {X.shape[1] + 1} parameters): "
+        model.w.data = np.zeros(n)
+    echo(f"gradient check (float64, central differences on all {n + 1} parameters): "
          f"{'passed' if ok else 'FAILED'}, max |analytic - numerical| = {worst:.1e}")
     echo("training: full-batch gradient descent with Nesterov momentum, lr = 1/L")
 
@@ -214,37 +275,36 @@ def run(out="minigrad-demo", l2=1e-2, steps=3000, seed=0, dataset="auto", plots=
     converged = hist.grad_norm < 1e-9
     echo(f"{'converged' if converged else 'stopped'} after {hist.steps} steps "
          f"(|gradient| = {hist.grad_norm:.1e}) in {hist.seconds:.2f} s")
-    acc = accuracy(model, Tensor(Xte), yte)
-    report = {"gradient_check": ok, "max_grad_diff": worst, "steps": hist.steps,
-              "test_accuracy": acc}
+    return {"gradient_check": ok, "max_grad_diff": worst, "steps": hist.steps}, hist
+
+
+def _compare(model, Xtr, ytr, Xte, yte, l2, acc, report, echo):
+    """Print the test accuracy beside scikit-learn's; its model, or None."""
     clf = sklearn_reference(Xtr, ytr, l2)
     if clf is None:
         echo(f"test accuracy: minigrad {acc:.4f} (install scikit-learn, pip install "
              "'minigrad[data]', to compare with its LogisticRegression)")
-    else:
-        sk_acc = float(clf.score(Xte, yte))
-        diff = float(np.abs(clf.coef_[0] - model.w.numpy()).max())
-        report.update(sklearn_accuracy=sk_acc, max_coef_diff=diff)
-        echo(f"test accuracy: minigrad {acc:.4f}, scikit-learn {sk_acc:.4f}")
-        echo(f"coefficients: max |minigrad - scikit-learn| = {diff:.1e} "
-             f"(scikit-learn's C = 1/(l2 N) = {1 / (l2 * len(ytr)):.4g})")
-    if plots:
-        from . import plots as P
+        return None
+    sk_acc = float(clf.score(Xte, yte))
+    diff = float(np.abs(clf.coef_[0] - model.w.numpy()).max())
+    report.update(sklearn_accuracy=sk_acc, max_coef_diff=diff)
+    echo(f"test accuracy: minigrad {acc:.4f}, scikit-learn {sk_acc:.4f}")
+    echo(f"coefficients: max |minigrad - scikit-learn| = {diff:.1e} "
+         f"(scikit-learn's C = 1/(l2 N) = {1 / (l2 * len(ytr)):.4g})")
+    return clf
 
-        if not P.have_matplotlib():
-            echo("plots: skipped, matplotlib is not installed (pip install 'minigrad[plot]')")
-        else:
-            import os
 
-            paths = [P.training_curves(hist, os.path.join(out, "logreg_training.png"),
-                                       "logistic regression"),
-                     P.coefficients(model.w.numpy(), None if clf is None else clf.coef_[0],
-                                    names, os.path.join(out, "logreg_coefficients.png"))]
-            if X.shape[1] == 2:
-                paths.append(P.decision_boundary(
-                    lambda pts: (pts @ model.w.numpy() + model.b.item() > 0).astype(int),
-                    Xtr, ytr, os.path.join(out, "logreg_boundary.png"),
-                    "logistic regression: decision boundary"))
-            report["plots"] = paths
-            echo("plots: " + ", ".join(paths))
-    return report
+def _plots(model, clf, hist, names, Xtr, ytr, out):
+    """Draw the training curves, the coefficients (and a 2-D boundary)."""
+    from . import plots as P
+
+    paths = [P.training_curves(hist, os.path.join(out, "logreg_training.png"),
+                               "logistic regression"),
+             P.coefficients(model.w.numpy(), None if clf is None else clf.coef_[0],
+                            names, os.path.join(out, "logreg_coefficients.png"))]
+    if Xtr.shape[1] == 2:
+        paths.append(P.decision_boundary(
+            lambda pts: (pts @ model.w.numpy() + model.b.item() > 0).astype(int),
+            Xtr, ytr, os.path.join(out, "logreg_boundary.png"),
+            "logistic regression: decision boundary"))
+    return paths

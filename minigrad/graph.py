@@ -290,25 +290,59 @@ def to_dot(t, path=None, names=None, max_elements=8):
     return dot
 
 
+#: The file suffixes :func:`write` knows: DOT text, and what Graphviz renders.
+FORMATS = ("dot", "svg", "png", "pdf")
+
+
 def have_graphviz():
-    """Whether Graphviz's ``dot`` program is on the PATH."""
+    """Whether Graphviz's ``dot`` program is on the PATH.
+
+    Examples
+    --------
+    >>> from minigrad.graph import have_graphviz
+    >>> have_graphviz() in (True, False)
+    True
+    """
     return shutil.which("dot") is not None
 
 
 def write(dot, path):
-    """Write DOT text to ``path``: ``.dot`` as text, ``.svg``/``.png``
-    rendered with Graphviz.  Returns the path."""
+    """Write DOT text to ``path``: ``.dot`` as text, ``.svg``/``.png``/``.pdf``
+    rendered with Graphviz's ``dot`` program.  Returns the path.
+
+    An unknown suffix is a ValueError; rendering without Graphviz, or a
+    ``dot`` that fails, a RuntimeError that says why.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from minigrad.graph import write
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = write("digraph { a -> b }", os.path.join(tmp, "g.dot"))
+    ...     with open(path) as f:
+    ...         f.read()
+    'digraph { a -> b }'
+    >>> write("digraph { }", "g.txt")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot write 'g.txt': use a .dot, .svg, .png or .pdf file name
+    """
     fmt = str(path).rsplit(".", 1)[-1].lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"cannot write {str(path)!r}: use a .dot, .svg, .png or .pdf file name")
     if fmt == "dot":
         with open(path, "w") as f:
             f.write(dot)
         return path
-    if fmt not in ("svg", "png", "pdf"):
-        raise ValueError(f"cannot write {path!r}: use a .dot, .svg, .png or .pdf file name")
     if not have_graphviz():
         raise RuntimeError(f"rendering {path} needs Graphviz's dot program (apt install graphviz, "
                            "brew install graphviz, or conda install graphviz); write a .dot file "
                            "instead")
-    subprocess.run(["dot", f"-T{fmt}", "-o", str(path)], input=dot, text=True, check=True,
-                   capture_output=True)
+    try:
+        subprocess.run(["dot", f"-T{fmt}", "-o", str(path)], input=dot, text=True, check=True,
+                       capture_output=True)
+    except subprocess.CalledProcessError as e:
+        reason = (e.stderr or "").strip().splitlines()
+        raise RuntimeError(f"Graphviz's dot could not render {path} (exit status "
+                           f"{e.returncode}{': ' + reason[0] if reason else ''})") from None
     return path

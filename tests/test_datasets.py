@@ -80,3 +80,32 @@ def test_loaders_without_sklearn_name_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     with pytest.raises(ImportError, match=r"pip install 'minigrad\[data\]'"):
         D.load_iris()
+
+
+@pytest.mark.parametrize("make,kwargs,error,match", [
+    (D.make_blobs, {"centers": 0}, ValueError, r"centers must be at least 1 \(how many blobs\)"),
+    (D.make_blobs, {"centers": -2}, ValueError, "centers must be at least 1"),
+    (D.make_blobs, {"centers": 2.5}, TypeError, "centers must be an integer"),
+    (D.make_blobs, {"n_samples": 0}, ValueError, "n_samples must be at least 3"),
+    (D.make_moons, {"n_samples": -5}, ValueError, "n_samples must be at least 2"),
+    (D.make_moons, {"n_samples": 100.0}, TypeError, "n_samples must be an integer"),
+    (D.make_circles, {"n_samples": "100"}, TypeError, "n_samples must be an integer"),
+    (D.make_spirals, {"n_samples": True}, TypeError, "n_samples must be an integer"),
+    (D.make_spirals, {"classes": 0}, ValueError, r"classes must be at least 1 \(how many"),
+    (D.make_blobs, {"noise": -1.0}, ValueError, "noise must be a finite number >= 0"),
+    (D.make_moons, {"noise": float("nan")}, ValueError, "noise must be a finite number >= 0"),
+    (D.make_circles, {"noise": float("inf")}, ValueError, "noise must be a finite number"),
+    (D.make_spirals, {"noise": "0.1"}, TypeError, "noise must be a number"),
+    (D.make_spirals, {"turns": float("inf")}, ValueError, "turns must be a finite number"),
+    (D.make_circles, {"factor": float("nan")}, ValueError, "factor must be"),
+])
+def test_generators_refuse_bad_arguments_clearly(make, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        make(**kwargs)
+
+
+def test_generators_take_numpy_integers_and_one_class():
+    X, y = D.make_blobs(np.int64(10), centers=np.int32(1), noise=np.float32(0.5), seed=0)
+    assert X.shape == (10, 2) and set(y.tolist()) == {0}
+    X, y = D.make_spirals(7, classes=1, turns=-0.5, seed=0)
+    assert X.shape == (7, 2)

@@ -120,6 +120,76 @@ class TestExplainNumbers:
             mg.explain("cce", [1, 0], [0.5, 0.5])
 
 
+class TestExplainRequests:
+    @pytest.mark.parametrize("name", ["BCE", "Binary_Crossentropy", "binary-crossentropy",
+                                      "SCCE", " focal_bce "])
+    def test_names_in_any_case(self, name):
+        from minigrad.explain import LOSSES, resolve
+
+        ex = mg.explain(name, *LOSSES[resolve(name)].example, show=False)
+        assert ex.loss == resolve(name)
+
+    def test_unknown_name_suggests_the_closest(self):
+        with pytest.raises(ValueError, match=r"unknown loss 'bcee' \(did you mean 'bce'\?\)"):
+            mg.explain("bcee", [0], [0.5])
+        with pytest.raises(ValueError, match="did you mean 'huber'"):
+            mg.explain("hubber", [0], [0.5])
+
+    @pytest.mark.parametrize("options,match", [
+        ({"gamma": -1}, r"gamma must be a finite number >= 0"),
+        ({"gamma": float("nan")}, "gamma"), ({"alpha": 1.5}, r"alpha .* in \[0, 1\]"),
+        ({"label_smoothing": -0.1}, "label_smoothing"),
+    ])
+    def test_focal_options_out_of_range(self, options, match):
+        with pytest.raises(ValueError, match=match):
+            mg.explain("focal", [0, 1], [0.3, 0.6], show=False, **options)
+
+    def test_other_options_out_of_range(self):
+        with pytest.raises(ValueError, match="delta must be a finite number > 0"):
+            mg.explain("huber", [0], [0.5], delta=float("inf"))
+        with pytest.raises(TypeError, match="gamma must be a number"):
+            mg.explain("focal", [0], [0.5], gamma="two")
+
+    def test_gamma_zero_scales_nothing_down(self):
+        ex = mg.explain("focal", [0, 1], [0.3, 0.6], gamma=0.0, show=False)
+        assert "scaled down" not in ex.text() and "gamma = 0" in ex.text()
+        assert ex.value == pytest.approx(mg.explain("bce", [0, 1], [0.3, 0.6], show=False).value,
+                                         rel=1e-15)
+
+    @pytest.mark.parametrize("name,per_row", [("bce", 1), ("cce", 4)])
+    def test_large_inputs_print_a_bounded_view(self, name, per_row, capsys):
+        import time
+
+        n = 2_000_000
+        rng = np.random.default_rng(0)
+        if per_row == 1:
+            y = (rng.random(n) < 0.5).astype(float)
+            p = rng.uniform(0.01, 0.99, n)
+            p[:2000], y[:2000] = 0.0, 0.0         # clipped elements: the note lists a few
+        else:
+            p = rng.dirichlet(np.ones(per_row), n // per_row)
+            y = np.eye(per_row)[rng.integers(0, per_row, n // per_row)]
+        start = time.perf_counter()
+        ex = mg.explain(name, y, p)
+        seconds = time.perf_counter() - start
+        printed = capsys.readouterr().out
+        assert seconds < 15 and len(printed) < 20_000
+        rows = n // per_row
+        unit = "elements" if per_row == 1 else "samples"
+        assert f"... {rows - 10:,} more {unit}; totals below are over all of them" in printed
+        assert ex.table["loss_i"].shape == (rows,) and ex.grad.size == n   # all of them
+        keras = mg.losses.BinaryCrossentropy() if per_row == 1 else \
+            mg.losses.CategoricalCrossentropy()
+        assert ex.value == keras(y, p).item()
+        np.testing.assert_allclose(ex.table["loss_i"].mean(), ex.value, rtol=1e-10)
+        if per_row == 1:
+            assert "element(s) [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ...] (2,000 in all)" in printed
+
+    def test_short_inputs_show_every_row(self):
+        text = mg.explain("mse", np.zeros(10), np.ones(10), show=False).text()
+        assert "more elements" not in text and "\n    9  " in text
+
+
 class TestTrace:
     def test_rows_values_and_gradients(self):
         x = mg.tensor([1.0, 2.0], requires_grad=True)
