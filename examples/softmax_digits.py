@@ -55,20 +55,14 @@ def main(argv=None):
         print(f"{k:3d}  " + " ".join(f"{c:3d}" for c in confusion[k]))
 
     if plots.have_matplotlib():
-        plt = plots.pyplot()
-        fig, axes = plt.subplots(2, 5, figsize=(8, 4))
-        W = model.weight.numpy()
-        lim = np.abs(W).max()
-        for k, ax in enumerate(axes.ravel()):
-            ax.imshow(W[k].reshape(8, 8), cmap="RdBu_r", vmin=-lim, vmax=lim)
-            ax.set_title(f"digit {k}", fontsize=9)
-            ax.axis("off")
-        fig.suptitle("softmax regression weights per digit (red: pixel raises the logit, "
-                     "blue: lowers it)", fontsize=9)
-        weights = plots.save(fig, os.path.join(args.out, "digits_weights.png"))
+        weights = plots.weight_images(
+            model.weight.numpy(), os.path.join(args.out, "digits_weights.png"), (8, 8),
+            [f"digit {k}" for k in range(10)],
+            "softmax regression weights per digit (red: the pixel raises the digit's logit, "
+            "blue: lowers it)")
         curve = plots.loss_curve(epoch_losses, os.path.join(args.out, "digits_loss.png"),
-                                 "softmax regression on digits",
-                                 ylabel="mean sparse categorical cross-entropy")
+                                 "softmax regression on digits: training loss per epoch",
+                                 ylabel="mean sparse categorical cross-entropy (training set)")
         print("\nplots:", curve, weights)
     return float(np.mean(pred == y_test))
 

@@ -1,7 +1,9 @@
 """Plots (matplotlib, optional: ``pip install 'minigrad[plot]'``).
 
-Every function writes a PNG and returns its path.  matplotlib is imported
-only when a plot is drawn, with the Agg backend (no screen needed).
+Every plot function writes a PNG and returns its path; its ``*_figure``
+twin, where there is one, returns the matplotlib figure unsaved (for a
+notebook, or a test of what it shows).  matplotlib is imported only when a
+plot is drawn, with the Agg backend (no screen needed).
 """
 from __future__ import annotations
 
@@ -32,8 +34,15 @@ def have_matplotlib():
 
 
 def save(fig, path):
+    """Write ``fig`` as a PNG at ``path`` (folders made as needed), close it,
+    and return the path."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.tight_layout()
+    if hasattr(fig, "get_layout_engine"):      # matplotlib >= 3.6
+        laid_out = fig.get_layout_engine() is not None
+    else:
+        laid_out = fig.get_constrained_layout()
+    if not laid_out:                           # a figure with a colour bar lays itself out
+        fig.tight_layout()
     fig.savefig(path, dpi=110)
     import matplotlib.pyplot as plt
 
@@ -89,28 +98,43 @@ def _over_plane(fn, X, pad=0.5, n=250):
     return gx, gy, values
 
 
-def decision_boundary(predict, X, y, path, title="decision boundary"):
-    """The predicted class over the plane, with the data on top.
-
-    ``predict(points)`` takes an (M, 2) array and returns class labels.
-    """
+def decision_boundary_figure(predict, X, y, title="decision boundary", X_test=None,
+                             y_test=None):
+    """The figure :func:`decision_boundary` draws (not saved)."""
     plt = pyplot()
-    gx, gy, z = _over_plane(predict, X)
+    both = X if X_test is None else np.concatenate([X, X_test])
+    gx, gy, z = _over_plane(predict, both)
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    classes = np.unique(y)
+    classes = np.unique(y if y_test is None else np.concatenate([y, y_test]))
     colors = [plt.cm.tab10(k % 10) for k in range(len(classes))]
     from matplotlib.colors import ListedColormap
 
     ax.contourf(gx, gy, z, levels=np.arange(len(classes) + 1) - 0.5,
                 cmap=ListedColormap(colors), alpha=0.25)
+    held_out = X_test is not None
     for k, c in zip(classes, colors):
-        ax.scatter(X[y == k, 0], X[y == k, 1], s=12, label=f"class {k}", color=c,
-                   edgecolor="black", linewidth=0.3)
+        ax.scatter(X[y == k, 0], X[y == k, 1], s=12, color=c, edgecolor="black", linewidth=0.3,
+                   label=f"class {k}" + (" (training)" if held_out else ""))
+    if held_out:
+        for k, c in zip(classes, colors):
+            ax.scatter(X_test[y_test == k, 0], X_test[y_test == k, 1], s=30, marker="^",
+                       color=c, edgecolor="black", linewidth=0.8, label=f"class {k} (test)")
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
-    ax.set_title(title)
-    ax.legend(loc="best", fontsize=8)
-    return save(fig, path)
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="best", fontsize=7)
+    return fig
+
+
+def decision_boundary(predict, X, y, path, title="decision boundary", X_test=None,
+                      y_test=None):
+    """The predicted class over the plane, with the data on top.
+
+    ``predict(points)`` takes an (M, 2) array and returns class labels.
+    Held-out points, when given, are drawn as triangles over the training
+    points' dots.
+    """
+    return save(decision_boundary_figure(predict, X, y, title, X_test, y_test), path)
 
 
 def loss_curve(losses, path, title, xlabel="epoch", ylabel="loss"):
@@ -123,6 +147,33 @@ def loss_curve(losses, path, title, xlabel="epoch", ylabel="loss"):
     ax.set_title(title)
     ax.grid(alpha=0.3)
     return save(fig, path)
+
+
+def weight_images_figure(W, image_shape, titles, title, cmap="RdBu_r"):
+    """The figure :func:`weight_images` draws (not saved)."""
+    plt = pyplot()
+    W = np.asarray(W)
+    ncols = min(5, len(W))
+    nrows = -(-len(W) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.7 * ncols + 1.2, 2.0 * nrows + 0.4),
+                             layout="constrained", squeeze=False)
+    lim = float(np.abs(W).max()) or 1.0
+    image = None
+    for k, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if k < len(W):
+            image = ax.imshow(W[k].reshape(image_shape), cmap=cmap, vmin=-lim, vmax=lim)
+            ax.set_title(titles[k], fontsize=9)
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.85,
+                 label="weight (one scale for every image, 0 = white)")
+    fig.suptitle(title, fontsize=9)
+    return fig
+
+
+def weight_images(W, path, image_shape, titles, title, cmap="RdBu_r"):
+    """Each row of ``W`` as an image of ``image_shape``, all on one symmetric
+    colour scale (0 in the middle) with its colour bar."""
+    return save(weight_images_figure(W, image_shape, titles, title, cmap), path)
 
 
 # ------------------------------------------------------------ loss plots
@@ -139,10 +190,34 @@ def _per_element(fn, y, p):
     return v.numpy(), pt.grad.numpy()
 
 
-def bce_conventions(path):
-    """BCE and its gradient near the ends, on a logit axis, under each
-    convention: where Keras clips (p < eps) and PyTorch clamps (log < -100),
-    and PyTorch's backward, which is not the derivative of its forward."""
+#: The colour key of :func:`bce_conventions`: each shaded region, as drawn,
+#: named in the legend and in the title.
+BCE_REGIONS = {
+    "keras": dict(label="Keras clips p to [eps, 1 - eps] (eps = {eps:g})",
+                  facecolor="tab:orange", edgecolor="none", alpha=0.15, hatch=None,
+                  key="orange shading"),
+    "pytorch": dict(label="PyTorch clamps log p at -100 (p < e^-100)",
+                    facecolor="none", edgecolor="tab:red", alpha=0.5, hatch="///",
+                    key="red hatching"),
+}
+
+
+def _region(ax, lo, hi, which):
+    r = BCE_REGIONS[which]
+    return ax.axvspan(lo, hi, facecolor=r["facecolor"], edgecolor=r["edgecolor"],
+                      alpha=r["alpha"], hatch=r["hatch"], linewidth=0)
+
+
+def _region_handle(which, eps):
+    from matplotlib.patches import Patch
+
+    r = BCE_REGIONS[which]
+    return Patch(facecolor=r["facecolor"], edgecolor=r["edgecolor"], alpha=r["alpha"],
+                 hatch=r["hatch"], label=r["label"].format(eps=eps))
+
+
+def bce_conventions_figure():
+    """The figure :func:`bce_conventions` draws (not saved)."""
     from . import formulas, losses
     from .nn import functional as NF
 
@@ -150,35 +225,36 @@ def bce_conventions(path):
     eps = losses.epsilon()
     p = np.concatenate([np.logspace(-50, -1, 700), np.linspace(0.1, 0.9, 100),
                         1 - np.logspace(-1, -15.5, 400)])
-    forms = {
-        "textbook numpy (no clip)": lambda y, q: formulas.binary_crossentropy(y, q),
-        f"Keras 3 (clip to [{eps:g}, 1 - {eps:g}])": lambda y, q: formulas.binary_crossentropy(
-            y, q, clip=eps),
-        "tf.keras 2.x (clip, and + eps in the log)": lambda y, q: formulas.binary_crossentropy(
-            y, q, clip=eps, log_eps=eps),
-        "PyTorch BCELoss (log clamped at -100)": lambda y, q: NF.binary_cross_entropy(
-            q, y, reduction="none"),
+    forms = {   # label: (loss, colour, line style)
+        "textbook numpy (no clip)": (
+            lambda y, q: formulas.binary_crossentropy(y, q), "tab:blue", "-"),
+        f"Keras 3 (clip to [{eps:g}, 1 - {eps:g}])": (
+            lambda y, q: formulas.binary_crossentropy(y, q, clip=eps), "tab:orange", "--"),
+        "tf.keras 2.x (clip, and + eps in the log)": (
+            lambda y, q: formulas.binary_crossentropy(y, q, clip=eps, log_eps=eps),
+            "tab:green", ":"),
+        "PyTorch BCELoss (log clamped at -100)": (
+            lambda y, q: NF.binary_cross_entropy(q, y, reduction="none"), "tab:red", "-."),
     }
-    styles = ["-", "--", ":", "-."]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), sharex="col")
+    fig, axes = plt.subplots(2, 2, figsize=(12, 8.4), sharex="col")
     for col, y in enumerate((1.0, 0.0)):
         ax_v, ax_g = axes[0, col], axes[1, col]
-        for (label, fn), ls in zip(forms.items(), styles):
+        for label, (fn, color, ls) in forms.items():
             v, g = _per_element(fn, y, p)
-            ax_v.plot(p, v, ls, label=label, linewidth=1.8)
+            ax_v.plot(p, v, ls, color=color, label=label, linewidth=1.8)
             g = np.abs(g)
-            ax_g.plot(p, np.where(g > 0, g, np.nan), ls, label=label + ": derivative of its value",
-                      linewidth=1.8)
+            ax_g.plot(p, np.where(g > 0, g, np.nan), ls, color=color,
+                      label=label + ": derivative of its value", linewidth=1.8)
         torch_rule = np.abs((p - y) / np.maximum(p * (1 - p), 1e-12))
         ax_g.plot(p, torch_rule, color="black", linewidth=1, alpha=0.7,
                   label="PyTorch's BCELoss backward: (p - y) / max(p(1-p), 1e-12)")
         for ax in (ax_v, ax_g):
             ax.set_xscale("logit")
             ax.set_xlim(p[0], p[-1])
-            ax.axvspan(p[0], eps, color="orange", alpha=0.15)
-            ax.axvspan(1 - eps, p[-1], color="orange", alpha=0.15)
+            _region(ax, p[0], eps, "keras")
+            _region(ax, 1 - eps, p[-1], "keras")
             if y == 1:
-                ax.axvspan(p[0], np.exp(-100), color="tab:blue", alpha=0.12)
+                _region(ax, p[0], np.exp(-100), "pytorch")
             ax.grid(alpha=0.3)
         ticks = [1e-45, 1e-30, 1e-15, eps, 0.5, 1 - eps, 1 - 1e-14]
         for ax in (ax_v, ax_g):
@@ -192,21 +268,38 @@ def bce_conventions(path):
         ax_g.set_xlabel("prediction p (logit scale: both ends stretched)")
         ax_v.set_title(f"y = {y:g}: " + ("wrong predictions are p -> 0" if y == 1 else
                                          "wrong predictions are p -> 1"))
-    axes[0, 0].text(2e-49, 30, "PyTorch clamps\n(p < e^-100)", color="tab:blue", fontsize=8)
+    axes[0, 0].text(2e-49, 30, "PyTorch clamps\n(p < e^-100)", color="tab:red", fontsize=8,
+                    bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
     axes[0, 0].text(3e-9, 60, "Keras\nclips", color="darkorange", fontsize=8, ha="right")
     axes[0, 1].text(0.5, 0.97, "for y = 0, PyTorch's clamp acts only at p = 1 exactly:\n"
                     "1 - p cannot go below 1.1e-16 in float64", transform=axes[0, 1].transAxes,
                     ha="center", va="top", fontsize=8)
-    axes[0, 0].legend(fontsize=8, loc="upper right")
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    axes[0, 0].legend(handles=handles + [_region_handle("keras", eps),
+                                         _region_handle("pytorch", eps)],
+                      fontsize=8, loc="upper right")
     axes[1, 0].legend(fontsize=7, loc="upper right")
-    fig.suptitle("Binary cross-entropy near the ends: orange = Keras's epsilon clip, "
-                 "blue = PyTorch's -100 clamp", fontsize=11)
-    return save(fig, path)
+    fig.suptitle("Binary cross-entropy near the ends. Lines: each convention's loss (top) and "
+                 "gradient (bottom).\n"
+                 f"Regions: {BCE_REGIONS['keras']['key']} = where Keras clips p, "
+                 f"{BCE_REGIONS['pytorch']['key']} = where PyTorch clamps log p at -100",
+                 fontsize=11)
+    return fig
 
 
-def loss_gallery(path):
-    """Each loss (BCE, focal BCE, MSE, MAE, Huber) and its gradient as a
-    function of the prediction, for y = 0 and y = 1."""
+def bce_conventions(path):
+    """BCE and its gradient near the ends, on a logit axis, under each
+    convention: where Keras clips (p < eps) and PyTorch clamps (log < -100),
+    and PyTorch's backward, which is not the derivative of its forward."""
+    return save(bce_conventions_figure(), path)
+
+
+#: The gradient panels of :func:`loss_gallery` are linear, cut at +-GALLERY_GRAD_LIMIT.
+GALLERY_GRAD_LIMIT = 10.0
+
+
+def loss_gallery_figure():
+    """The figure :func:`loss_gallery` draws (not saved)."""
     from . import formulas, losses
 
     plt = pyplot()
@@ -221,19 +314,27 @@ def loss_gallery(path):
         ("mean absolute error", formulas.absolute_error),
         ("Huber, delta = 0.5", lambda y, q: formulas.huber(y, q, 0.5)),
     ]
+    lim = GALLERY_GRAD_LIMIT
     fig, axes = plt.subplots(len(rows), 2, figsize=(10, 2.6 * len(rows)), sharex=True)
     for r, (name, fn) in enumerate(rows):
+        cut = False
         for y, color in ((0.0, "tab:red"), (1.0, "tab:green")):
             v, g = _per_element(fn, y, p)
             axes[r, 0].plot(p, v, color=color, label=f"y = {y:g}")
             axes[r, 1].plot(p, g, color=color, label=f"y = {y:g}")
+            cut = cut or bool(np.abs(g).max() > lim)
         axes[r, 0].set_ylabel(name, fontsize=9)
         for ax in axes[r]:
             ax.grid(alpha=0.3)
             ax.axhline(0, color="black", linewidth=0.5)
         axes[r, 0].legend(fontsize=8)
-        if r < 2:  # the BCE gradients grow like 1/p: a symmetric log scale shows them
-            axes[r, 1].set_yscale("symlog", linthresh=1.0)
+        if cut:   # the BCE gradients grow like 1/p and 1/(1 - p): cut the axis, keep it linear
+            axes[r, 1].set_ylim(-lim, lim)
+            axes[r, 1].text(0.03, 0.95, f"axis cut at \u00b1{lim:g}: the gradient grows like\n"
+                            "1/p near p = 0 and 1/(1 - p) near p = 1",
+                            transform=axes[r, 1].transAxes, ha="left", va="top",
+                            fontsize=7, bbox=dict(facecolor="white", alpha=0.8,
+                                                  edgecolor="none"))
     axes[0, 0].set_title("loss for one element")
     axes[0, 1].set_title("gradient d loss / d prediction")
     axes[-1, 0].set_xlabel("prediction p")
@@ -242,7 +343,13 @@ def loss_gallery(path):
                  "and PyTorch clamps logs at -100:\ntoo close to the ends to see here; "
                  "bce_conventions.png (minigrad plot losses) draws them on a logit axis.",
                  fontsize=9)
-    return save(fig, path)
+    return fig
+
+
+def loss_gallery(path):
+    """Each loss (BCE, focal BCE, MSE, MAE, Huber) and its gradient as a
+    function of the prediction, for y = 0 and y = 1 (all axes linear)."""
+    return save(loss_gallery_figure(), path)
 
 
 def probability_map(model_prob, X, y, path, title):

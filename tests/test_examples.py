@@ -32,20 +32,62 @@ def test_logistic_regression(tmp_path, capsys):
         assert pngs(tmp_path) == ["logreg_coefficients.png", "logreg_loss.png"]
 
 
-def test_softmax_digits(tmp_path, capsys):
+def saved_figures(monkeypatch):
+    """Record each figure the examples save: {file name: figure}."""
+    from minigrad import plots
+
+    figures = {}
+    real = plots.save
+
+    def save(fig, path):
+        figures[os.path.basename(path)] = fig
+        return real(fig, path)
+
+    monkeypatch.setattr(plots, "save", save)
+    return figures
+
+
+def test_softmax_digits(tmp_path, capsys, monkeypatch):
     pytest.importorskip("sklearn")
+    figures = saved_figures(monkeypatch)
     acc = load("softmax_digits").main(["--epochs", "3", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert acc > 0.85 and "confusion matrix" in out
+    assert f"test accuracy: {acc:.4f} on 449 digits" in out
     if importlib.util.find_spec("matplotlib"):
         assert pngs(tmp_path) == ["digits_loss.png", "digits_weights.png"]
+        fig = figures["digits_weights.png"]
+        images = [im for ax in fig.axes for im in ax.get_images()]
+        assert len(images) == 10
+        # one symmetric colour scale for all ten images, and its colour bar
+        lims = {im.get_clim() for im in images}
+        assert len(lims) == 1 and lims.pop()[0] == -images[0].get_clim()[1]
+        bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+        assert len(bars) == 1 and "weight" in bars[0].get_ylabel()
+        assert tuple(bars[0].get_ylim()) == images[0].get_clim()
 
 
-def test_mlp_toy(tmp_path, capsys):
+def test_mlp_toy(tmp_path, capsys, monkeypatch):
+    figures = saved_figures(monkeypatch)
     accs = load("mlp_toy").main(["--steps", "300", "--samples", "150", "--out", str(tmp_path)])
-    assert accs["moons"] > 0.9 and accs["spirals"] > 0.8
+    out = capsys.readouterr().out
+    for name in ("moons", "spirals"):
+        acc = accs[name]
+        assert set(acc) == {"train", "test"}
+        # printed: both accuracies, and the split they come from
+        assert f"{name}: " in out and "112 training / 38 test points" in out
+        assert f"training accuracy {acc['train']:.3f}, test accuracy {acc['test']:.3f}" in out
+    assert accs["moons"]["test"] > 0.9 and accs["spirals"]["test"] > 0.75
+    assert accs["moons"]["train"] > 0.9 and accs["spirals"]["train"] > 0.8
     if importlib.util.find_spec("matplotlib"):
         assert pngs(tmp_path) == ["mlp_moons.png", "mlp_spirals.png"]
+        for name in ("moons", "spirals"):
+            ax = figures[f"mlp_{name}.png"].axes[0]
+            title = ax.get_title()
+            assert f"training accuracy {accs[name]['train']:.1%} (112 points)" in title
+            assert f"test accuracy {accs[name]['test']:.1%} (38 held-out points" in title
+            labels = [t.get_text() for t in ax.get_legend().get_texts()]
+            assert "class 0 (training)" in labels and "class 0 (test)" in labels
 
 
 def test_loss_walkthroughs(capsys):
