@@ -16,6 +16,7 @@ import numpy as np
 
 from ..engine import Node, _make, as_operand, binary, expand, record, unary
 from ..tensor import Tensor
+from .registry import op
 
 
 # ------------------------------------------------------------ arithmetic
@@ -31,6 +32,19 @@ class Add(Node):
         return g, g
 
 
+@op(operators="__add__", reflected="__radd__", ufunc=np.add, method=False)
+def add(a, b):
+    """``a + b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.add(mg.tensor([1.0, 2.0]), 1)
+    tensor([2., 3.])
+    """
+    return binary(Add, a, b)
+
+
 class Sub(Node):
     """a - b."""
 
@@ -40,6 +54,19 @@ class Sub(Node):
 
     def backward(self, g, out, a, b):
         return g, (-g if self.next[1] is not None else None)
+
+
+@op(operators="__sub__", reflected="__rsub__", ufunc=np.subtract, method=False)
+def sub(a, b):
+    """``a - b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.sub(mg.tensor([1.0, 2.0]), 1)
+    tensor([0., 1.])
+    """
+    return binary(Sub, a, b)
 
 
 class Mul(Node):
@@ -55,6 +82,20 @@ class Mul(Node):
         return (g * b if ia is not None else None, g * a if ib is not None else None)
 
 
+@op(operators="__mul__", reflected="__rmul__", ufunc=np.multiply, method=False)
+def mul(a, b):
+    """``a * b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.mul(mg.tensor([1.0, 2.0]), mg.tensor([[1.0], [10.0]]))
+    tensor([[ 1.,  2.],
+            [10., 20.]])
+    """
+    return binary(Mul, a, b)
+
+
 class Div(Node):
     """a / b: d/da = 1/b, d/db = -a/b**2 = -(a/b)/b."""
 
@@ -65,6 +106,19 @@ class Div(Node):
         ia, ib = self.next
         return (g / b if ia is not None else None,
                 -g * (out / b) if ib is not None else None)
+
+
+@op(operators="__truediv__", reflected="__rtruediv__", ufunc=np.true_divide, method=False)
+def div(a, b):
+    """``a / b`` with numpy broadcasting.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.div(mg.tensor([1.0, 2.0]), 4)
+    tensor([0.25, 0.5 ])
+    """
+    return binary(Div, a, b)
 
 
 class Pow(Node):
@@ -91,65 +145,7 @@ class Pow(Node):
         return ga, gb
 
 
-class Neg(Node):
-    """-x."""
-
-    __slots__ = ()
-    save_args = save_out = False
-
-    def backward(self, g, out, x):
-        return (-g,)
-
-
-def add(a, b):
-    """``a + b`` with numpy broadcasting.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.add(mg.tensor([1.0, 2.0]), 1)
-    tensor([2., 3.])
-    """
-    return binary(Add, a, b)
-
-
-def sub(a, b):
-    """``a - b`` with numpy broadcasting.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.sub(mg.tensor([1.0, 2.0]), 1)
-    tensor([0., 1.])
-    """
-    return binary(Sub, a, b)
-
-
-def mul(a, b):
-    """``a * b`` with numpy broadcasting.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.mul(mg.tensor([1.0, 2.0]), mg.tensor([[1.0], [10.0]]))
-    tensor([[ 1.,  2.],
-            [10., 20.]])
-    """
-    return binary(Mul, a, b)
-
-
-def div(a, b):
-    """``a / b`` with numpy broadcasting.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.div(mg.tensor([1.0, 2.0]), 4)
-    tensor([0.25, 0.5 ])
-    """
-    return binary(Div, a, b)
-
-
+@op(operators="__pow__", reflected="__rpow__", ufunc=np.power, method=False)
 def pow(a, b):
     """``a ** b`` with numpy broadcasting.
 
@@ -162,6 +158,17 @@ def pow(a, b):
     return binary(Pow, a, b)
 
 
+class Neg(Node):
+    """-x."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, x):
+        return (-g,)
+
+
+@op(operators="__neg__", ufunc=np.negative, method=False)
 def neg(x):
     """``-x``.
 
@@ -186,6 +193,7 @@ class Clone(Node):
         return (g,)
 
 
+@op()
 def clone(x):
     """A copy of ``x`` in new memory, still connected to the graph (as
     ``torch.clone``): change the copy in place without touching ``x``.
@@ -215,6 +223,21 @@ class Exp(Node):
         return (g * out,)
 
 
+@op(ufunc=np.exp)
+def exp(x):
+    """Elementwise ``e ** x``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.exp(mg.tensor([0.0, 1.0]))
+    tensor([1.      , 2.718282])
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return unary(Exp, x, np.exp(x._data))
+
+
 class Log(Node):
     """log(x): d/dx = 1/x."""
 
@@ -223,6 +246,21 @@ class Log(Node):
 
     def backward(self, g, out, x):
         return (g / x,)
+
+
+@op(ufunc=np.log)
+def log(x):
+    """Elementwise natural logarithm.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.log(mg.tensor([1.0, 0.5], dtype="float64"))
+    tensor([ 0.        , -0.69314718], dtype=float64)
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return unary(Log, x, np.log(x._data))
 
 
 class Log1p(Node):
@@ -235,6 +273,21 @@ class Log1p(Node):
         return (g / (1 + x),)
 
 
+@op(ufunc=np.log1p)
+def log1p(x):
+    """Elementwise ``log(1 + x)``, accurate for small x.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.log1p(mg.tensor([1e-10], dtype="float64")).item()
+    9.999999999500001e-11
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return unary(Log1p, x, np.log1p(x._data))
+
+
 class Expm1(Node):
     """exp(x) - 1: d/dx = exp(x) = out + 1."""
 
@@ -243,6 +296,21 @@ class Expm1(Node):
 
     def backward(self, g, out, x):
         return (g * (out + 1),)
+
+
+@op(ufunc=np.expm1)
+def expm1(x):
+    """Elementwise ``exp(x) - 1``, accurate for small x.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.expm1(mg.tensor([1e-10], dtype="float64")).item()
+    1.00000000005e-10
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return unary(Expm1, x, np.expm1(x._data))
 
 
 class Sqrt(Node):
@@ -255,6 +323,21 @@ class Sqrt(Node):
         return (g / (2 * out),)
 
 
+@op(ufunc=np.sqrt)
+def sqrt(x):
+    """Elementwise square root.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.sqrt(mg.tensor([4.0, 9.0]))
+    tensor([2., 3.])
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return unary(Sqrt, x, np.sqrt(x._data))
+
+
 class Abs(Node):
     """|x|: d/dx = sign(x), 0 at 0."""
 
@@ -263,6 +346,21 @@ class Abs(Node):
 
     def backward(self, g, out, x):
         return (g * np.sign(self.args[0]),)
+
+
+@op(operators="__abs__", ufunc=np.absolute)
+def abs(x):
+    """Elementwise absolute value; its gradient at 0 is 0.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.abs(mg.tensor([-1.5, 2.0]))
+    tensor([1.5, 2. ])
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    return unary(Abs, x, np.abs(x._data))
 
 
 class Clip(Node):
@@ -283,90 +381,7 @@ class Clip(Node):
         return (g * inside,)
 
 
-def exp(x):
-    """Elementwise ``e ** x``.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.exp(mg.tensor([0.0, 1.0]))
-    tensor([1.      , 2.718282])
-    """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Exp, x, np.exp(x._data))
-
-
-def log(x):
-    """Elementwise natural logarithm.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.log(mg.tensor([1.0, 0.5], dtype="float64"))
-    tensor([ 0.        , -0.69314718], dtype=float64)
-    """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Log, x, np.log(x._data))
-
-
-def log1p(x):
-    """Elementwise ``log(1 + x)``, accurate for small x.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.log1p(mg.tensor([1e-10], dtype="float64")).item()
-    9.999999999500001e-11
-    """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Log1p, x, np.log1p(x._data))
-
-
-def expm1(x):
-    """Elementwise ``exp(x) - 1``, accurate for small x.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.expm1(mg.tensor([1e-10], dtype="float64")).item()
-    1.00000000005e-10
-    """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Expm1, x, np.expm1(x._data))
-
-
-def sqrt(x):
-    """Elementwise square root.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.sqrt(mg.tensor([4.0, 9.0]))
-    tensor([2., 3.])
-    """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Sqrt, x, np.sqrt(x._data))
-
-
-def abs(x):
-    """Elementwise absolute value; its gradient at 0 is 0.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.abs(mg.tensor([-1.5, 2.0]))
-    tensor([1.5, 2. ])
-    """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Abs, x, np.abs(x._data))
-
-
+@op(numpy=np.clip, rename={"a_min": "min", "a_max": "max"})
 def clip(x, min=None, max=None):
     """Limit values to ``[min, max]``.
 
@@ -436,21 +451,7 @@ class Maximum(Node):
                 g * _weights(np.greater(ad, bd), tie, g.dtype) if ib is not None else None)
 
 
-class Minimum(Node):
-    """minimum(a, b): the smaller operand gets the gradient; ties split it evenly."""
-
-    __slots__ = ()
-    save_out = False
-    forward = np.minimum
-
-    def backward(self, g, out, a, b):
-        ad, bd = self.args
-        tie = np.equal(ad, bd)
-        ia, ib = self.next
-        return (g * _weights(np.greater(ad, bd), tie, g.dtype) if ia is not None else None,
-                g * _weights(np.less(ad, bd), tie, g.dtype) if ib is not None else None)
-
-
+@op(ufunc=np.maximum)
 def maximum(a, b):
     """Elementwise maximum; on a tie each operand gets half the gradient.
     Where an operand is NaN the result is NaN and both operands get the
@@ -467,6 +468,22 @@ def maximum(a, b):
     return binary(Maximum, a, b)
 
 
+class Minimum(Node):
+    """minimum(a, b): the smaller operand gets the gradient; ties split it evenly."""
+
+    __slots__ = ()
+    save_out = False
+    forward = np.minimum
+
+    def backward(self, g, out, a, b):
+        ad, bd = self.args
+        tie = np.equal(ad, bd)
+        ia, ib = self.next
+        return (g * _weights(np.greater(ad, bd), tie, g.dtype) if ia is not None else None,
+                g * _weights(np.less(ad, bd), tie, g.dtype) if ib is not None else None)
+
+
+@op(ufunc=np.minimum)
 def minimum(a, b):
     """Elementwise minimum; on a tie each operand gets half the gradient.
     NaN as in :func:`maximum`.
@@ -494,6 +511,7 @@ class Where(Node):
                 np.where(c, 0, g) if ib is not None else None)
 
 
+@op(method=False, numpy=np.where, rename={"x": "a", "y": "b"})
 def where(cond, a=None, b=None):
     """``a`` where ``cond`` is true, else ``b`` (numpy broadcasting).
 
@@ -548,63 +566,7 @@ class Sigmoid(Node):
         return (g * (1 - out) * out,)
 
 
-class Tanh(Node):
-    """tanh(x): d/dx = 1 - tanh(x)**2."""
-
-    __slots__ = ()
-    save_args = False
-
-    def backward(self, g, out, x):
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = out * out
-            np.subtract(1, d, out=d)
-            d *= g
-            return (d,)
-        return (g * (1 - out * out),)
-
-
-class Relu(Node):
-    """max(x, 0): the gradient passes where x > 0 (0 at 0), which is where
-    the output is > 0."""
-
-    __slots__ = ()
-    save_args = False
-
-    def backward(self, g, out, x):
-        return (g * (self.out > 0),)
-
-
-class Softplus(Node):
-    """log(1 + e^x): d/dx = sigmoid(x) = 1 - e^-out = -expm1(-out)."""
-
-    __slots__ = ()
-    save_args = False
-
-    def backward(self, g, out, x):
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = np.negative(out)
-            np.expm1(d, out=d)
-            np.negative(d, out=d)
-            d *= g
-            return (d,)
-        return (g * -np.expm1(-out),)
-
-
-class LogSigmoid(Node):
-    """log(sigmoid(x)): d/dx = 1 - sigmoid(x) = 1 - e^out = -expm1(out)."""
-
-    __slots__ = ()
-    save_args = False
-
-    def backward(self, g, out, x):
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = np.expm1(out)
-            np.negative(d, out=d)
-            d *= g
-            return (d,)
-        return (g * -np.expm1(out),)
-
-
+@op()
 def sigmoid(x):
     """The logistic function ``1 / (1 + exp(-x))``.
 
@@ -624,6 +586,22 @@ def sigmoid(x):
     return unary(Sigmoid, x, np.exp(np.minimum(d, 0.0)) / (1.0 + np.exp(-np.abs(d))))
 
 
+class Tanh(Node):
+    """tanh(x): d/dx = 1 - tanh(x)**2."""
+
+    __slots__ = ()
+    save_args = False
+
+    def backward(self, g, out, x):
+        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
+            d = out * out
+            np.subtract(1, d, out=d)
+            d *= g
+            return (d,)
+        return (g * (1 - out * out),)
+
+
+@op(ufunc=np.tanh)
 def tanh(x):
     """Elementwise hyperbolic tangent.
 
@@ -638,6 +616,18 @@ def tanh(x):
     return unary(Tanh, x, np.tanh(x._data))
 
 
+class Relu(Node):
+    """max(x, 0): the gradient passes where x > 0 (0 at 0), which is where
+    the output is > 0."""
+
+    __slots__ = ()
+    save_args = False
+
+    def backward(self, g, out, x):
+        return (g * (self.out > 0),)
+
+
+@op()
 def relu(x):
     """``max(x, 0)``; its gradient at 0 is 0.
 
@@ -652,6 +642,23 @@ def relu(x):
     return unary(Relu, x, np.maximum(x._data, 0))
 
 
+class Softplus(Node):
+    """log(1 + e^x): d/dx = sigmoid(x) = 1 - e^-out = -expm1(-out)."""
+
+    __slots__ = ()
+    save_args = False
+
+    def backward(self, g, out, x):
+        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
+            d = np.negative(out)
+            np.expm1(d, out=d)
+            np.negative(d, out=d)
+            d *= g
+            return (d,)
+        return (g * -np.expm1(-out),)
+
+
+@op()
 def softplus(x):
     """``log(1 + exp(x))``, computed without overflow for any finite x.
 
@@ -673,17 +680,22 @@ def softplus(x):
     return unary(Softplus, x, out)
 
 
-def _log1p_exp_neg_abs(d):
-    """``log(1 + exp(-|d|))``, in [0, log 2]: the smooth part of softplus
-    (computed in one buffer: large arrays are costly to allocate)."""
-    t = np.abs(d)
-    if type(t) is not np.ndarray or t.dtype.kind != "f":    # a 0-d result, or integers
-        return np.asarray(np.log1p(np.exp(-t)))
-    np.negative(t, out=t)
-    np.exp(t, out=t)
-    return np.log1p(t, out=t)
+class LogSigmoid(Node):
+    """log(sigmoid(x)): d/dx = 1 - sigmoid(x) = 1 - e^out = -expm1(out)."""
+
+    __slots__ = ()
+    save_args = False
+
+    def backward(self, g, out, x):
+        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
+            d = np.expm1(out)
+            np.negative(d, out=d)
+            d *= g
+            return (d,)
+        return (g * -np.expm1(out),)
 
 
+@op()
 def log_sigmoid(x):
     """``log(sigmoid(x)) = -softplus(-x)``, finite for any finite x.
 
@@ -699,6 +711,17 @@ def log_sigmoid(x):
     out = _log1p_exp_neg_abs(d)
     np.subtract(np.minimum(d, 0), out, out=out)
     return unary(LogSigmoid, x, out)
+
+
+def _log1p_exp_neg_abs(d):
+    """``log(1 + exp(-|d|))``, in [0, log 2]: the smooth part of softplus
+    (computed in one buffer: large arrays are costly to allocate)."""
+    t = np.abs(d)
+    if type(t) is not np.ndarray or t.dtype.kind != "f":    # a 0-d result, or integers
+        return np.asarray(np.log1p(np.exp(-t)))
+    np.negative(t, out=t)
+    np.exp(t, out=t)
+    return np.log1p(t, out=t)
 
 
 # ------------------------------------------------------------ comparisons
@@ -723,9 +746,12 @@ def _comparison(ufunc, symbol):
     return compare
 
 
-less = _comparison(np.less, "<")
-less_equal = _comparison(np.less_equal, "<=")
-greater = _comparison(np.greater, ">")
-greater_equal = _comparison(np.greater_equal, ">=")
-equal = _comparison(np.equal, "==")
-not_equal = _comparison(np.not_equal, "!=")
+less = op(method=False, operators="__lt__", ufunc=np.less)(_comparison(np.less, "<"))
+less_equal = op(method=False, operators="__le__", ufunc=np.less_equal)(
+    _comparison(np.less_equal, "<="))
+greater = op(method=False, operators="__gt__", ufunc=np.greater)(_comparison(np.greater, ">"))
+greater_equal = op(method=False, operators="__ge__", ufunc=np.greater_equal)(
+    _comparison(np.greater_equal, ">="))
+equal = op(method=False, operators="__eq__", ufunc=np.equal)(_comparison(np.equal, "=="))
+not_equal = op(method=False, operators="__ne__", ufunc=np.not_equal)(
+    _comparison(np.not_equal, "!="))

@@ -15,6 +15,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from .. import engine
 from ..tensor import Tensor, get_default_dtype
+from .registry import op
 
 
 def _array(x):
@@ -47,6 +48,7 @@ def _arg(reduce, name, x, axis, keepdims):
     return engine._make(np.asarray(out, dtype=np.int64), None)
 
 
+@op(numpy=np.argmax)
 def argmax(x, axis=None, keepdims=False):
     """The index of the largest element, over all elements or along ``axis``.
 
@@ -85,6 +87,7 @@ def argmax(x, axis=None, keepdims=False):
     return _arg(np.argmax, "argmax", x, axis, keepdims)
 
 
+@op(numpy=np.argmin)
 def argmin(x, axis=None, keepdims=False):
     """The index of the smallest element, over all elements or along ``axis``.
 
@@ -113,6 +116,7 @@ def argmin(x, axis=None, keepdims=False):
     return _arg(np.argmin, "argmin", x, axis, keepdims)
 
 
+@op(method=False)
 def one_hot(labels, num_classes=None):
     """One-hot rows for integer class labels, as ``torch.nn.functional.one_hot``.
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import engine
 from ..tensor import Tensor
+from .registry import op
 from .elementwise import add, clip, div, mul, sub
 from .shape import _index, astype, setitem
 
@@ -109,6 +110,7 @@ def _scaled(other, alpha):
     return other if alpha == 1 else other * alpha
 
 
+@op(public=False, operators="__iadd__")
 def add_(t, other, alpha=1):
     """``t += alpha * other`` in place; returns ``t``.
 
@@ -123,6 +125,7 @@ def add_(t, other, alpha=1):
     return update(t, "add_", in_place, lambda old: add(old, _scaled(other, alpha)), (other,))
 
 
+@op(public=False, operators="__isub__")
 def sub_(t, other, alpha=1):
     """``t -= alpha * other`` in place; returns ``t``.
 
@@ -140,6 +143,7 @@ def sub_(t, other, alpha=1):
     return update(t, "sub_", in_place, lambda old: sub(old, _scaled(other, alpha)), (other,))
 
 
+@op(public=False, operators="__imul__")
 def mul_(t, other):
     """``t *= other`` in place; returns ``t``.
 
@@ -154,6 +158,7 @@ def mul_(t, other):
     return update(t, "mul_", in_place, lambda old: mul(old, other), (other,))
 
 
+@op(public=False, operators="__itruediv__")
 def div_(t, other):
     """``t /= other`` in place; returns ``t``.
 
@@ -168,6 +173,7 @@ def div_(t, other):
     return update(t, "div_", in_place, lambda old: div(old, other), (other,))
 
 
+@op(public=False)
 def clamp_(t, min=None, max=None):
     """Limit ``t`` to ``[min, max]`` in place (see :func:`minigrad.clip`).
 
@@ -185,6 +191,7 @@ def clamp_(t, min=None, max=None):
     return update(t, "clamp_", in_place, lambda old: clip(old, min, max))
 
 
+@op(public=False)
 def fill_(t, value):
     """Set every element of ``t`` to ``value``; returns ``t``.
 
@@ -197,6 +204,7 @@ def fill_(t, value):
     return setitem_(t, Ellipsis, value, "fill_")
 
 
+@op(public=False)
 def zero_(t):
     """Set every element of ``t`` to 0; returns ``t``.
 
@@ -209,6 +217,7 @@ def zero_(t):
     return setitem_(t, Ellipsis, 0, "zero_")
 
 
+@op(public=False)
 def copy_(t, src):
     """Copy ``src`` (broadcast to t's shape, cast to t's dtype) into ``t``.
 
@@ -222,6 +231,7 @@ def copy_(t, src):
     return setitem_(t, Ellipsis, src, "copy_")
 
 
+@op(public=False, method=False, operators="__setitem__")
 def setitem_(t, index, value, what="t[index] = value"):
     """``t[index] = value`` in place (also ``fill_``, ``zero_``, ``copy_``).
 

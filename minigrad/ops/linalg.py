@@ -5,6 +5,7 @@ import numpy as np
 
 from ..engine import Node, record, sum_to
 from ..tensor import Tensor, coerce
+from .registry import op
 
 
 def _mT(x):
@@ -57,6 +58,7 @@ class MatMul(Node):
         return ga, gb
 
 
+@op(operators="__matmul__", reflected="__rmatmul__", ufunc=np.matmul)
 def matmul(a, b):
     """Matrix product with numpy's rules: 1-D operands are vectors, leading
     axes broadcast as batches.

@@ -11,6 +11,7 @@ from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..engine import Node, unary
 from ..tensor import coerce
+from .registry import op
 
 
 def _axes(axis, ndim):
@@ -65,6 +66,7 @@ class Sum(Node):
         return (np.broadcast_to(g, shape),)
 
 
+@op(numpy=np.sum)
 def sum(x, axis=None, keepdims=False):
     """Sum over ``axis`` (all axes by default).
 
@@ -83,6 +85,7 @@ def sum(x, axis=None, keepdims=False):
     return unary(Sum, x, out, (axis, keepdims, x.shape))
 
 
+@op(numpy=np.mean)
 def mean(x, axis=None, keepdims=False):
     """Mean over ``axis`` (all axes by default): ``sum / count``, composed.
 
@@ -136,6 +139,7 @@ def _extreme(cls, ufunc, x, axis, keepdims):
     return unary(cls, x, _reduce(ufunc, x._data, axis, keepdims), (axis, keepdims))
 
 
+@op(numpy=(np.max, np.amax))
 def max(x, axis=None, keepdims=False):
     """Largest value over ``axis``; tied maxima share the gradient evenly.
 
@@ -155,6 +159,7 @@ def max(x, axis=None, keepdims=False):
     return _extreme(Max, np.maximum, x, axis, keepdims)
 
 
+@op(numpy=(np.min, np.amin))
 def min(x, axis=None, keepdims=False):
     """Smallest value over ``axis``; tied minima share the gradient evenly.
     NaN as in :func:`max`.
@@ -203,6 +208,7 @@ class LogSumExp(Node):
         return (g * np.exp(x - out),)
 
 
+@op()
 def logsumexp(x, axis=None, keepdims=False):
     """``log(sum(exp(x), axis))``, computed without overflow.
 
@@ -236,6 +242,22 @@ class Softmax(Node):
         return (out * (g - _sum_keep(g * out, axis)),)
 
 
+@op()
+def softmax(x, axis=-1):
+    """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.softmax(mg.tensor([0.0, 0.0, 1e4]))
+    tensor([0., 0., 1.])
+    """
+    x = coerce(x)
+    axis = _one_axis(axis, x.ndim)
+    e = np.exp(_shifted(x._data, axis)[0])
+    return unary(Softmax, x, e / _reduce(np.add, e, (axis,), True), axis)
+
+
 class LogSoftmax(Node):
     """log_softmax along an axis: d = g - exp(out) * sum(g)."""
 
@@ -252,29 +274,7 @@ class LogSoftmax(Node):
         return (g - np.exp(out) * _sum_keep(g, axis),)
 
 
-def _one_axis(axis, ndim):
-    if not isinstance(axis, (int, np.integer)):
-        raise TypeError(f"axis must be an int, got {axis!r}")
-    if ndim == 0:
-        raise ValueError("softmax and log_softmax need a tensor with at least one dimension")
-    return _axes(axis, ndim)[0]
-
-
-def softmax(x, axis=-1):
-    """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.softmax(mg.tensor([0.0, 0.0, 1e4]))
-    tensor([0., 0., 1.])
-    """
-    x = coerce(x)
-    axis = _one_axis(axis, x.ndim)
-    e = np.exp(_shifted(x._data, axis)[0])
-    return unary(Softmax, x, e / _reduce(np.add, e, (axis,), True), axis)
-
-
+@op()
 def log_softmax(x, axis=-1):
     """``x - logsumexp(x)`` along ``axis``, computed without overflow.
 
@@ -289,3 +289,11 @@ def log_softmax(x, axis=-1):
     z = _shifted(x._data, axis)[0]
     z -= _log_sum_exp(z, axis)        # z is a fresh array: reuse it
     return unary(LogSoftmax, x, z, axis)
+
+
+def _one_axis(axis, ndim):
+    if not isinstance(axis, (int, np.integer)):
+        raise TypeError(f"axis must be an int, got {axis!r}")
+    if ndim == 0:
+        raise ValueError("softmax and log_softmax need a tensor with at least one dimension")
+    return _axes(axis, ndim)[0]

@@ -12,6 +12,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from ..engine import BroadcastTo, Cast, Node, _make, check_dtype, record, register_view, unary
 from ..tensor import Tensor, coerce
+from .registry import op
 from .reduce import _axes
 
 
@@ -21,6 +22,23 @@ def _view(t):
     if t.grad_fn is not None:
         register_view(t)
     return t
+
+
+def _method_reshape(self, *shape):
+    """``t.reshape(2, 3)`` and ``t.reshape((2, 3))``."""
+    return reshape(self, *shape)
+
+
+def _numpy_reshape(a, shape):
+    """``np.reshape(t, shape)``."""
+    return reshape(a, shape)
+
+
+def _method_transpose(self, *axes):
+    """``t.transpose()``, ``t.transpose(1, 0)`` and ``t.transpose((1, 0))``."""
+    if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list, np.ndarray))):
+        axes = axes[0]
+    return transpose(self, axes or None)
 
 
 def _shape(shape):
@@ -39,6 +57,7 @@ class Reshape(Node):
         return (g.reshape(self.ctx),)
 
 
+@op(method=_method_reshape, numpy=[(np.reshape, _numpy_reshape)])
 def reshape(x, *shape):
     """The same elements in a new shape (one dimension may be -1).
 
@@ -68,6 +87,7 @@ class Transpose(Node):
         return (g.transpose(tuple(np.argsort(self.ctx).tolist())),)
 
 
+@op(method=_method_transpose, numpy=np.transpose, attrs={"T": property(lambda self: transpose(self), doc="The tensor with its axes reversed.")})
 def transpose(x, axes=None):
     """Permute the axes (reverse them by default), as ``np.transpose``.
 
@@ -87,6 +107,7 @@ def transpose(x, axes=None):
     return _view(unary(Transpose, x, x._data.transpose(axes), axes))
 
 
+@op(numpy=np.swapaxes)
 def swapaxes(x, axis1, axis2):
     """Swap two axes (composed: a transpose).
 
@@ -103,6 +124,7 @@ def swapaxes(x, axis1, axis2):
     return transpose(x, axes)
 
 
+@op(numpy=np.squeeze)
 def squeeze(x, axis=None):
     """Remove axes of length one (all of them by default); a reshape.
 
@@ -122,6 +144,7 @@ def squeeze(x, axis=None):
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
+@op(numpy=np.expand_dims)
 def expand_dims(x, axis):
     """Insert axes of length one at ``axis`` (an int or a tuple); a reshape.
 
@@ -135,6 +158,7 @@ def expand_dims(x, axis):
     return reshape(x, np.expand_dims(x._data, axis).shape)
 
 
+@op(numpy=np.broadcast_to)
 def broadcast_to(x, shape):
     """Repeat ``x`` along broadcast axes to ``shape``; the gradient sums back.
 
@@ -157,6 +181,7 @@ def broadcast_to(x, shape):
     return _view(unary(BroadcastTo, x, out, x.shape))
 
 
+@op()
 def astype(x, dtype):
     """The tensor cast to ``dtype``.
 
@@ -234,14 +259,6 @@ def _scatter_numpy(g, shape, idx, basic):
     return z
 
 
-def scatter_add(g, shape, idx, basic):
-    """Zeros of ``shape`` with ``g`` added at ``idx`` (repeats add up): the
-    adjoint of indexing.  Works on arrays and, recording, on Tensors."""
-    if isinstance(g, Tensor):
-        return record(ScatterAdd, _scatter_numpy(g._data, shape, idx, basic), (g,), ctx=(idx,))
-    return _scatter_numpy(g, shape, idx, basic)
-
-
 class Getitem(Node):
     """x[idx]: the gradient is scattered back, repeated indices adding up."""
 
@@ -253,16 +270,7 @@ class Getitem(Node):
         return (scatter_add(g, shape, idx, basic),)
 
 
-class ScatterAdd(Node):
-    """scatter_add(g, shape, idx): its gradient is indexing, g[idx]."""
-
-    __slots__ = ()
-    save_args = save_out = False
-
-    def backward(self, g, out, src):
-        return (g[self.ctx[0]],)
-
-
+@op(method=False, operators="__getitem__")
 def getitem(x, index):
     """``x[index]`` with basic and integer/boolean-array indexing.
 
@@ -283,6 +291,24 @@ def getitem(x, index):
     except IndexError as e:
         raise IndexError(f"{e} (tensor of shape {x.shape})") from None
     return _view(unary(Getitem, x, out, (idx, basic, x.shape)))
+
+
+class ScatterAdd(Node):
+    """scatter_add(g, shape, idx): its gradient is indexing, g[idx]."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, src):
+        return (g[self.ctx[0]],)
+
+
+def scatter_add(g, shape, idx, basic):
+    """Zeros of ``shape`` with ``g`` added at ``idx`` (repeats add up): the
+    adjoint of indexing.  Works on arrays and, recording, on Tensors."""
+    if isinstance(g, Tensor):
+        return record(ScatterAdd, _scatter_numpy(g._data, shape, idx, basic), (g,), ctx=(idx,))
+    return _scatter_numpy(g, shape, idx, basic)
 
 
 class SetItem(Node):
@@ -356,31 +382,6 @@ class TakeOne(Node):
         return (put_one(g, index, axis, shape),)
 
 
-class PutOne(Node):
-    """put_one(g, index, axis, shape): its gradient is take_one."""
-
-    __slots__ = ()
-    save_args = save_out = False
-
-    def backward(self, g, out, src):
-        index, axis = self.ctx
-        return (take_one(g, index, axis),)
-
-
-def _put_one_numpy(g, index, axis, shape):
-    z = np.zeros(shape, dtype=g.dtype)
-    np.put_along_axis(z, np.expand_dims(index, axis), np.expand_dims(g, axis), axis)
-    return z
-
-
-def put_one(g, index, axis, shape):
-    """Zeros of ``shape`` with ``g`` placed at ``index`` along ``axis``: the
-    adjoint of :func:`take_one`.  Works on arrays and, recording, on Tensors."""
-    if isinstance(g, Tensor):
-        return record(PutOne, _put_one_numpy(g._data, index, axis, shape), (g,), ctx=(index, axis))
-    return _put_one_numpy(g, index, axis, shape)
-
-
 def take_one(x, index, axis):
     """``x`` at ``index`` along ``axis``, one element per slice: the gather of
     a classifier's true-class scores (``index`` has x's shape without ``axis``).
@@ -402,6 +403,31 @@ def take_one(x, index, axis):
     return np.take_along_axis(x, np.expand_dims(index, axis), axis).squeeze(axis)
 
 
+class PutOne(Node):
+    """put_one(g, index, axis, shape): its gradient is take_one."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, src):
+        index, axis = self.ctx
+        return (take_one(g, index, axis),)
+
+
+def put_one(g, index, axis, shape):
+    """Zeros of ``shape`` with ``g`` placed at ``index`` along ``axis``: the
+    adjoint of :func:`take_one`.  Works on arrays and, recording, on Tensors."""
+    if isinstance(g, Tensor):
+        return record(PutOne, _put_one_numpy(g._data, index, axis, shape), (g,), ctx=(index, axis))
+    return _put_one_numpy(g, index, axis, shape)
+
+
+def _put_one_numpy(g, index, axis, shape):
+    z = np.zeros(shape, dtype=g.dtype)
+    np.put_along_axis(z, np.expand_dims(index, axis), np.expand_dims(g, axis), axis)
+    return z
+
+
 # ------------------------------------------------------------- joining
 
 class Concatenate(Node):
@@ -419,6 +445,7 @@ class Concatenate(Node):
         )
 
 
+@op(method=False, numpy=np.concatenate)
 def concatenate(tensors, axis=0):
     """Join tensors along an existing axis (``axis=None``: flattened first,
     as numpy).
@@ -448,6 +475,7 @@ def concatenate(tensors, axis=0):
     return record(Concatenate, out, tensors, ctx=(axis, bounds))
 
 
+@op(method=False, numpy=np.stack)
 def stack(tensors, axis=0):
     """Join tensors along a new axis (composed: expand_dims + concatenate).
 
