@@ -558,11 +558,6 @@ class Sigmoid(Node):
     save_args = False
 
     def backward(self, g, out, x):
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = 1 - out
-            d *= out
-            d *= g
-            return (d,)
         return (g * (1 - out) * out,)
 
 
@@ -593,11 +588,6 @@ class Tanh(Node):
     save_args = False
 
     def backward(self, g, out, x):
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = out * out
-            np.subtract(1, d, out=d)
-            d *= g
-            return (d,)
         return (g * (1 - out * out),)
 
 
@@ -649,12 +639,6 @@ class Softplus(Node):
     save_args = False
 
     def backward(self, g, out, x):
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = np.negative(out)
-            np.expm1(d, out=d)
-            np.negative(d, out=d)
-            d *= g
-            return (d,)
         return (g * -np.expm1(-out),)
 
 
@@ -687,11 +671,6 @@ class LogSigmoid(Node):
     save_args = False
 
     def backward(self, g, out, x):
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = np.expm1(out)
-            np.negative(d, out=d)
-            d *= g
-            return (d,)
         return (g * -np.expm1(out),)
 
 

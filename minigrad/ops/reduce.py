@@ -235,11 +235,8 @@ class Softmax(Node):
 
     def backward(self, g, out, x):
         axis = self.ctx
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = g * out
-            d -= _sum_keep(d, axis) * out
-            return (d,)
-        return (out * (g - _sum_keep(g * out, axis)),)
+        d = g * out
+        return (d - _sum_keep(d, axis) * out,)
 
 
 @op()
@@ -266,11 +263,6 @@ class LogSoftmax(Node):
 
     def backward(self, g, out, x):
         axis = self.ctx
-        if type(out) is np.ndarray and out.ndim:     # the plain pass: one new buffer
-            d = np.exp(out)
-            d *= _sum_keep(g, axis)
-            np.subtract(g, d, out=d)
-            return (d,)
         return (g - np.exp(out) * _sum_keep(g, axis),)
 
 
