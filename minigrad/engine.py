@@ -657,6 +657,15 @@ def expand(t, shape, dtype):
     return t
 
 
+def differentiable(fn):
+    """Mark a helper that backward rules may apply to Tensors: given Tensors,
+    it records its own graph (``tests/test_rules.py`` trusts the mark and
+    checks everything else a rule calls)."""
+    fn.differentiable = True
+    return fn
+
+
+@differentiable
 def sum_to(g, shape):
     """Sum ``g`` over the axes that broadcasting added or stretched, so that
     it has ``shape``: the gradient rule of broadcasting, the only one.

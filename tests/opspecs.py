@@ -307,6 +307,8 @@ ELEMENTWISE_UNARY = [
            lambda x: _t().clamp(x, max=0.5), one(), (Away((0.5,)),)),
     OpSpec("sigmoid", mg.sigmoid, _sigmoid, lambda x: _t().sigmoid(x), one(), (Uniform(-6, 6),)),
     OpSpec("tanh", mg.tanh, np.tanh, lambda x: _t().tanh(x), one()),
+    OpSpec("sin", mg.sin, np.sin, lambda x: _t().sin(x), one()),
+    OpSpec("cos", mg.cos, np.cos, lambda x: _t().cos(x), one()),
     OpSpec("relu", mg.relu, lambda x: np.maximum(x, 0), lambda x: _t().relu(x), one(),
            (Away((0.0,)),)),
     OpSpec("softplus", mg.softplus, lambda x: np.log1p(np.exp(x)), lambda x: _F().softplus(x),

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Node, _make, as_operand, binary, expand, record, unary
-from ..tensor import Tensor
+from ..tensor import Tensor, coerce
 from .registry import op
 
 
@@ -361,6 +361,56 @@ def abs(x):
     if not isinstance(x, Tensor):
         x = Tensor(x)
     return unary(Abs, x, np.abs(x._data))
+
+
+class Sin(Node):
+    """sin(x): d/dx = cos(x)."""
+
+    __slots__ = ()
+    save_out = False
+
+    def backward(self, g, out, x):
+        return (g * np.cos(x),)
+
+
+@op(ufunc=np.sin)
+def sin(x):
+    """Elementwise sine (radians).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([0.0, 1.0], dtype="float64", requires_grad=True)
+    >>> mg.sin(x).sum().backward()
+    >>> x.grad
+    tensor([1.        , 0.54030231], dtype=float64)
+    """
+    x = coerce(x)
+    return unary(Sin, x, np.sin(x._data))
+
+
+class Cos(Node):
+    """cos(x): d/dx = -sin(x)."""
+
+    __slots__ = ()
+    save_out = False
+
+    def backward(self, g, out, x):
+        return (g * -np.sin(x),)
+
+
+@op(ufunc=np.cos)
+def cos(x):
+    """Elementwise cosine (radians).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.cos(mg.tensor([0.0]))
+    tensor([1.])
+    """
+    x = coerce(x)
+    return unary(Cos, x, np.cos(x._data))
 
 
 class Clip(Node):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ..engine import Node, unary
+from ..engine import Node, differentiable, unary
 from ..tensor import coerce
 from .registry import op
 
@@ -40,6 +40,7 @@ def _reduce(ufunc, d, axis, keepdims):
     return ufunc.reduce(d, axis=axis, keepdims=keepdims)
 
 
+@differentiable
 def _sum_keep(x, axis):
     """Sum over one axis, keeping it: on arrays with :func:`_reduce`'s fast
     path, on Tensors (higher-order gradients) with the Sum op."""

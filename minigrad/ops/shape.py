@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from ..engine import BroadcastTo, Cast, Node, _make, check_dtype, record, register_view, unary
+from ..engine import (BroadcastTo, Cast, Node, _make, check_dtype, differentiable, record,
+                      register_view, unary)
 from ..tensor import Tensor, coerce
 from .registry import op
 from .reduce import _axes
@@ -303,6 +304,7 @@ class ScatterAdd(Node):
         return (g[self.ctx[0]],)
 
 
+@differentiable
 def scatter_add(g, shape, idx, basic):
     """Zeros of ``shape`` with ``g`` added at ``idx`` (repeats add up): the
     adjoint of indexing.  Works on arrays and, recording, on Tensors."""
@@ -382,6 +384,7 @@ class TakeOne(Node):
         return (put_one(g, index, axis, shape),)
 
 
+@differentiable
 def take_one(x, index, axis):
     """``x`` at ``index`` along ``axis``, one element per slice: the gather of
     a classifier's true-class scores (``index`` has x's shape without ``axis``).
@@ -414,6 +417,7 @@ class PutOne(Node):
         return (take_one(g, index, axis),)
 
 
+@differentiable
 def put_one(g, index, axis, shape):
     """Zeros of ``shape`` with ``g`` placed at ``index`` along ``axis``: the
     adjoint of :func:`take_one`.  Works on arrays and, recording, on Tensors."""
