@@ -8,8 +8,8 @@
 tensor([0.23500371, 0.19661193])
 """
 from . import engine  # noqa: F401  (mg.engine, for the curious)
-from .engine import (detect_anomaly, enable_grad, is_grad_enabled, keep_values, no_grad,
-                     set_grad_enabled)
+from .modes import (detect_anomaly, enable_grad, is_grad_enabled, keep_values, no_grad,
+                    set_grad_enabled)
 from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jacobians
 from .ops import *  # noqa: F401,F403  (the op functions: mg.exp, mg.sum, ...)

@@ -1,8 +1,8 @@
 """The engine: records ops as a graph of Nodes and walks it backwards.
 
-Everything every op needs lives here, once:
+Everything every op needs lives here, once (the modes are in
+:mod:`minigrad.modes`, the version counters in :mod:`minigrad.versions`):
 
-* the grad-mode switch (:class:`no_grad`, :class:`enable_grad`);
 * recording: :func:`record` (and its fast twins :func:`unary`, :func:`binary`)
   turn an op's numpy result into a Tensor and, when a gradient is needed, a
   Node with edges to the nodes of its operands and the arrays its rule needs;
@@ -20,266 +20,23 @@ of the backward pass itself: gradients of gradients come for free.
 """
 from __future__ import annotations
 
-import functools
-import inspect
 import itertools
-import sys
-import contextvars
 import weakref
 from heapq import heappop, heappush
 
 import numpy as np
+
+from . import versions
+from .modes import (_anomaly_forward, _caller_site, _check_backward, _check_forward,  # noqa: F401
+                    current_modes, detect_anomaly, enable_grad, is_grad_enabled, keep_values,
+                    no_grad, set_grad_enabled, set_modes)
+from .versions import mark_changed, register_view, version  # noqa: F401 (mg.engine.*)
 
 _ndarray = np.ndarray
 _new = object.__new__
 _seq = itertools.count()
 
 Tensor = None        # set by minigrad.tensor (avoids an import cycle)
-
-
-# --------------------------------------------------------------------------
-# modes: grad mode, anomaly detection and keep_values, per thread (as PyTorch's)
-
-class Modes:
-    """One combination of the three modes; the eight are made once and shared.
-    ``special`` (anomaly or keep) lets the hot path test both at once."""
-
-    __slots__ = ("enabled", "anomaly", "keep", "special")
-
-    def __init__(self, enabled, anomaly, keep):
-        self.enabled, self.anomaly, self.keep = enabled, anomaly, keep
-        self.special = anomaly or keep
-
-    def but(self, **change):
-        """The shared Modes equal to this one with ``change`` applied."""
-        key = (change.get("enabled", self.enabled), change.get("anomaly", self.anomaly),
-               change.get("keep", self.keep))
-        return _ALL_MODES[key]
-
-
-_ALL_MODES = {(e, a, k): Modes(e, a, k) for e in (True, False) for a in (True, False)
-              for k in (True, False)}
-
-# A context variable is per thread (each new thread starts from the default)
-# and per asyncio task, and reading it costs ~10 ns: the hot path reads it once
-# per op.
-_modes_var = contextvars.ContextVar("minigrad_modes", default=_ALL_MODES[(True, False, False)])
-current_modes = _modes_var.get
-set_modes = _modes_var.set
-
-
-def is_grad_enabled():
-    """Whether ops record the graph now (in this thread).
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> with mg.no_grad():
-    ...     mg.is_grad_enabled()
-    False
-    """
-    return current_modes().enabled
-
-
-class _ModeContext:
-    """Base of the mode context managers: set one mode on entry, restore the
-    previous modes on exit, in the current thread only.  Used as a decorator,
-    the mode holds inside the function (and inside a generator function's
-    body, between its yields, as PyTorch does)."""
-
-    change = {}
-
-    def __enter__(self):
-        self._prev = current_modes()
-        set_modes(self._prev.but(**self.change))
-        return self
-
-    def __exit__(self, *exc):
-        set_modes(self._prev)
-        return False
-
-    def _fresh(self):
-        return type(self)()
-
-    def __call__(self, fn):
-        if inspect.isgeneratorfunction(fn):
-            return _wrap_generator(fn, self._fresh)
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self._fresh():
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-def _wrap_generator(fn, context):
-    """``fn`` (a generator function) with ``context()`` active whenever its
-    body runs, and not while the caller runs between items."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        gen = fn(*args, **kwargs)
-        try:
-            with context():
-                item = gen.send(None)
-            while True:
-                try:
-                    sent = yield item
-                except GeneratorExit:
-                    with context():
-                        gen.close()
-                    raise
-                except BaseException as e:
-                    with context():
-                        item = gen.throw(e)
-                else:
-                    with context():
-                        item = gen.send(sent)
-        except StopIteration as stop:
-            return stop.value
-
-    return wrapper
-
-
-class no_grad(_ModeContext):
-    """Ops inside do not record a graph (a context manager or a decorator).
-
-    The mode belongs to the current thread: another thread keeps recording.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
-    >>> with mg.no_grad():
-    ...     y = x * 2
-    >>> y.requires_grad
-    False
-    """
-
-    change = {"enabled": False}
-
-
-class enable_grad(_ModeContext):
-    """Ops inside record a graph, even within :class:`no_grad`.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> x = mg.tensor([1.0], requires_grad=True)
-    >>> with mg.no_grad():
-    ...     with mg.enable_grad():
-    ...         y = x * 2
-    >>> y.requires_grad
-    True
-    """
-
-    change = {"enabled": True}
-
-
-class set_grad_enabled(_ModeContext):
-    """Set grad mode to ``mode`` (a context manager or a decorator).
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> with mg.set_grad_enabled(False):
-    ...     mg.is_grad_enabled()
-    False
-    """
-
-    def __init__(self, mode):
-        self.mode = bool(mode)
-        self.change = {"enabled": self.mode}
-
-    def _fresh(self):
-        return set_grad_enabled(self.mode)
-
-
-# --------------------------------------------------------------------------
-# versions: in-place changes of arrays, so that backward can tell when a value
-# it saved was changed under it
-
-_changes = {}        # id(root array) -> _Change
-_last_change = -1    # creation number (seq) of the latest in-place change
-_views = {}          # id(root array) -> [weakref(root), weakref(view tensor), ...]
-
-
-class _Change:
-    """How often a root array (one that owns its memory) was changed in
-    place, and when last (a creation number, comparable with Node.seq).
-    It holds the root weakly: an entry whose root died is stale, and is
-    dropped when the table has grown (see :func:`_purge`)."""
-
-    __slots__ = ("count", "seq", "ref")
-
-
-def _root(a):
-    """The array that owns ``a``'s memory (``a`` itself if it is no view)."""
-    base = a.base
-    while isinstance(base, _ndarray):
-        a = base
-        base = a.base
-    return a
-
-
-_purge_at = [1024]
-
-
-def _purge():
-    """Drop the entries of arrays that no longer exist."""
-    for key in [k for k, e in _changes.items() if e.ref() is None]:
-        del _changes[key]
-    for key in [k for k, refs in _views.items() if refs[0]() is None]:
-        del _views[key]
-    _purge_at[0] = max(1024, 2 * (len(_changes) + len(_views)))
-
-
-def register_view(t):
-    """Note that Tensor ``t``, made by a recorded op, views memory it shares
-    with others (``reshape``, ``transpose``, basic indexing, ...), so that a
-    later recorded in-place change of that memory can mark its history stale."""
-    root = _root(t._data)
-    if root is t._data:
-        return
-    refs = _views.get(id(root))
-    if refs is None or refs[0]() is not root:
-        if len(_views) >= _purge_at[0]:
-            _purge()
-        refs = _views[id(root)] = [weakref.ref(root)]
-    refs.append(weakref.ref(t))
-
-
-def mark_changed(array, recorded=False):
-    """Note that ``array`` (and every view of its memory) was changed in place.
-
-    Every in-place update calls this; ``backward()`` then raises for any node
-    created earlier that saved a value in that memory.  ``recorded`` is True
-    when the change was itself recorded in the graph (grad mode).
-    """
-    global _last_change
-    root = _root(array)
-    key = id(root)
-    entry = _changes.get(key)
-    if entry is None or entry.ref() is not root:
-        if len(_changes) >= _purge_at[0]:
-            _purge()
-        entry = _changes[key] = _new(_Change)
-        entry.count = 0
-        entry.ref = weakref.ref(root)
-    seq = next(_seq)
-    entry.count += 1
-    entry.seq = seq
-    _last_change = seq
-    if recorded:
-        _stale_views(root, seq)
-
-
-def version(array):
-    """How many in-place changes ``array``'s memory has seen."""
-    root = _root(array)
-    entry = _changes.get(id(root))
-    return 0 if entry is None or entry.ref() is not root else entry.count
 
 
 # --------------------------------------------------------------------------
@@ -361,7 +118,6 @@ def _make(data, node):
     return t
 
 
-_UNSAVED = {1: (None,), 2: (None, None)}
 
 
 class StaleView(Node):
@@ -380,40 +136,6 @@ class StaleView(Node):
             "operation changed after the view was taken, so its history no longer says how "
             "its value came about. Take the view after the in-place update, or update a copy "
             "(t.clone())")
-
-
-def _stale_views(root, seq):
-    refs = _views.pop(id(root), None)
-    if refs is None or refs[0]() is not root:
-        return
-    for ref in refs[1:]:
-        t = ref()
-        if t is not None and t.grad_fn is not None:
-            node = _new(StaleView)
-            node.next, node.args, node.out = (t.grad_fn,), (None,), None
-            node.ctx, node.seq, node.hooks = t.grad_fn.name(), seq, None
-            t.grad_fn = node
-
-
-class keep_values(_ModeContext):
-    """Keep every op's result in the graph, not just those backward needs.
-
-    By default the graph keeps only what the backward rules use, so that
-    intermediate results are freed early; :func:`minigrad.trace` and
-    :func:`minigrad.to_dot` show the values of a graph built inside this
-    context, before and after ``backward()``.  Per thread, like grad mode.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
-    >>> with mg.keep_values():
-    ...     y = (x + 1).sum()
-    >>> y.grad_fn.next[0].out
-    array([2., 3.], dtype=float32)
-    """
-
-    change = {"keep": True}
 
 
 _kept_nodes = weakref.WeakSet()   # nodes built under keep_values: backward keeps their out
@@ -438,35 +160,95 @@ def _special(now, cls, out, node):
 # --------------------------------------------------------------------------
 # recording
 
-def unary(cls, x, out, ctx=None):
-    """Record a one-operand op whose result ``out`` was computed from Tensor ``x``.
+def link(cls, out, edges, datas, ctx, now):
+    """The Tensor holding op ``cls``'s result ``out`` and its Node: the one
+    place a node is made and linked into the graph.
 
-    No implicit broadcasting or casting is inserted: the op's rule returns a
-    gradient of ``x``'s shape and dtype.  (Node and Tensor creation are
-    inlined here and in :func:`binary`: this is the hot path.)
+    ``edges`` holds, per operand, the node that made it, the leaf itself, or
+    None (no gradient needed); ``datas`` the operands' arrays, of which the
+    node keeps what ``cls.save_args`` says (``"other"``: an operand only when
+    the other one needs a gradient, as a product's rule does).
     """
-    if type(out) is not _ndarray:
-        out = np.asarray(out)
+    node = _new(cls)
+    node.next = edges
+    save = cls.save_args
+    node.args = datas if save is True else _others(datas, edges) if save else _NONES[len(datas)]
+    node.out = out if cls.save_out else None
+    node.ctx = ctx
+    node.seq = next(_seq)
+    node.hooks = None
     t = _new(Tensor)
     t._data = out
-    now = current_modes()
-    if x.requires_grad and now.enabled:
-        node = _new(cls)
-        fn = x.grad_fn
-        node.next = (fn if fn is not None else x,)
-        node.args = (x._data,) if cls.save_args else _UNSAVED[1]
-        node.out = out if cls.save_out else None
-        node.ctx = ctx
-        node.seq = next(_seq)
-        node.hooks = None
-        t.grad_fn = node
-        t.requires_grad = True
-    else:
-        t.grad_fn = None
-        t.requires_grad = False
+    t.grad_fn = node
+    t.requires_grad = True
     if now.special:                   # the one test keep_values and anomaly mode cost when off
-        _special(now, cls, out, t.grad_fn)
+        _special(now, cls, out, node)
     return t
+
+
+class _Nones(dict):
+    """``_NONES[n]``: a tuple of n Nones, made once."""
+
+    def __missing__(self, n):
+        value = self[n] = (None,) * n
+        return value
+
+
+_NONES = _Nones()
+
+
+def _others(datas, edges):
+    a, b = datas
+    ea, eb = edges
+    return (a if eb is not None else None, b if ea is not None else None)
+
+
+def _edge(t):
+    """Where a gradient for Tensor ``t`` goes: its node, or ``t`` itself (a leaf)."""
+    return t.grad_fn if t.grad_fn is not None else t
+
+
+def _plain(cls, out, now):
+    """The result of an op that records nothing."""
+    if now.anomaly:
+        _check_forward(cls, out)
+    return _make(out, None)
+
+
+def coerce(x):
+    """``x`` if it is a Tensor, else a Tensor holding a copy of it: the one
+    way ops take their operands, so that the graph never aliases a caller's
+    array.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad as mg
+    >>> from minigrad.tensor import coerce
+    >>> a = np.ones(2)
+    >>> np.shares_memory(coerce(a).numpy(), a)
+    False
+    """
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def unary(cls, x, out=None, ctx=None):
+    """Record a one-operand op on ``x`` (a Tensor, or data that becomes one)
+    whose result is ``out``, computed by the caller, or else ``cls.forward(x)``.
+
+    No implicit broadcasting or casting is inserted: the op's rule returns a
+    gradient of ``x``'s shape and dtype.
+    """
+    if type(x) is not Tensor and not isinstance(x, Tensor):
+        x = coerce(x)
+    if out is None:
+        out = cls.forward(x._data)
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    now = current_modes()
+    if not (x.requires_grad and now.enabled):
+        return _plain(cls, out, now)
+    fn = x.grad_fn
+    return link(cls, out, (fn if fn is not None else x,), (x._data,), ctx, now)
 
 
 def binary(cls, a, b, ctx=None):
@@ -481,65 +263,35 @@ def binary(cls, a, b, ctx=None):
     """
     # exact type first (the hot path), then subclasses such as nn.Parameter
     if type(a) is Tensor or isinstance(a, Tensor):
-        ad = a._data
-        ra = a.requires_grad
+        ad, ra = a._data, a.requires_grad
     else:
         ad = a = as_operand(a)
         ra = False
     if type(b) is Tensor or isinstance(b, Tensor):
-        bd = b._data
-        rb = b.requires_grad
+        bd, rb = b._data, b.requires_grad
     else:
         bd = b = as_operand(b)
         rb = False
     out = cls.forward(ad, bd)
     if type(out) is not _ndarray:
         out = np.asarray(out)
-    t = _new(Tensor)
-    t._data = out
     now = current_modes()
-    if (ra or rb) and now.enabled:
-        shape = out.shape
-        dtype = out.dtype
-        if ra:
-            if ad.shape != shape or ad.dtype is not dtype:
-                a = expand(a, shape, dtype)
-                ad = a._data
-            ea = a.grad_fn if a.grad_fn is not None else a
-        else:
-            ea = None
-            if type(ad) is _ndarray:
-                ad = ad.copy()
-        if rb:
-            if bd.shape != shape or bd.dtype is not dtype:
-                b = expand(b, shape, dtype)
-                bd = b._data
-            eb = b.grad_fn if b.grad_fn is not None else b
-        else:
-            eb = None
-            if type(bd) is _ndarray:
-                bd = bd.copy()
-        node = _new(cls)
-        node.next = (ea, eb)
-        save = cls.save_args
-        if save is True:
-            node.args = (ad, bd)
-        elif save:        # "other"
-            node.args = (ad if rb else None, bd if ra else None)
-        else:
-            node.args = _UNSAVED[2]
-        node.out = out if cls.save_out else None
-        node.ctx = ctx
-        node.seq = next(_seq)
-        node.hooks = None
-        t.grad_fn = node
-        t.requires_grad = True
+    if not ((ra or rb) and now.enabled):
+        return _plain(cls, out, now)
+    shape, dtype = out.shape, out.dtype
+    if ra:          # through Cast / BroadcastTo nodes if numpy promoted or broadcast it
+        if ad.shape != shape or ad.dtype is not dtype:
+            a = expand(a, shape, dtype)
+        ea, ad = a.grad_fn or a, a._data
+    else:           # a constant: a copy, if it is an array the rule may keep
+        ea, ad = None, ad.copy() if type(ad) is _ndarray else ad
+    if rb:
+        if bd.shape != shape or bd.dtype is not dtype:
+            b = expand(b, shape, dtype)
+        eb, bd = b.grad_fn or b, b._data
     else:
-        t.grad_fn = None
-        t.requires_grad = False
-    if now.special:
-        _special(now, cls, out, t.grad_fn)
-    return t
+        eb, bd = None, bd.copy() if type(bd) is _ndarray else bd
+    return link(cls, out, (ea, eb), (ad, bd), ctx, now)
 
 
 def record(cls, out, operands, ctx=None, elementwise=False):
@@ -563,44 +315,20 @@ def record(cls, out, operands, ctx=None, elementwise=False):
     if type(out) is not _ndarray:
         out = np.asarray(out)
     now = current_modes()
-    if now.anomaly:
-        _check_forward(cls, out)
-    need = now.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)
-    if not need:
-        return _make(out, None)
-    edges = []
-    args = []
+    if not (now.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)):
+        return _plain(cls, out, now)
+    edges, datas = [], []
     for t in operands:
-        if isinstance(t, Tensor):
-            if t.requires_grad:
-                if t.dtype != out.dtype or (elementwise and t.shape != out.shape):
-                    t = expand(t, out.shape if elementwise else t.shape, out.dtype)
-                edges.append(t.grad_fn if t.grad_fn is not None else t)
-            else:
-                edges.append(None)
-            args.append(t._data)
+        if isinstance(t, Tensor) and t.requires_grad:
+            if t.dtype != out.dtype or (elementwise and t.shape != out.shape):
+                t = expand(t, out.shape if elementwise else t.shape, out.dtype)
+            edges.append(_edge(t))
+            datas.append(t._data)
         else:
-            args.append(t.copy() if type(t) is _ndarray and cls.save_args else t)
             edges.append(None)
-    node = _new(cls)
-    node.next = tuple(edges)
-    save = cls.save_args
-    if save is True:
-        node.args = tuple(args)
-    elif save and len(args) == 2:     # "other"
-        node.args = (args[0] if edges[1] is not None else None,
-                     args[1] if edges[0] is not None else None)
-    else:
-        node.args = (None,) * len(args)
-    node.out = out if cls.save_out else None
-    node.ctx = ctx
-    node.seq = next(_seq)
-    node.hooks = None
-    if now.keep:
-        _keep_node(node, out)
-    if now.anomaly:
-        node.site = _caller_site()
-    return _make(out, node)
+            data = t._data if isinstance(t, Tensor) else t
+            datas.append(data.copy() if type(t) is _ndarray and cls.save_args else data)
+    return link(cls, out, tuple(edges), tuple(datas), ctx, now)
 
 
 def check_dtype(dtype):
@@ -780,10 +508,14 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     captured = {}
     if capture is not None:
         want = {t.grad_fn for t in capture if t.grad_fn is not None}
-    walk = _walk_create if create_graph else _walk
     mark = None if retain_graph else Freed()
     try:
-        walk(heap, grads, leaves, want, captured, mark)
+        if create_graph:
+            _lift_all(grads, leaves)
+            with enable_grad():
+                _walk(heap, grads, leaves, want, captured, mark, True)
+        else:
+            _walk(heap, grads, leaves, want, captured, mark, False)
         if capture is not None:
             return [leaves.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
                     for t in capture]
@@ -795,26 +527,35 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     return None
 
 
-def _walk(heap, grads, leaves, want, captured, mark):
-    """The plain backward pass: numpy arrays all the way.  ``mark`` is the
-    Freed mark to leave in each node run, or None to keep the graph."""
+def _walk(heap, grads, leaves, want, captured, mark, create):
+    """The backward pass, visiting the nodes in the heap latest-created first.
+
+    Plain: numpy arrays all the way.  With ``create`` (``create_graph=True``)
+    the gradients are Tensors and each rule gets its operands and output as
+    Tensors connected to the forward graph (:func:`_lift`), so the ops it
+    uses record how the gradient depends on them.  ``mark`` is the Freed
+    mark to leave in each node run, or None to keep the graph.
+    """
     pop = grads.pop
     get = grads.get
     anomaly = current_modes().anomaly
-    last_change = _last_change
+    last_change = versions._last_change
     keep_some = _kept_any            # nodes made under keep_values keep their out
     while heap:
         node = heappop(heap)[1]      # (checked not freed when pushed)
         g = pop(node)
         args = node.args
         if node.seq < last_change:      # something changed in place since: look
-            _check_saved(node)
+            versions.check_saved(node)
         if node.hooks is not None:
-            g = _call_hooks(node.hooks, g, False, want is None)
+            g = _call_hooks(node.hooks, g, create, want is None)
         if want is not None and node in want:
             captured[node] = g
         # spelled out by arity: a call with *args costs ~200 ns more
-        if len(args) == 1:
+        if create:
+            out, lifted = _lift(node)
+            gs = node.backward(g, out, *lifted)
+        elif len(args) == 1:
             gs = node.backward(g, node.out, args[0])
         elif len(args) == 2:
             gs = node.backward(g, node.out, args[0], args[1])
@@ -828,9 +569,11 @@ def _walk(heap, grads, leaves, want, captured, mark):
                 node.ctx = g.shape
             if not (keep_some and node in _kept_nodes):
                 node.out = None
-        for fn, gi in zip(node.next, gs):
+        for fn, gi in zip(node.next, gs):     # accumulate: the one place gradients add up
             if fn is None or gi is None:
                 continue
+            if create and type(gi) is not Tensor:
+                gi = _make(np.asarray(gi), None)
             if isinstance(fn, Node):
                 prev = get(fn)
                 if prev is None:
@@ -860,88 +603,16 @@ def _lift(node):
     return out, args
 
 
-def _walk_create(heap, grads, leaves, want, captured, mark):
-    """The backward pass that records its own graph (``create_graph=True``).
-
-    Gradients are Tensors, and each rule gets its operands and output as
-    Tensors connected to the forward graph, so the ops it uses record how
-    the gradient depends on them.
-    """
-    for key in list(grads):
-        grads[key] = _as_grad_tensor(grads[key])
-    for key in list(leaves):
-        leaves[key] = _as_grad_tensor(leaves[key])
-    last_change = _last_change
-    kept = _kept_nodes if _kept_any else ()
-    with enable_grad():
-        while heap:
-            node = heappop(heap)[1]
-            g = grads.pop(node)
-            if type(node.args) is not tuple:
-                raise _freed_error(node)
-            if node.seq < last_change:
-                _check_saved(node)
-            if node.hooks is not None:
-                g = _call_hooks(node.hooks, g, True, want is None)
-            if want is not None and node in want:
-                captured[node] = g
-            out, args = _lift(node)
-            gs = node.backward(g, out, *args)
-            if current_modes().anomaly:
-                _check_backward(node, gs)
-            if mark is not None:
-                node.args = mark
-                if node.ctx is not None:
-                    node.ctx = g.shape
-                if node not in kept:
-                    node.out = None
-            for fn, gi in zip(node.next, gs):
-                if fn is None or gi is None:
-                    continue
-                if type(gi) is not Tensor:
-                    gi = _make(np.asarray(gi), None)
-                if isinstance(fn, Node):
-                    prev = grads.get(fn)
-                    if prev is None:
-                        if type(fn.args) is not tuple:
-                            raise _freed_error(fn)
-                        grads[fn] = gi
-                        heappush(heap, (-fn.seq, fn))
-                    else:
-                        grads[fn] = prev + gi
-                else:
-                    prev = leaves.get(fn)
-                    leaves[fn] = gi if prev is None else prev + gi
-
-
-def _changed_since(array, seq):
-    """Whether ``array``'s memory was changed in place after creation number ``seq``."""
-    root = _root(array)
-    entry = _changes.get(id(root))
-    return entry is not None and entry.ref() is root and entry.seq > seq
-
-
-def _check_saved(node):
-    """Raise if a value ``node`` saved for backward was changed in place
-    after the node was made."""
-    for what, array in node.saved_arrays():
-        if _changed_since(array, node.seq):
-            raise RuntimeError(
-                f"one of the values needed for gradient computation was changed by an "
-                f"in-place operation: {what} of {node.name()} (shape {array.shape}, "
-                f"{array.dtype}), now at version {version(array)}, was saved before the "
-                f"change{_site(node)}. Do the in-place update after backward(), or on a "
-                "copy (t.clone()) of the tensor"
-            )
+def _lift_all(grads, leaves):
+    """The root gradients as Tensors, for a backward that records its graph."""
+    for table in (grads, leaves):
+        for key, g in table.items():
+            table[key] = g if type(g) is Tensor else _make(np.asarray(g), None)
 
 
 def _site(node):
     site = getattr(node, "site", None)
     return "" if site is None else f" (the op was created at {site})"
-
-
-def _as_grad_tensor(g):
-    return g if type(g) is Tensor else _make(np.asarray(g), None)
 
 
 class RetainGrad:
@@ -1004,81 +675,3 @@ def _accumulate_leaves(leaves, create):
                 t._grad = _make(t.grad._data + g, None)
 
 
-# --------------------------------------------------------------------------
-# anomaly detection
-
-_PACKAGE = __file__.rsplit("engine.py", 1)[0]
-
-
-def _caller_site():
-    """``file:line`` of the first frame outside the minigrad package: the
-    user's line that made the op (directly, or through a loss or a layer)."""
-    f = sys._getframe(2)
-    while f is not None:
-        fn = f.f_code.co_filename
-        if not fn.startswith(_PACKAGE):
-            return f"{fn}:{f.f_lineno}"
-        f = f.f_back
-    return "<unknown>"
-
-
-def _anomaly_forward(cls, out, node):
-    """In anomaly mode: note where ``node`` was made, and check ``out``."""
-    if node is not None:
-        node.site = _caller_site()
-    _check_forward(cls, out)
-
-
-def _check_forward(cls, out):
-    if out.dtype.kind in "fc" and not np.isfinite(out).all():
-        kind = "NaN" if np.isnan(out).any() else "inf"
-        raise FloatingPointError(
-            f"detect_anomaly: {cls.__name__} produced {kind} in its output "
-            f"(shape {out.shape}), created at {_caller_site()}"
-        )
-
-
-def _check_backward(node, gs):
-    for i, gi in enumerate(gs):
-        if gi is None:
-            continue
-        data = gi._data if type(gi) is Tensor else np.asarray(gi)
-        if data.dtype.kind in "fc" and not np.isfinite(data).all():
-            kind = "NaN" if np.isnan(data).any() else "inf"
-            site = getattr(node, "site", "<unknown: created before detect_anomaly>")
-            raise FloatingPointError(
-                f"detect_anomaly: {node.name()} returned {kind} in the gradient "
-                f"for its input {i}; the op was created at {site}"
-            )
-
-
-class detect_anomaly:
-    """Raise at the first op whose output or gradient holds NaN or inf.
-
-    In forward, the error names the op and the ``file:line`` that called it;
-    in backward, the op whose rule produced the bad gradient and where that
-    op was created.  While active, numpy's own floating-point warnings are
-    silenced so that this report, which names the op, is the one you get.
-    Off by default; when off it costs one flag test per op.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> x = mg.tensor([1.0, 0.0])
-    >>> with mg.detect_anomaly():
-    ...     mg.log(x)    # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    FloatingPointError: detect_anomaly: Log produced inf in its output (shape (2,)), created at ...
-    """
-
-    def __enter__(self):
-        self._prev = current_modes()
-        self._errstate = np.errstate(all="ignore")
-        self._errstate.__enter__()
-        set_modes(self._prev.but(anomaly=True))
-        return self
-
-    def __exit__(self, *exc):
-        set_modes(self._prev)
-        self._errstate.__exit__(*exc)
-        return False

@@ -149,12 +149,12 @@ class Optimizer:
         Examples
         --------
         >>> import minigrad as mg
-        >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
-        >>> opt = mg.optim.Adam([w], lr=0.1)
-        >>> (w * w).sum().backward(); opt.step()
-        >>> sd = opt.state_dict()
-        >>> sd["state"][0]["step"], sorted(sd["state"][0]), sd["param_groups"][0]["params"]
-        (1, ['exp_avg', 'exp_avg_sq', 'step'], [0])
+        >>> params = [mg.tensor([1.0], requires_grad=True), mg.tensor([2.0], requires_grad=True)]
+        >>> sgd = mg.optim.SGD(params, lr=0.5, momentum=0.9)
+        >>> sum((p * p).sum() for p in params).backward(); sgd.step()
+        >>> sd = sgd.state_dict()
+        >>> sd["state"][1]["momentum_buffer"], sd["param_groups"][0]["params"]
+        (array([4.], dtype=float32), [0, 1])
         """
         groups, index = [], 0
         for group in self.param_groups:
@@ -181,7 +181,9 @@ class Optimizer:
         >>> import minigrad as mg
         >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
         >>> opt = mg.optim.SGD([w], lr=0.1, momentum=0.9)
-        >>> (w * w).sum().backward(); opt.step()
+        >>> loss = (w * w).sum()
+        >>> loss.backward()
+        >>> opt.step()
         >>> w2 = mg.tensor(w.numpy().copy(), requires_grad=True)
         >>> opt2 = mg.optim.SGD([w2], lr=0.5)
         >>> opt2.load_state_dict(opt.state_dict())

@@ -813,16 +813,4 @@ def from_numpy(array):
     return engine._make(array, None)
 
 
-def coerce(x):
-    """``x`` if it is a Tensor, else a Tensor holding a copy of it: how ops
-    take their operands, so that the graph never aliases a caller's array.
-
-    Examples
-    --------
-    >>> import numpy as np, minigrad as mg
-    >>> from minigrad.tensor import coerce
-    >>> a = np.ones(2)
-    >>> np.shares_memory(coerce(a).numpy(), a)
-    False
-    """
-    return x if isinstance(x, Tensor) else Tensor(x)
+coerce = engine.coerce

@@ -162,6 +162,7 @@ class Neg(Node):
     """-x."""
 
     __slots__ = ()
+    forward = np.negative
     save_args = save_out = False
 
     def backward(self, g, out, x):
@@ -178,9 +179,7 @@ def neg(x):
     >>> mg.neg(mg.tensor([1.0, -2.0]))
     tensor([-1.,  2.])
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Neg, x, np.negative(x._data))
+    return unary(Neg, x)
 
 
 class Clone(Node):
@@ -206,8 +205,7 @@ def clone(x):
     >>> y
     tensor([1., 2.], grad_fn=<CloneBackward>)
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
+    x = coerce(x)
     return unary(Clone, x, x._data.copy())
 
 
@@ -217,6 +215,7 @@ class Exp(Node):
     """exp(x): the derivative is the output itself."""
 
     __slots__ = ()
+    forward = np.exp
     save_args = False
 
     def backward(self, g, out, x):
@@ -233,15 +232,14 @@ def exp(x):
     >>> mg.exp(mg.tensor([0.0, 1.0]))
     tensor([1.      , 2.718282])
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Exp, x, np.exp(x._data))
+    return unary(Exp, x)
 
 
 class Log(Node):
     """log(x): d/dx = 1/x."""
 
     __slots__ = ()
+    forward = np.log
     save_out = False
 
     def backward(self, g, out, x):
@@ -258,15 +256,14 @@ def log(x):
     >>> mg.log(mg.tensor([1.0, 0.5], dtype="float64"))
     tensor([ 0.        , -0.69314718], dtype=float64)
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Log, x, np.log(x._data))
+    return unary(Log, x)
 
 
 class Log1p(Node):
     """log(1 + x): d/dx = 1/(1 + x)."""
 
     __slots__ = ()
+    forward = np.log1p
     save_out = False
 
     def backward(self, g, out, x):
@@ -283,15 +280,14 @@ def log1p(x):
     >>> mg.log1p(mg.tensor([1e-10], dtype="float64")).item()
     9.999999999500001e-11
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Log1p, x, np.log1p(x._data))
+    return unary(Log1p, x)
 
 
 class Expm1(Node):
     """exp(x) - 1: d/dx = exp(x) = out + 1."""
 
     __slots__ = ()
+    forward = np.expm1
     save_args = False
 
     def backward(self, g, out, x):
@@ -308,15 +304,14 @@ def expm1(x):
     >>> mg.expm1(mg.tensor([1e-10], dtype="float64")).item()
     1.00000000005e-10
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Expm1, x, np.expm1(x._data))
+    return unary(Expm1, x)
 
 
 class Sqrt(Node):
     """sqrt(x): d/dx = 1/(2 sqrt(x))."""
 
     __slots__ = ()
+    forward = np.sqrt
     save_args = False
 
     def backward(self, g, out, x):
@@ -333,15 +328,14 @@ def sqrt(x):
     >>> mg.sqrt(mg.tensor([4.0, 9.0]))
     tensor([2., 3.])
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Sqrt, x, np.sqrt(x._data))
+    return unary(Sqrt, x)
 
 
 class Abs(Node):
     """|x|: d/dx = sign(x), 0 at 0."""
 
     __slots__ = ()
+    forward = np.abs
     save_out = False
 
     def backward(self, g, out, x):
@@ -358,15 +352,14 @@ def abs(x):
     >>> mg.abs(mg.tensor([-1.5, 2.0]))
     tensor([1.5, 2. ])
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Abs, x, np.abs(x._data))
+    return unary(Abs, x)
 
 
 class Sin(Node):
     """sin(x): d/dx = cos(x)."""
 
     __slots__ = ()
+    forward = np.sin
     save_out = False
 
     def backward(self, g, out, x):
@@ -385,14 +378,14 @@ def sin(x):
     >>> x.grad
     tensor([1.        , 0.54030231], dtype=float64)
     """
-    x = coerce(x)
-    return unary(Sin, x, np.sin(x._data))
+    return unary(Sin, x)
 
 
 class Cos(Node):
     """cos(x): d/dx = -sin(x)."""
 
     __slots__ = ()
+    forward = np.cos
     save_out = False
 
     def backward(self, g, out, x):
@@ -409,8 +402,7 @@ def cos(x):
     >>> mg.cos(mg.tensor([0.0]))
     tensor([1.])
     """
-    x = coerce(x)
-    return unary(Cos, x, np.cos(x._data))
+    return unary(Cos, x)
 
 
 class Clip(Node):
@@ -461,8 +453,7 @@ def clip(x, min=None, max=None):
                 )
     # bounds are kept for backward: copies, so changing them later changes nothing
     lo, hi = _constant(min), _constant(max)
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
+    x = coerce(x)
     out = np.clip(x._data, lo, hi)
     if out.shape != x.shape or out.dtype != x.dtype:
         x = expand(x, out.shape, out.dtype)     # array bounds broadcast (or promote) x
@@ -625,8 +616,7 @@ def sigmoid(x):
     >>> mg.sigmoid(mg.tensor([-1e4, 0.0, 1e4]))
     tensor([0. , 0.5, 1. ])
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
+    x = coerce(x)
     d = x._data
     return unary(Sigmoid, x, np.exp(np.minimum(d, 0.0)) / (1.0 + np.exp(-np.abs(d))))
 
@@ -635,6 +625,7 @@ class Tanh(Node):
     """tanh(x): d/dx = 1 - tanh(x)**2."""
 
     __slots__ = ()
+    forward = np.tanh
     save_args = False
 
     def backward(self, g, out, x):
@@ -651,9 +642,7 @@ def tanh(x):
     >>> mg.tanh(mg.tensor([0.0]))
     tensor([0.])
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
-    return unary(Tanh, x, np.tanh(x._data))
+    return unary(Tanh, x)
 
 
 class Relu(Node):
@@ -677,8 +666,7 @@ def relu(x):
     >>> mg.relu(mg.tensor([-1.0, 0.0, 2.0]))
     tensor([0., 0., 2.])
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
+    x = coerce(x)
     return unary(Relu, x, np.maximum(x._data, 0))
 
 
@@ -706,8 +694,7 @@ def softplus(x):
     >>> mg.softplus(mg.tensor([-1e4, 0.0, 1e4], dtype="float64"))
     tensor([0.00000000e+00, 6.93147181e-01, 1.00000000e+04], dtype=float64)
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
+    x = coerce(x)
     d = x._data
     out = _log1p_exp_neg_abs(d)
     out += np.maximum(d, 0)
@@ -734,8 +721,7 @@ def log_sigmoid(x):
     >>> mg.log_sigmoid(mg.tensor([-1e4, 0.0], dtype="float64"))
     tensor([-1.00000000e+04, -6.93147181e-01], dtype=float64)
     """
-    if not isinstance(x, Tensor):
-        x = Tensor(x)
+    x = coerce(x)
     d = x._data
     out = _log1p_exp_neg_abs(d)
     np.subtract(np.minimum(d, 0), out, out=out)

@@ -91,20 +91,8 @@ def argmax(x, axis=None, keepdims=False):
 def argmin(x, axis=None, keepdims=False):
     """The index of the smallest element, over all elements or along ``axis``.
 
-    As ``torch.argmin`` and ``numpy.argmin``; see :func:`argmax`.
-
-    Parameters
-    ----------
-    x : Tensor, numpy array or list
-    axis : int, optional
-        The axis to search along (default: the flattened tensor).
-    keepdims : bool
-        Keep the searched axis (or every axis) with size 1.
-
-    Returns
-    -------
-    Tensor
-        int64 indices, as :func:`argmax`.
+    As ``torch.argmin`` and ``numpy.argmin``; the arguments and the result
+    are :func:`argmax`'s.
 
     Examples
     --------

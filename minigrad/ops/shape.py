@@ -285,13 +285,19 @@ def getitem(x, index):
     >>> x.grad
     tensor([2., 0., 1.])
     """
+    x, idx, basic, out = _indexed(x, index)
+    return _view(unary(Getitem, x, out, (idx, basic, x.shape)))
+
+
+def _indexed(x, index):
+    """``(x, idx, basic, x[idx])``: x as a Tensor, the normalised index,
+    whether it is basic, and numpy's result (its IndexError names x's shape)."""
     x = coerce(x)
     idx, basic = _index(index)
     try:
-        out = x._data[idx]
+        return x, idx, basic, x._data[idx]
     except IndexError as e:
         raise IndexError(f"{e} (tensor of shape {x.shape})") from None
-    return _view(unary(Getitem, x, out, (idx, basic, x.shape)))
 
 
 class ScatterAdd(Node):
@@ -344,12 +350,7 @@ def setitem(x, index, value):
     >>> x.grad, v.grad
     (tensor([1., 0., 3.]), tensor(2.))
     """
-    x = coerce(x)
-    idx, basic = _index(index)
-    try:
-        target = x._data[idx]
-    except IndexError as e:
-        raise IndexError(f"{e} (tensor of shape {x.shape})") from None
+    x, idx, basic, target = _indexed(x, index)
     v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=x.dtype))
     if v.dtype != x.dtype:
         v = astype(v, x.dtype)
