@@ -172,7 +172,13 @@ def link(cls, out, edges, datas, ctx, now):
     node = _new(cls)
     node.next = edges
     save = cls.save_args
-    node.args = datas if save is True else _others(datas, edges) if save else _NONES[len(datas)]
+    if save is True:
+        node.args = datas
+    elif save:                        # "other": a product's operand, if the other needs a gradient
+        node.args = (datas[0] if edges[1] is not None else None,
+                     datas[1] if edges[0] is not None else None)
+    else:
+        node.args = _NONES[len(datas)]
     node.out = out if cls.save_out else None
     node.ctx = ctx
     node.seq = next(_seq)
@@ -195,12 +201,6 @@ class _Nones(dict):
 
 
 _NONES = _Nones()
-
-
-def _others(datas, edges):
-    a, b = datas
-    ea, eb = edges
-    return (a if eb is not None else None, b if ea is not None else None)
 
 
 def _edge(t):

@@ -205,7 +205,7 @@ def clone(x):
     >>> y
     tensor([1., 2.], grad_fn=<CloneBackward>)
     """
-    x = coerce(x)
+    x = x if type(x) is Tensor else coerce(x)
     return unary(Clone, x, x._data.copy())
 
 
@@ -453,7 +453,7 @@ def clip(x, min=None, max=None):
                 )
     # bounds are kept for backward: copies, so changing them later changes nothing
     lo, hi = _constant(min), _constant(max)
-    x = coerce(x)
+    x = x if type(x) is Tensor else coerce(x)
     out = np.clip(x._data, lo, hi)
     if out.shape != x.shape or out.dtype != x.dtype:
         x = expand(x, out.shape, out.dtype)     # array bounds broadcast (or promote) x
@@ -616,7 +616,7 @@ def sigmoid(x):
     >>> mg.sigmoid(mg.tensor([-1e4, 0.0, 1e4]))
     tensor([0. , 0.5, 1. ])
     """
-    x = coerce(x)
+    x = x if type(x) is Tensor else coerce(x)
     d = x._data
     return unary(Sigmoid, x, np.exp(np.minimum(d, 0.0)) / (1.0 + np.exp(-np.abs(d))))
 
@@ -666,7 +666,7 @@ def relu(x):
     >>> mg.relu(mg.tensor([-1.0, 0.0, 2.0]))
     tensor([0., 0., 2.])
     """
-    x = coerce(x)
+    x = x if type(x) is Tensor else coerce(x)
     return unary(Relu, x, np.maximum(x._data, 0))
 
 
@@ -694,7 +694,7 @@ def softplus(x):
     >>> mg.softplus(mg.tensor([-1e4, 0.0, 1e4], dtype="float64"))
     tensor([0.00000000e+00, 6.93147181e-01, 1.00000000e+04], dtype=float64)
     """
-    x = coerce(x)
+    x = x if type(x) is Tensor else coerce(x)
     d = x._data
     out = _log1p_exp_neg_abs(d)
     out += np.maximum(d, 0)
@@ -721,7 +721,7 @@ def log_sigmoid(x):
     >>> mg.log_sigmoid(mg.tensor([-1e4, 0.0], dtype="float64"))
     tensor([-1.00000000e+04, -6.93147181e-01], dtype=float64)
     """
-    x = coerce(x)
+    x = x if type(x) is Tensor else coerce(x)
     d = x._data
     out = _log1p_exp_neg_abs(d)
     np.subtract(np.minimum(d, 0), out, out=out)
