@@ -129,7 +129,10 @@ class Max(Node):
 
 
 # min shares max's rule: the mask compares x with the op's own output
-Min = type("Min", (Max,), {"__slots__": (), "__doc__": "min over axes: as Max."})
+class Min(Max):
+    """min over axes: as Max (the extreme's positions share the gradient)."""
+
+    __slots__ = ()
 
 
 def _extreme(cls, ufunc, x, axis, keepdims):
