@@ -1,0 +1,250 @@
+"""Regression losses, declared once each: mean squared error, mean absolute
+error and Huber (both faces, with their explanations).
+
+Each formula is in :mod:`minigrad.formulas`; the Keras functions average
+over the last axis (one value per sample), the PyTorch functions return
+each element or reduce.
+"""
+from __future__ import annotations
+
+from .. import _checks as checks
+from .. import formulas
+from ..explanation import Elementwise
+from . import keras_base as kb
+from . import torch_base as tb
+from .registry import Option, declare, torch_module
+
+#: The example of the BCE walkthrough, used by the regression losses too.
+EXAMPLE = ([0, 1, 0, 0], [0.1, 0.95, 0.2, 0.6])
+
+
+def _elementwise(formula, y_true, y_pred, **options):
+    """Keras: ``formula`` per element, averaged over the last axis."""
+    y_true, y_pred = kb.prepare(y_true, y_pred)
+    return kb.mean_over(formula(y_true, y_pred, **options), -1)
+
+
+def _torch_elementwise(per_element, input, target, reduction):
+    """PyTorch: ``per_element(input, target)``, reduced."""
+    reduction = checks.reduction(reduction, tb.REDUCTIONS)
+    input, target = tb.pair(input, target)
+    return tb.reduce(per_element(input, target), reduction)
+
+
+# ------------------------------------------------------- mean squared error
+
+def mean_squared_error(y_true, y_pred):
+    """Mean over the last axis of ``(y_true - y_pred)**2``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]])
+    tensor([0.5])
+    """
+    return _elementwise(formulas.squared_error, y_true, y_pred)
+
+
+class MeanSquaredError(kb.Loss):
+    """Mean squared error, reduced.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.MeanSquaredError()([[0.0, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 0.0]])
+    tensor(0.5)
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        return mean_squared_error(y_true, y_pred)
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error, PyTorch's ``MSELoss``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.mse_loss(mg.tensor([1.0, 2.0]), mg.tensor([1.0, 0.0]))
+    tensor(2.)
+    """
+    return _torch_elementwise(formulas.squared_error, input, target, reduction)
+
+
+class MSELoss(tb._Loss):
+    """Mean squared error.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.MSELoss()(mg.tensor([1.0, 3.0]), mg.tensor([1.0, 1.0]))
+    tensor(2.)
+    """
+
+    def __init__(self, reduction="mean"):
+        super().__init__(reduction)
+
+    def forward(self, input, target):
+        return mse_loss(input, target, self.reduction)
+
+
+declare(keras=(mean_squared_error, MeanSquaredError), torch=(mse_loss, MSELoss),
+        explain=dict(short="mse", aliases=(), example=EXAMPLE, logits=False,
+                     torch=torch_module(MSELoss), build=Elementwise(
+                         title="Mean squared error (Keras and PyTorch agree)", rule="(y - p)^2",
+                         grad_formula="2 (p_i - y_i) / N", formula=formulas.squared_error,
+                         keras=MeanSquaredError, torch=MSELoss)),
+        gallery=("mean squared error", formulas.squared_error))
+
+
+# ------------------------------------------------------ mean absolute error
+
+def mean_absolute_error(y_true, y_pred):
+    """Mean over the last axis of ``|y_true - y_pred|``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.mean_absolute_error([[0.0, 1.0]], [[1.0, 0.5]])
+    tensor([0.75])
+    """
+    return _elementwise(formulas.absolute_error, y_true, y_pred)
+
+
+class MeanAbsoluteError(kb.Loss):
+    """Mean absolute error, reduced.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.MeanAbsoluteError()([[0.0, 1.0]], [[1.0, 0.5]])
+    tensor(0.75)
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        return mean_absolute_error(y_true, y_pred)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error, PyTorch's ``L1Loss``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.l1_loss(mg.tensor([1.0, 2.0]), mg.tensor([1.0, 0.0]))
+    tensor(1.)
+    """
+    return _torch_elementwise(formulas.absolute_error, input, target, reduction)
+
+
+class L1Loss(tb._Loss):
+    """Mean absolute error.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.L1Loss(reduction="sum")(mg.tensor([1.0, 3.0]), mg.tensor([1.0, 1.0]))
+    tensor(2.)
+    """
+
+    def __init__(self, reduction="mean"):
+        super().__init__(reduction)
+
+    def forward(self, input, target):
+        return l1_loss(input, target, self.reduction)
+
+
+declare(keras=(mean_absolute_error, MeanAbsoluteError), torch=(l1_loss, L1Loss),
+        explain=dict(short="mae", aliases=(), example=EXAMPLE, logits=False,
+                     torch=torch_module(L1Loss), build=Elementwise(
+                         title="Mean absolute error (Keras and PyTorch agree)", rule="|y - p|",
+                         grad_formula="sign(p_i - y_i) / N (0 where p_i = y_i)",
+                         formula=formulas.absolute_error, keras=MeanAbsoluteError,
+                         torch=L1Loss)),
+        gallery=("mean absolute error", formulas.absolute_error))
+
+
+# -------------------------------------------------------------------- Huber
+
+def huber(y_true, y_pred, delta=1.0):
+    """Mean over the last axis of the Huber loss: ``0.5 e**2`` for
+    ``|e| <= delta``, else ``delta |e| - 0.5 delta**2`` (``e = y_pred - y_true``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.huber([[0.0, 0.0]], [[0.5, 3.0]])
+    tensor([1.3125])
+    """
+    delta = checks.positive_number(delta, "delta")
+    return _elementwise(formulas.huber, y_true, y_pred, delta=delta)
+
+
+class Huber(kb.Loss):
+    """Huber loss (see :func:`huber`), reduced.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.Huber(delta=1.0)([[0.0, 0.0]], [[0.5, 3.0]])
+    tensor(1.3125)
+    """
+
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+        self.delta = delta
+
+    def call(self, y_true, y_pred):
+        return huber(y_true, y_pred, self.delta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """Huber loss, PyTorch's ``HuberLoss``: ``0.5 e**2`` for ``|e| < delta``,
+    else ``delta (|e| - 0.5 delta)``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.huber_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]))
+    tensor(1.3125)
+    """
+    reduction = checks.reduction(reduction, tb.REDUCTIONS)
+    delta = checks.positive_number(delta, "delta")
+    return _torch_elementwise(lambda x, t: formulas.huber(t, x, delta), input, target,
+                              reduction)
+
+
+class HuberLoss(tb._Loss):
+    """Huber loss with threshold ``delta``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.HuberLoss(delta=2.0)(mg.tensor([3.0]), mg.tensor([0.0]))
+    tensor(4.)
+    """
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction, delta=delta)
+
+    def forward(self, input, target):
+        return huber_loss(input, target, self.reduction, self.delta)
+
+
+DELTA = Option("delta", 1.0, low=0, low_open=True, help="the threshold, > 0 (default 1)")
+
+declare(keras=(huber, Huber), torch=(huber_loss, HuberLoss),
+        explain=dict(short="huber", aliases=(), options=(DELTA,),
+                     example=([0, 1, 0, 0], [0.1, 2.95, 0.2, 0.6]), logits=False,
+                     torch=torch_module(HuberLoss), build=Elementwise(
+                         title="Huber loss, delta={delta:g} (Keras and PyTorch agree)",
+                         rule="0.5 e^2 if |e| <= {delta:g} else {delta:g} (|e| - {delta:g}/2)",
+                         grad_formula="e_i / N if |e_i| <= {delta:g} else {delta:g} sign(e_i) / N",
+                         formula=formulas.huber, keras=Huber, torch=HuberLoss)),
+        gallery=("Huber, delta = 0.5", lambda y, q: formulas.huber(y, q, 0.5)))
