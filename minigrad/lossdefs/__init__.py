@@ -10,13 +10,18 @@ and the plots read :mod:`~minigrad.lossdefs.registry`; none of them keeps
 a list of losses.
 
 ========================  ===================================================
+``registry``              :func:`~minigrad.lossdefs.registry.declare` and the
+                          tables it fills
 ``keras_base``            the Keras ``Loss`` base class, reductions, epsilon
 ``torch_base``            the PyTorch loss module base, reductions
-``binary``                binary cross-entropy (probabilities and logits)
-``categorical``           categorical, sparse categorical, NLL; KL divergence
+``binary``                losses of binary targets
+``categorical``           losses of class labels and distributions
 ``focal``                 focal binary cross-entropy
-``regression``            MSE, MAE, Huber
+``regression``            losses of real-valued targets and counts
 ========================  ===================================================
+
+A new loss goes into the family module where it belongs; a new family is a
+new module, imported below.
 
 ``minigrad.nn`` is imported before this package (``minigrad/__init__.py``
 does so), since the PyTorch-flavoured modules are ``nn.Module`` subclasses.
