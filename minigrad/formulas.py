@@ -13,6 +13,8 @@ over a class axis); reductions are the faces' business.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import ops
@@ -335,3 +337,49 @@ def kl_divergence(p, log_q=None, q=None, log_p=None):
     if q is not None:
         return p * ops.log(p / q)
     return xlogy(p, p) - p * log_q
+
+
+# ------------------------------------------------------------------ counts
+
+def poisson_nll(y, x, log_input=True, eps=1e-8, full=False):
+    """Per-element Poisson negative log-likelihood of counts ``y`` at rate
+    ``x`` (without the constant ``log(y!)``).
+
+    ``exp(x) - y x`` when ``x`` is the log of the rate (``log_input``, PyTorch's
+    default), else ``x - y log(x + eps)``: PyTorch with ``eps=1e-8``, Keras's
+    ``poisson`` with its clip epsilon 1e-7.  ``full`` adds the Stirling
+    approximation of ``log(y!)``, ``y log y - y + log(2 pi y) / 2``, where
+    ``y > 1`` (PyTorch's ``full=True``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import poisson_nll
+    >>> y = mg.tensor([0.0, 2.0], dtype="float64")
+    >>> poisson_nll(y, mg.tensor([0.0, 1.0], dtype="float64"))
+    tensor([1.        , 0.71828183], dtype=float64)
+    >>> poisson_nll(y, mg.tensor([1.0, 2.0], dtype="float64"), log_input=False, eps=0.0)
+    tensor([1.        , 0.61370564], dtype=float64)
+    """
+    loss = ops.exp(x) - y * x if log_input else x - y * ops.log(x + eps)
+    return loss + stirling(y) if full else loss
+
+
+def stirling(y):
+    """``y log y - y + log(2 pi y) / 2`` (Stirling's approximation of
+    ``log(y!)``) where ``y > 1``, 0 elsewhere, as PyTorch's
+    ``PoissonNLLLoss(full=True)`` adds it.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import stirling
+    >>> stirling(mg.tensor([1.0, 10.0], dtype="float64"))
+    tensor([ 0.        , 15.09608201], dtype=float64)
+    """
+    over = y.data > 1
+    if not over.any():
+        return y * 0.0
+    safe = ops.where(over, y, 2.0)          # no log of 0 or a negative count where it is 0
+    term = safe * ops.log(safe) - safe + 0.5 * ops.log((2 * math.pi) * safe)
+    return ops.where(over, term, 0.0)

@@ -1,5 +1,6 @@
 """Regression losses, declared once each: mean squared error, mean absolute
-error and Huber (both faces, with their explanations).
+error, Huber (both faces, with their explanations) and the Poisson loss of
+counts (Keras's poisson, PyTorch's PoissonNLLLoss).
 
 Each formula is in :mod:`minigrad.formulas`; the Keras functions average
 over the last axis (one value per sample), the PyTorch functions return
@@ -7,9 +8,12 @@ each element or reduce.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _checks as checks
 from .. import formulas
-from ..explanation import Elementwise
+from ..explanation import Elementwise, mean
+from ..tensor import Tensor
 from . import keras_base as kb
 from . import torch_base as tb
 from .registry import Option, declare, torch_module
@@ -248,3 +252,114 @@ declare(keras=(huber, Huber), torch=(huber_loss, HuberLoss),
                          grad_formula="e_i / N if |e_i| <= {delta:g} else {delta:g} sign(e_i) / N",
                          formula=formulas.huber, keras=Huber, torch=HuberLoss)),
         gallery=("Huber, delta = 0.5", lambda y, q: formulas.huber(y, q, 0.5)))
+
+
+# ------------------------------------------------------------------ Poisson
+
+def _rates(x, name, hint):
+    """Refuse negative rates (their log is NaN)."""
+    if x.size and np.nanmin(x.data) < 0:
+        raise ValueError(f"{name} holds negative rates (min {np.nanmin(x.data):.6g}): a "
+                         f"Poisson rate is >= 0; {hint}")
+
+
+def poisson(y_true, y_pred):
+    """Mean over the last axis of ``y_pred - y_true log(y_pred + eps)``: the
+    Poisson negative log-likelihood of counts at rates y_pred (less the
+    constant ``log(y_true!)``), eps = :func:`epsilon`.
+
+    A negative rate raises a ValueError (Keras returns NaN).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.poisson([[0.0, 2.0]], [[1.0, 2.0]])
+    tensor([0.8068528])
+    """
+    y_true, y_pred = kb.prepare(y_true, y_pred)
+    _rates(y_pred, "y_pred", "pass exp or softplus of a model's output")
+    per = formulas.poisson_nll(y_true, y_pred, log_input=False, eps=kb.epsilon())
+    return kb.mean_over(per, -1)
+
+
+class Poisson(kb.Loss):
+    """Poisson loss (see :func:`poisson`), reduced.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.Poisson()([[0.0, 2.0], [1.0, 1.0]], [[1.0, 2.0], [1.0, 1.0]])
+    tensor(0.90342635)
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        return poisson(y_true, y_pred)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, eps=1e-8, reduction="mean"):
+    """Poisson negative log-likelihood, PyTorch's ``PoissonNLLLoss``.
+
+    ``exp(input) - target input`` for log-rates (``log_input``), else
+    ``input - target log(input + eps)``; ``full`` adds the Stirling term
+    ``target log target - target + log(2 pi target) / 2`` where target > 1.
+    With ``log_input=False`` a negative rate raises (PyTorch returns NaN).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.poisson_nll_loss(mg.tensor([0.0, 1.0]), mg.tensor([0.0, 2.0]))
+    tensor(0.859141)
+    """
+    reduction = checks.reduction(reduction, tb.REDUCTIONS)
+    eps = checks.positive_number(eps, "eps")
+    input, target = tb.pair(input, target)
+    if not log_input:
+        _rates(input, "input", "pass log_input=True if these are log-rates")
+    return tb.reduce(formulas.poisson_nll(target, input, log_input, eps, full), reduction)
+
+
+class PoissonNLLLoss(tb._Loss):
+    """Poisson negative log-likelihood of counts ``target`` at rates ``input``
+    (log-rates with ``log_input``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.PoissonNLLLoss(log_input=False)(mg.tensor([1.0, 2.0]), mg.tensor([0.0, 2.0]))
+    tensor(0.8068528)
+    """
+
+    def __init__(self, log_input=True, full=False, eps=1e-8, reduction="mean"):
+        super().__init__(reduction, log_input=log_input, full=full, eps=eps)
+
+    def forward(self, input, target):
+        return poisson_nll_loss(input, target, self.log_input, self.full, self.eps,
+                                self.reduction)
+
+
+def _keras_poisson(y, p):
+    return formulas.poisson_nll(y, p, log_input=False, eps=kb.epsilon())
+
+
+def _torch_poisson(y, p, from_logits):
+    return PoissonNLLLoss(log_input=False)(p, Tensor(y))
+
+
+declare(keras=(poisson, Poisson), torch=(poisson_nll_loss, PoissonNLLLoss),
+        explain=dict(short="poisson", aliases=(), example=([0, 1, 2, 4], [0.5, 1.2, 1.8, 3.0]),
+                     logits=False, torch=_torch_poisson, build=Elementwise(
+                         title="Poisson loss of counts (Keras: poisson; PyTorch: "
+                         "PoissonNLLLoss(log_input=False))", rule="p - y log(p + eps)",
+                         grad_formula="(1 - y_i / (p_i + eps)) / N", formula=_keras_poisson,
+                         keras=Poisson, torch=lambda: PoissonNLLLoss(log_input=False),
+                         torch_name="PyTorch PoissonNLLLoss", torch_rule="log_input=False: "
+                         "eps = 1e-8 in the log, not 1e-7",
+                         extra=(("PyTorch, full=True", "+ y log y - y + log(2 pi y)/2 where "
+                                 "y > 1", lambda y, p: PoissonNLLLoss(log_input=False,
+                                                                      full=True)(p, y)),
+                                ("no eps", "p - y log p (not finite where p = 0)", lambda y, p: mean(
+                                    formulas.poisson_nll(y, p, log_input=False, eps=0.0)))),
+                         columns=(("log(p + eps)", lambda y, p: np.log(p + kb.epsilon())),))))

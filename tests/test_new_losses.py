@@ -1,0 +1,192 @@
+"""The losses added through the loss registry (minigrad/lossdefs), each by
+one formula and one declaration.
+
+The PyTorch face is checked against PyTorch (values and gradients, float64
+and float32, extreme inputs included); the Keras face against Keras 3's
+formulas written out here in numpy, each with the formula in a comment above
+it (as REFERENCE-losses.md states them), never against minigrad itself.
+Then gradcheck in float64, and bad input."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+L = mg.losses
+F = mg.nn.functional
+EPS = 1e-7                                          # Keras's backend epsilon
+DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+KERAS_TOL = {np.float64: dict(rtol=1e-12, atol=1e-15), np.float32: dict(rtol=2e-6, atol=1e-7)}
+TORCH_TOL = {np.float64: dict(rtol=1e-12, atol=1e-14), np.float32: dict(rtol=1e-6, atol=1e-6)}
+KERAS_REDUCTIONS = ["sum_over_batch_size", "mean", "sum", "mean_with_sample_weight", None]
+TORCH_REDUCTIONS = ["mean", "sum", "none"]
+
+
+# ------------------------------------------------------- the references
+
+# Keras's Loss.__call__: values = losses * sample_weight, then
+#   "sum_over_batch_size" / "mean": sum(values) / number of elements of values
+#   "mean_with_sample_weight":      sum(values) / sum(sample_weight)
+#   "sum": sum(values);  "none" / None: values
+def np_reduce(losses, sample_weight, reduction):
+    values = losses * sample_weight
+    if reduction in ("sum_over_batch_size", "mean"):
+        return values.sum() / values.size
+    if reduction == "mean_with_sample_weight":
+        return values.sum() / sample_weight.sum()
+    if reduction == "sum":
+        return values.sum()
+    return values
+
+
+def keras_check(fn, cls, reference, grad_reference, y, p, dtype, tol=None, **options):
+    """The function's per-sample values and gradient, and the class's value
+    under every reduction with sample weights, against the numpy reference."""
+    tol = tol or KERAS_TOL[dtype]
+    y, p = y.astype(dtype), p.astype(dtype)
+    pt = mg.tensor(p, requires_grad=True)
+    got = fn(y, pt, **options)
+    expected = reference(y.astype(float), p.astype(float), **options)
+    np.testing.assert_allclose(got.numpy(), expected, **tol)
+    assert got.dtype == dtype and got.shape == expected.shape
+    got.sum().backward()
+    np.testing.assert_allclose(pt.grad.numpy(), grad_reference(
+        y.astype(float), p.astype(float), **options), **tol)
+    sw = np.random.default_rng(7).uniform(0.2, 2.0, expected.shape)
+    for reduction in KERAS_REDUCTIONS:
+        loss = cls(reduction=reduction, **options)(y, p, sample_weight=sw.astype(dtype))
+        np.testing.assert_allclose(loss.numpy(), np_reduce(expected, sw, reduction), **tol)
+
+
+def torch_check(mg_fn, torch_fn, x, t, dtype, target_grad=True):
+    """Values and the gradients (input, and target unless told not to) of
+    both, for one random upstream gradient."""
+    torch = pytest.importorskip("torch")
+    x, t = x.astype(dtype), t.astype(dtype)
+    xm, tm = mg.tensor(x, requires_grad=True), mg.tensor(t, requires_grad=target_grad)
+    xt, tt = torch.tensor(x, requires_grad=True), torch.tensor(t, requires_grad=target_grad)
+    out, tout = mg_fn(xm, tm), torch_fn(xt, tt)
+    tol = TORCH_TOL[dtype]
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), **tol)
+    assert out.dtype == dtype
+    g = np.random.default_rng(3).uniform(0.5, 1.5, out.shape).astype(dtype)
+    out.backward(g)
+    tout.backward(torch.tensor(g))
+    assert np.isfinite(xm.grad.numpy()).all()
+    np.testing.assert_allclose(xm.grad.numpy(), xt.grad.numpy(), **tol)
+    if target_grad:
+        np.testing.assert_allclose(tm.grad.numpy(), tt.grad.numpy(), **tol)
+
+
+def gradcheck(fn, x):
+    return mg.gradcheck(fn, (mg.tensor(np.asarray(x, dtype=np.float64), requires_grad=True),))
+
+
+rng = np.random.default_rng(0)
+COUNTS = rng.poisson(3.0, (6, 5)).astype(float)
+COUNTS[0, :3] = [0.0, 1.0, 250.0]
+RATES = rng.uniform(0.05, 8.0, (6, 5))
+RATES[0, :2] = [0.0, 1e-30]
+
+
+# ------------------------------------------------------------------ Poisson
+
+# poisson: mean over the last axis of y_pred - y_true * log(y_pred + eps)
+def np_poisson(y, p):
+    return np.mean(p - y * np.log(p + EPS), axis=-1)
+
+
+# its derivative: (1 - y_true / (y_pred + eps)) / (size of the last axis)
+def np_poisson_grad(y, p):
+    return (1 - y / (p + EPS)) / p.shape[-1]
+
+
+@DTYPES
+def test_keras_poisson(dtype):
+    keras_check(L.poisson, L.Poisson, np_poisson, np_poisson_grad, COUNTS, RATES, dtype)
+
+
+def test_keras_poisson_class():
+    assert L.Poisson().name == "poisson" and L.Poisson().get_config() == {
+        "name": "poisson", "reduction": "sum_over_batch_size"}
+
+
+@DTYPES
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("log_input,full", [(True, False), (False, False), (True, True),
+                                            (False, True)])
+def test_torch_poisson_nll(dtype, reduction, log_input, full):
+    torch = pytest.importorskip("torch")
+    if log_input:
+        big = 80.0 if dtype == np.float32 else 700.0        # exp(big) is still finite
+        x = rng.normal(0, 3, (6, 5))
+        x[1, :2] = [big, -big]
+    else:
+        x = RATES.copy()
+        x[1, :2] = [1e6, 1e-12]
+    kw = dict(log_input=log_input, full=full, reduction=reduction)
+    # PyTorch's gradient with respect to a target of 0 is NaN under full=True
+    # (0 * log 0 in its masked-out Stirling term); minigrad's is finite
+    torch_check(lambda a, b: mg.nn.PoissonNLLLoss(**kw)(a, b),
+                lambda a, b: torch.nn.PoissonNLLLoss(**kw)(a, b), x, COUNTS, dtype,
+                target_grad=not full)
+    if full:
+        torch_check(lambda a, b: F.poisson_nll_loss(a, b, **kw),
+                    lambda a, b: torch.nn.functional.poisson_nll_loss(a, b, **kw),
+                    x, np.maximum(COUNTS, 0.5), dtype)
+
+
+@pytest.mark.parametrize("eps", [1e-8, 1e-3])
+def test_torch_poisson_nll_eps(eps):
+    torch = pytest.importorskip("torch")
+    torch_check(lambda a, b: F.poisson_nll_loss(a, b, log_input=False, eps=eps),
+                lambda a, b: torch.nn.functional.poisson_nll_loss(a, b, log_input=False,
+                                                                  eps=eps),
+                RATES, COUNTS, np.float64)
+
+
+def test_keras_poisson_is_pytorch_with_keras_epsilon():
+    keras = L.Poisson(reduction="sum")(COUNTS, RATES).item()
+    torch_face = F.poisson_nll_loss(mg.tensor(RATES), mg.tensor(COUNTS), log_input=False,
+                                    eps=EPS, reduction="sum").item()
+    assert keras == pytest.approx(torch_face / COUNTS.shape[-1], rel=1e-14)
+
+
+def test_poisson_gradcheck():
+    y = COUNTS[1:]
+    assert gradcheck(lambda p: L.Poisson()(y, p), RATES[1:])
+    assert gradcheck(lambda x: mg.nn.PoissonNLLLoss(full=True)(x, mg.tensor(y)),
+                     rng.normal(0, 1, y.shape))
+    assert gradcheck(lambda x: F.poisson_nll_loss(x, mg.tensor(y), log_input=False,
+                                                  reduction="sum"), RATES[1:])
+    assert gradcheck(lambda t: mg.nn.PoissonNLLLoss(full=True)(mg.tensor(RATES[1:]), t),
+                     y + 0.3)
+
+
+def test_poisson_bad_input():
+    with pytest.raises(ValueError, match=r"y_pred holds negative rates \(min -0.5\)"):
+        L.poisson([[1.0, 2.0]], [[-0.5, 1.0]])
+    with pytest.raises(ValueError, match="pass log_input=True if these are log-rates"):
+        mg.nn.PoissonNLLLoss(log_input=False)(mg.tensor([-1.0]), mg.tensor([1.0]))
+    mg.nn.PoissonNLLLoss()(mg.tensor([-1.0]), mg.tensor([1.0]))       # log-rates: fine
+    with pytest.raises(ValueError, match="must match|never broadcasts"):
+        L.poisson(np.ones(4), np.ones(5))
+    with pytest.raises(ValueError, match="must match|never broadcasts"):
+        mg.nn.PoissonNLLLoss()(mg.ones(5), mg.ones(5, 1))
+    with pytest.raises(ValueError, match="unknown reduction 'avg'"):
+        mg.nn.PoissonNLLLoss(reduction="avg")
+    with pytest.raises(ValueError, match="unknown reduction 'batchmean'"):
+        L.Poisson(reduction="batchmean")
+    with pytest.raises(ValueError, match="eps must be positive"):
+        F.poisson_nll_loss(mg.ones(2), mg.ones(2), eps=0)
+
+
+def test_poisson_explain_and_conventions():
+    y, p = [0, 1, 2, 4], [0.5, 1.2, 1.8, 3.0]
+    ex = mg.explain("poisson", y, p, show=False)
+    assert ex.value == L.Poisson()(np.array(y, float), np.array(p)).item()
+    c = {c.name: c for c in ex.conventions}
+    torch_value = mg.nn.PoissonNLLLoss(log_input=False)(mg.tensor(np.array(p)),
+                                                        mg.tensor(np.array(y, float))).item()
+    assert c["PyTorch PoissonNLLLoss"].float64 == torch_value != ex.value
+    np.testing.assert_allclose(ex.grad, np_poisson_grad(np.array(y, float), np.array(p)),
+                               rtol=1e-12)
