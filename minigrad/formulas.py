@@ -301,6 +301,21 @@ def huber(y, p, delta=1.0):
     return ops.where(a.data <= delta, 0.5 * e * e, delta * (a - 0.5 * delta))
 
 
+def smooth_l1(y, p, beta=1.0):
+    """PyTorch's smooth L1: ``0.5 e**2 / beta`` where ``|e| < beta``, else
+    ``|e| - 0.5 beta`` (``e = p - y``): the Huber loss with ``delta = beta``,
+    divided by beta, and ``|e|`` itself for ``beta = 0``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import smooth_l1
+    >>> smooth_l1(mg.tensor([0.0, 0.0]), mg.tensor([0.5, 3.0]), beta=2.0)
+    tensor([0.0625, 2.    ])
+    """
+    return absolute_error(y, p) if beta == 0 else huber(y, p, beta) / beta
+
+
 def xlogy(x, y):
     """``x log y``, 0 where ``x == 0`` (whatever y is).
 

@@ -12,7 +12,7 @@ import pytest
 import minigrad as mg
 
 L = mg.losses
-F = mg.nn.functional
+NF = mg.nn.functional
 EPS = 1e-7                                          # Keras's backend epsilon
 DTYPES = pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 KERAS_TOL = {np.float64: dict(rtol=1e-12, atol=1e-15), np.float32: dict(rtol=2e-6, atol=1e-7)}
@@ -130,7 +130,7 @@ def test_torch_poisson_nll(dtype, reduction, log_input, full):
                 lambda a, b: torch.nn.PoissonNLLLoss(**kw)(a, b), x, COUNTS, dtype,
                 target_grad=not full)
     if full:
-        torch_check(lambda a, b: F.poisson_nll_loss(a, b, **kw),
+        torch_check(lambda a, b: NF.poisson_nll_loss(a, b, **kw),
                     lambda a, b: torch.nn.functional.poisson_nll_loss(a, b, **kw),
                     x, np.maximum(COUNTS, 0.5), dtype)
 
@@ -138,7 +138,7 @@ def test_torch_poisson_nll(dtype, reduction, log_input, full):
 @pytest.mark.parametrize("eps", [1e-8, 1e-3])
 def test_torch_poisson_nll_eps(eps):
     torch = pytest.importorskip("torch")
-    torch_check(lambda a, b: F.poisson_nll_loss(a, b, log_input=False, eps=eps),
+    torch_check(lambda a, b: NF.poisson_nll_loss(a, b, log_input=False, eps=eps),
                 lambda a, b: torch.nn.functional.poisson_nll_loss(a, b, log_input=False,
                                                                   eps=eps),
                 RATES, COUNTS, np.float64)
@@ -146,7 +146,7 @@ def test_torch_poisson_nll_eps(eps):
 
 def test_keras_poisson_is_pytorch_with_keras_epsilon():
     keras = L.Poisson(reduction="sum")(COUNTS, RATES).item()
-    torch_face = F.poisson_nll_loss(mg.tensor(RATES), mg.tensor(COUNTS), log_input=False,
+    torch_face = NF.poisson_nll_loss(mg.tensor(RATES), mg.tensor(COUNTS), log_input=False,
                                     eps=EPS, reduction="sum").item()
     assert keras == pytest.approx(torch_face / COUNTS.shape[-1], rel=1e-14)
 
@@ -156,7 +156,7 @@ def test_poisson_gradcheck():
     assert gradcheck(lambda p: L.Poisson()(y, p), RATES[1:])
     assert gradcheck(lambda x: mg.nn.PoissonNLLLoss(full=True)(x, mg.tensor(y)),
                      rng.normal(0, 1, y.shape))
-    assert gradcheck(lambda x: F.poisson_nll_loss(x, mg.tensor(y), log_input=False,
+    assert gradcheck(lambda x: NF.poisson_nll_loss(x, mg.tensor(y), log_input=False,
                                                   reduction="sum"), RATES[1:])
     assert gradcheck(lambda t: mg.nn.PoissonNLLLoss(full=True)(mg.tensor(RATES[1:]), t),
                      y + 0.3)
@@ -177,7 +177,7 @@ def test_poisson_bad_input():
     with pytest.raises(ValueError, match="unknown reduction 'batchmean'"):
         L.Poisson(reduction="batchmean")
     with pytest.raises(ValueError, match="eps must be positive"):
-        F.poisson_nll_loss(mg.ones(2), mg.ones(2), eps=0)
+        NF.poisson_nll_loss(mg.ones(2), mg.ones(2), eps=0)
 
 
 def test_poisson_explain_and_conventions():
@@ -190,3 +190,56 @@ def test_poisson_explain_and_conventions():
     assert c["PyTorch PoissonNLLLoss"].float64 == torch_value != ex.value
     np.testing.assert_allclose(ex.grad, np_poisson_grad(np.array(y, float), np.array(p)),
                                rtol=1e-12)
+
+
+# ---------------------------------------------------------------- smooth L1
+
+def _errors(beta):
+    """Regression inputs around the targets: at +-beta exactly, near 0, and +-1e4."""
+    x = rng.normal(0, 2, (6, 5))
+    x[0, :4] = [beta, -beta, 1e4, -1e4]
+    return x
+
+
+@DTYPES
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+@pytest.mark.parametrize("beta", [1.0, 0.5, 3.0, 0.0])
+def test_torch_smooth_l1(dtype, reduction, beta):
+    torch = pytest.importorskip("torch")
+    target = np.zeros((6, 5))
+    target[1] = rng.normal(0, 1, 5)
+    torch_check(lambda a, b: mg.nn.SmoothL1Loss(reduction=reduction, beta=beta)(a, b),
+                lambda a, b: torch.nn.SmoothL1Loss(reduction=reduction, beta=beta)(a, b),
+                _errors(beta) + target, target, dtype)
+    torch_check(lambda a, b: NF.smooth_l1_loss(a, b, reduction, beta),
+                lambda a, b: torch.nn.functional.smooth_l1_loss(a, b, reduction=reduction,
+                                                                beta=beta),
+                _errors(beta), target, dtype)
+
+
+def test_smooth_l1_is_huber_over_beta():
+    x, t = mg.tensor(_errors(2.0)), mg.tensor(np.zeros((6, 5)))
+    np.testing.assert_allclose(mg.nn.SmoothL1Loss(beta=2.0)(x, t).item(),
+                               mg.nn.HuberLoss(delta=2.0)(x, t).item() / 2, rtol=1e-14)
+    assert mg.nn.SmoothL1Loss(beta=0)(x, t).item() == mg.nn.L1Loss()(x, t).item()
+
+
+def test_smooth_l1_gradcheck():
+    x = _errors(1.0)[1:]
+    x = np.where(np.abs(np.abs(x) - 1.0) < 0.1, x + 0.3, x)       # away from the kinks
+    x = np.where(np.abs(x) < 0.1, 0.5, x)
+    assert gradcheck(lambda a: mg.nn.SmoothL1Loss()(a, mg.tensor(np.zeros(x.shape))), x)
+    assert gradcheck(lambda a: NF.smooth_l1_loss(a, mg.tensor(np.zeros(x.shape)), "sum", 0.0), x)
+    assert gradcheck(lambda t: NF.smooth_l1_loss(mg.tensor(np.zeros(x.shape)), t, beta=2.5), x)
+
+
+def test_smooth_l1_bad_input():
+    with pytest.raises(ValueError, match=r"beta must be >= 0 \(0 gives the L1 loss\), got -1"):
+        mg.nn.SmoothL1Loss(beta=-1)(mg.zeros(2), mg.zeros(2))
+    with pytest.raises(TypeError, match="beta must be a positive number"):
+        NF.smooth_l1_loss(mg.zeros(2), mg.zeros(2), beta="1")
+    with pytest.raises(ValueError, match="must match|never broadcasts"):
+        mg.nn.SmoothL1Loss()(mg.zeros(5), mg.zeros(5, 1))
+    with pytest.raises(ValueError, match="unknown reduction 'batchmean'; valid reductions are "
+                                         "'mean', 'sum', 'none'"):
+        mg.nn.SmoothL1Loss(reduction="batchmean")

@@ -8,6 +8,8 @@ each element or reduce.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .. import _checks as checks
@@ -252,6 +254,53 @@ declare(keras=(huber, Huber), torch=(huber_loss, HuberLoss),
                          grad_formula="e_i / N if |e_i| <= {delta:g} else {delta:g} sign(e_i) / N",
                          formula=formulas.huber, keras=Huber, torch=HuberLoss)),
         gallery=("Huber, delta = 0.5", lambda y, q: formulas.huber(y, q, 0.5)))
+
+
+# ---------------------------------------------------------------- smooth L1
+
+def _beta(beta):
+    """PyTorch's ``beta``: a number >= 0 (0 gives the L1 loss)."""
+    if isinstance(beta, numbers.Real) and not isinstance(beta, bool) and beta <= 0:
+        if beta < 0:
+            raise ValueError(f"beta must be >= 0 (0 gives the L1 loss), got {beta}")
+        return 0.0
+    return checks.positive_number(beta, "beta")
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """Smooth L1 loss, PyTorch's ``SmoothL1Loss``: ``0.5 e**2 / beta`` for
+    ``|e| < beta``, else ``|e| - 0.5 beta``; the L1 loss for ``beta = 0``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.smooth_l1_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]))
+    tensor(1.3125)
+    """
+    reduction = checks.reduction(reduction, tb.REDUCTIONS)
+    beta = _beta(beta)
+    return _torch_elementwise(lambda x, t: formulas.smooth_l1(t, x, beta), input, target,
+                              reduction)
+
+
+class SmoothL1Loss(tb._Loss):
+    """Smooth L1 loss with threshold ``beta`` (Huber's, divided by beta).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.SmoothL1Loss(beta=2.0)(mg.tensor([3.0]), mg.tensor([0.0]))
+    tensor(2.)
+    """
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction, beta=beta)
+
+    def forward(self, input, target):
+        return smooth_l1_loss(input, target, self.reduction, self.beta)
+
+
+declare(torch=(smooth_l1_loss, SmoothL1Loss))
 
 
 # ------------------------------------------------------------------ Poisson
