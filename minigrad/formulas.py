@@ -301,6 +301,22 @@ def huber(y, p, delta=1.0):
     return ops.where(a.data <= delta, 0.5 * e * e, delta * (a - 0.5 * delta))
 
 
+def log_cosh(y, p):
+    """``log(cosh(e))`` with ``e = p - y``, computed as Keras does, stably:
+    ``e + softplus(-2 e) - log 2`` (finite for any finite e; gradient
+    ``tanh(e)``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import log_cosh
+    >>> log_cosh(mg.tensor([0.0, 0.0]), mg.tensor([1.0, -1e4]))
+    tensor([4.337808e-01, 9.999307e+03])
+    """
+    e = p - y
+    return e + ops.softplus(-2.0 * e) - math.log(2.0)
+
+
 def smooth_l1(y, p, beta=1.0):
     """PyTorch's smooth L1: ``0.5 e**2 / beta`` where ``|e| < beta``, else
     ``|e| - 0.5 beta`` (``e = p - y``): the Huber loss with ``delta = beta``,

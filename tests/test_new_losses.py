@@ -243,3 +243,59 @@ def test_smooth_l1_bad_input():
     with pytest.raises(ValueError, match="unknown reduction 'batchmean'; valid reductions are "
                                          "'mean', 'sum', 'none'"):
         mg.nn.SmoothL1Loss(reduction="batchmean")
+
+
+# ----------------------------------------------------------------- log-cosh
+
+# log_cosh: e = y_pred - y_true; mean over the last axis of
+#   e + softplus(-2 e) - log(2)      (= log(cosh(e)), computed stably)
+def np_log_cosh(y, p):
+    e = p - y
+    return np.mean(e + np.logaddexp(0.0, -2.0 * e) - np.log(2.0), axis=-1)
+
+
+# its derivative: tanh(e) / (size of the last axis)
+def np_log_cosh_grad(y, p):
+    return np.tanh(p - y) / p.shape[-1]
+
+
+@DTYPES
+def test_keras_log_cosh(dtype):
+    y = rng.normal(0, 1, (6, 5))
+    p = y + rng.normal(0, 3, (6, 5))
+    p[0, :3] = [y[0, 0] + 1e4, y[0, 1] - 1e4, y[0, 2]]      # huge errors, and none
+    keras_check(L.log_cosh, L.LogCosh, np_log_cosh, np_log_cosh_grad, y, p, dtype)
+
+
+def test_log_cosh_is_finite_where_cosh_overflows():
+    e = np.array([[-1e4, -800.0, 0.0, 800.0, 1e4]])
+    p = mg.tensor(e, requires_grad=True)
+    v = L.log_cosh(np.zeros_like(e), p)
+    v.backward()
+    np.testing.assert_allclose(v.item(), np.mean(np.where(e == 0, 0.0, np.abs(e) - np.log(2.0))),
+                               rtol=1e-15)
+    np.testing.assert_allclose(p.grad.numpy(), np.sign(e) / 5, rtol=1e-15)
+
+
+def test_log_cosh_gradcheck():
+    y = rng.normal(0, 1, (4, 3))
+    assert gradcheck(lambda p: L.LogCosh(reduction="sum")(y, p), y + rng.normal(0, 2, (4, 3)))
+    assert gradcheck(lambda t: L.log_cosh(t, mg.tensor(y)), y + 0.5)
+
+
+def test_log_cosh_bad_input():
+    with pytest.raises(ValueError, match="must match|never broadcasts"):
+        L.log_cosh(np.zeros((5, 1, 1)), np.zeros(5))
+    with pytest.raises(ValueError, match="unknown reduction 'avg'"):
+        L.LogCosh(reduction="avg")
+
+
+def test_log_cosh_explain():
+    y, p = [0, 1, 0, 0], [0.1, 2.95, 0.2, -100.0]
+    ex = mg.explain("logcosh", y, p, show=False)
+    assert ex.loss == "log_cosh" and ex.value == L.LogCosh()(y, np.array(p)).item()
+    c = {c.name: c for c in ex.conventions}
+    assert c["naive numpy"].float32 == np.inf and c["naive numpy"].float64 == pytest.approx(
+        ex.value, rel=1e-14)
+    with pytest.raises(ValueError, match="log_cosh has no logits"):
+        mg.explain("log_cosh", y, p, from_logits=True)

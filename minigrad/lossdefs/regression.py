@@ -13,7 +13,7 @@ import numbers
 import numpy as np
 
 from .. import _checks as checks
-from .. import formulas
+from .. import formulas, ops
 from ..explanation import Elementwise, mean
 from ..tensor import Tensor
 from . import keras_base as kb
@@ -254,6 +254,55 @@ declare(keras=(huber, Huber), torch=(huber_loss, HuberLoss),
                          grad_formula="e_i / N if |e_i| <= {delta:g} else {delta:g} sign(e_i) / N",
                          formula=formulas.huber, keras=Huber, torch=HuberLoss)),
         gallery=("Huber, delta = 0.5", lambda y, q: formulas.huber(y, q, 0.5)))
+
+
+# ----------------------------------------------------------------- log-cosh
+
+def log_cosh(y_true, y_pred):
+    """Mean over the last axis of ``log(cosh(y_pred - y_true))``, computed
+    stably as ``e + softplus(-2 e) - log 2``: about ``e**2 / 2`` for small
+    errors and ``|e| - log 2`` for large ones.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.log_cosh([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [0.0, 0.0]])
+    tensor([0.2168904, 0.       ])
+    """
+    return _elementwise(formulas.log_cosh, y_true, y_pred)
+
+
+class LogCosh(kb.Loss):
+    """Log-cosh loss (see :func:`log_cosh`), reduced.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.LogCosh()([[0.0, 1.0], [0.0, 0.0]], [[1.0, 1.0], [0.0, 0.0]])
+    tensor(0.1084452)
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        return log_cosh(y_true, y_pred)
+
+
+def _naive_log_cosh(y, p):
+    e = p - y
+    return mean(ops.log((ops.exp(e) + ops.exp(-e)) / 2.0))
+
+
+declare(keras=(log_cosh, LogCosh),
+        explain=dict(short="log_cosh", aliases=("logcosh",),
+                     example=([0, 1, 0, 0], [0.1, 2.95, 0.2, -100.0]), logits=False, torch=None,
+                     build=Elementwise(
+                         title="Log-cosh loss (Keras: log_cosh; PyTorch has none)",
+                         rule="log(cosh(e)) = e + softplus(-2e) - log 2",
+                         grad_formula="tanh(e_i) / N", formula=formulas.log_cosh, keras=LogCosh,
+                         extra=(("naive numpy", "log((exp(e) + exp(-e)) / 2): overflows for "
+                                 "|e| > 89 (float32), 710 (float64)", _naive_log_cosh),))))
 
 
 # ---------------------------------------------------------------- smooth L1
