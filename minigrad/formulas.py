@@ -147,6 +147,23 @@ def binary_crossentropy_logits(y, z, pos_weight=None):
     return linear - log_p
 
 
+def hinge(y, p, squared=False):
+    """The hinge loss of labels ``y`` in {-1, 1} and scores ``p``:
+    ``max(1 - y p, 0)``, squared with ``squared``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import hinge
+    >>> hinge(mg.tensor([1.0, -1.0, 1.0]), mg.tensor([0.3, 0.5, 2.0]))
+    tensor([0.7, 1.5, 0. ])
+    >>> hinge(mg.tensor([1.0, -1.0]), mg.tensor([0.3, 0.5]), squared=True)
+    tensor([0.48999998, 2.25      ])
+    """
+    margin = ops.maximum(1.0 - y * p, 0.0)
+    return margin * margin if squared else margin
+
+
 def focal_factor(y, p, gamma):
     """``(1 - p_t) ** gamma`` with ``p_t = y p + (1 - y)(1 - p)``, the focal
     loss's down-weighting of well-classified examples.

@@ -299,3 +299,79 @@ def test_log_cosh_explain():
         ex.value, rel=1e-14)
     with pytest.raises(ValueError, match="log_cosh has no logits"):
         mg.explain("log_cosh", y, p, from_logits=True)
+
+
+# ------------------------------------------------------------ hinge losses
+
+# Keras's convert_binary_labels_to_hinge: if every label is 0 or 1, y <- 2 y - 1
+# (otherwise the labels are used as given, -1 or 1 expected)
+def np_hinge_labels(y):
+    return 2 * y - 1 if np.all((y == 0) | (y == 1)) else y
+
+
+# hinge: mean over the last axis of max(1 - y_true * y_pred, 0)
+def np_hinge(y, p):
+    return np.mean(np.maximum(1 - np_hinge_labels(y) * p, 0), axis=-1)
+
+
+# its derivative: -y_true where 1 - y_true * y_pred > 0, else 0 (over the last axis' size)
+def np_hinge_grad(y, p):
+    y = np_hinge_labels(y)
+    return np.where(1 - y * p > 0, -y, 0.0) / p.shape[-1]
+
+
+# squared_hinge: mean over the last axis of max(1 - y_true * y_pred, 0) ** 2
+def np_squared_hinge(y, p):
+    return np.mean(np.maximum(1 - np_hinge_labels(y) * p, 0) ** 2, axis=-1)
+
+
+# its derivative: -2 y_true max(1 - y_true * y_pred, 0) (over the last axis' size)
+def np_squared_hinge_grad(y, p):
+    y = np_hinge_labels(y)
+    return -2 * y * np.maximum(1 - y * p, 0) / p.shape[-1]
+
+
+def _scores(shape):
+    """Raw scores, none at a hinge's kink (y p = 1), some far out."""
+    p = rng.normal(0, 1.5, shape)
+    p = np.where(np.abs(np.abs(p) - 1) < 0.05, p + 0.2, p)
+    p.flat[:2] = [1e4, -1e4]
+    return p
+
+
+@DTYPES
+@pytest.mark.parametrize("labels", ["0/1", "-1/1"])
+@pytest.mark.parametrize("fn,cls,reference,grad_reference", [
+    (L.hinge, L.Hinge, np_hinge, np_hinge_grad),
+    (L.squared_hinge, L.SquaredHinge, np_squared_hinge, np_squared_hinge_grad)],
+    ids=["hinge", "squared_hinge"])
+def test_keras_hinge(dtype, labels, fn, cls, reference, grad_reference):
+    y = (rng.random((6, 4)) < 0.5).astype(float)
+    if labels == "-1/1":
+        y = 2 * y - 1
+    keras_check(fn, cls, reference, grad_reference, y, _scores((6, 4)), dtype)
+
+
+def test_hinge_labels_are_converted_only_when_all_are_0_or_1():
+    p = np.array([[0.5, -0.5, 2.0]])
+    assert L.hinge([[1.0, 0.0, 1.0]], p).item() == pytest.approx((0.5 + 0.5 + 0) / 3)
+    # -1 present: nothing is converted, so the label 0 gives max(1 - 0, 0) = 1
+    assert L.hinge([[1.0, 0.0, -1.0]], p).item() == pytest.approx((0.5 + 1 + 3) / 3)
+    assert L.Hinge().name == "hinge" and L.SquaredHinge().name == "squared_hinge"
+
+
+def test_hinge_gradcheck():
+    y = 2 * (rng.random((4, 3)) < 0.5) - 1.0
+    p = _scores((4, 3))
+    p.flat[:2] = [2.5, -2.5]            # 1e4 squared is too large for central differences
+    assert gradcheck(lambda q: L.Hinge(reduction="sum")(y, q), p)
+    assert gradcheck(lambda q: L.SquaredHinge()(y, q, sample_weight=np.arange(1.0, 5.0)), p)
+
+
+def test_hinge_bad_input():
+    with pytest.raises(ValueError, match="must match|never broadcasts"):
+        L.hinge(np.ones(4), np.ones(5))
+    with pytest.raises(ValueError, match="must match|never broadcasts"):
+        L.SquaredHinge()(np.ones((5, 2)), np.ones(5))
+    with pytest.raises(ValueError, match="unknown reduction 'avg'"):
+        L.Hinge(reduction="avg")

@@ -1,10 +1,12 @@
-"""Binary cross-entropy, declared once: the Keras function and class, the
-PyTorch functions and modules (probabilities and logits), and its
-explanation (``mg.explain("bce", ...)``).
+"""Losses of binary targets, declared once each.
 
-The formulas are :func:`minigrad.formulas.binary_crossentropy` and
-:func:`minigrad.formulas.binary_crossentropy_logits`; the frameworks'
-differences are their parameters.
+Binary cross-entropy: the Keras function and class, the PyTorch functions
+and modules (probabilities and logits), and its explanation
+(``mg.explain("bce", ...)``); its formulas are
+:func:`minigrad.formulas.binary_crossentropy` and
+:func:`minigrad.formulas.binary_crossentropy_logits`, the frameworks'
+differences their parameters.  Then the margin losses of labels -1 or 1:
+Keras's hinge and squared hinge.
 """
 from __future__ import annotations
 
@@ -354,3 +356,84 @@ declare(keras=(binary_crossentropy, BinaryCrossentropy), torch=(binary_cross_ent
         gallery=("binary cross-entropy (Keras 3)",
                  lambda y, q: formulas.binary_crossentropy(y, q, clip=kb.epsilon())))
 declare(torch=(binary_cross_entropy_with_logits, BCEWithLogitsLoss))
+
+
+# ------------------------------------------------------------ hinge losses
+
+def _hinge_labels(y_true):
+    """Keras's convention: labels that are all 0 or 1 become -1 or 1; any
+    other labels are used as they are (expected: -1 or 1)."""
+    d = y_true.data
+    return 2.0 * y_true - 1.0 if np.all((d == 0) | (d == 1)) else y_true
+
+
+def _hinge(y_true, y_pred, squared):
+    y_true, y_pred = kb.prepare(y_true, y_pred)
+    return kb.mean_over(formulas.hinge(_hinge_labels(y_true), y_pred, squared), -1)
+
+
+def hinge(y_true, y_pred):
+    """Mean over the last axis of ``max(1 - y_true y_pred, 0)``, for labels
+    -1 or 1 and raw scores y_pred; labels that are all 0 or 1 are turned
+    into -1 or 1 first, as Keras does.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.hinge([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]])
+    tensor([1.1, 1.5])
+    """
+    return _hinge(y_true, y_pred, squared=False)
+
+
+class Hinge(kb.Loss):
+    """Hinge loss (see :func:`hinge`), reduced.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.Hinge()([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]])
+    tensor(1.3)
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="hinge", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        return hinge(y_true, y_pred)
+
+
+declare(keras=(hinge, Hinge))
+
+
+def squared_hinge(y_true, y_pred):
+    """Mean over the last axis of ``max(1 - y_true y_pred, 0)**2`` (labels
+    as for :func:`hinge`).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.squared_hinge([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]])
+    tensor([1.46, 2.26])
+    """
+    return _hinge(y_true, y_pred, squared=True)
+
+
+class SquaredHinge(kb.Loss):
+    """Squared hinge loss (see :func:`squared_hinge`), reduced.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.SquaredHinge()([[0.0, 1.0], [0.0, 0.0]], [[0.6, 0.4], [0.4, 0.6]])
+    tensor(1.86)
+    """
+
+    def __init__(self, reduction="sum_over_batch_size", name="squared_hinge", dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+
+    def call(self, y_true, y_pred):
+        return squared_hinge(y_true, y_pred)
+
+
+declare(keras=(squared_hinge, SquaredHinge))
