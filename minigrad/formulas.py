@@ -164,6 +164,21 @@ def hinge(y, p, squared=False):
     return margin * margin if squared else margin
 
 
+def soft_margin(y, x):
+    """The logistic loss of labels ``y`` in {-1, 1} and scores ``x``:
+    ``log(1 + exp(-y x))``, as ``softplus(-y x)`` (finite for any finite
+    ``y x``; gradient ``-y sigmoid(-y x)``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import soft_margin
+    >>> soft_margin(mg.tensor([1.0, -1.0, 1.0]), mg.tensor([0.0, 2.0, -1e4]))
+    tensor([6.931472e-01, 2.126928e+00, 1.000000e+04])
+    """
+    return ops.softplus(-(y * x))
+
+
 def focal_factor(y, p, gamma):
     """``(1 - p_t) ** gamma`` with ``p_t = y p + (1 - y)(1 - p)``, the focal
     loss's down-weighting of well-classified examples.

@@ -375,3 +375,61 @@ def test_hinge_bad_input():
         L.SquaredHinge()(np.ones((5, 2)), np.ones(5))
     with pytest.raises(ValueError, match="unknown reduction 'avg'"):
         L.Hinge(reduction="avg")
+
+
+# ------------------------------------------------------------- soft margin
+
+@DTYPES
+@pytest.mark.parametrize("reduction", TORCH_REDUCTIONS)
+def test_torch_soft_margin(dtype, reduction):
+    torch = pytest.importorskip("torch")
+    x = rng.normal(0, 3, (6, 5))
+    # PyTorch computes log1p(exp(-y x)): compare up to where its exp is finite
+    big = 80.0 if dtype == np.float32 else 700.0
+    x[0, :4] = [big, -big, 30.0, -30.0]
+    t = 2.0 * (rng.random((6, 5)) < 0.5) - 1
+    t[0, :4] = [1.0, 1.0, -1.0, 1.0]
+    # PyTorch's soft margin loss is not differentiable with respect to the
+    # target (it refuses one that requires grad); minigrad's is
+    torch_check(lambda a, b: mg.nn.SoftMarginLoss(reduction=reduction)(a, b),
+                lambda a, b: torch.nn.SoftMarginLoss(reduction=reduction)(a, b), x, t, dtype,
+                target_grad=False)
+    torch_check(lambda a, b: NF.soft_margin_loss(a, b, reduction),
+                lambda a, b: torch.nn.functional.soft_margin_loss(a, b, reduction=reduction),
+                x, t, dtype, target_grad=False)
+
+
+@DTYPES
+def test_soft_margin_stays_finite_where_pytorch_overflows(dtype):
+    x = np.array([-1e4, -800.0, -100.0, 100.0, 1e4], dtype=dtype)
+    xm = mg.tensor(x, requires_grad=True)
+    loss = mg.nn.SoftMarginLoss(reduction="none")(xm, mg.tensor(np.ones(5, dtype)))
+    loss.sum().backward()
+    x64 = x.astype(float)
+    # log(1 + exp(-x)) and its derivative -1 / (1 + exp(x)), without overflow;
+    # below float32's smallest normal number (1.2e-38) only absolutely
+    tol = dict(rtol=TORCH_TOL[dtype]["rtol"], atol=np.finfo(dtype).tiny)
+    np.testing.assert_allclose(loss.numpy(), np.logaddexp(0.0, -x64), **tol)
+    np.testing.assert_allclose(xm.grad.numpy(), -np.exp(-np.logaddexp(0.0, x64)), **tol)
+
+
+def test_soft_margin_is_bce_with_logits_of_01_labels():
+    x, t = rng.normal(0, 2, (4, 3)), 2.0 * (rng.random((4, 3)) < 0.5) - 1
+    np.testing.assert_allclose(
+        NF.soft_margin_loss(mg.tensor(x), mg.tensor(t)).item(),
+        NF.binary_cross_entropy_with_logits(mg.tensor(x), mg.tensor((t + 1) / 2)).item(),
+        rtol=1e-14)
+
+
+def test_soft_margin_gradcheck():
+    t = 2.0 * (rng.random((4, 3)) < 0.5) - 1
+    assert gradcheck(lambda a: mg.nn.SoftMarginLoss()(a, mg.tensor(t)), rng.normal(0, 3, (4, 3)))
+    x = mg.tensor(rng.normal(0, 1, (4, 3)))
+    assert gradcheck(lambda b: NF.soft_margin_loss(x, b, "sum"), t)
+
+
+def test_soft_margin_bad_input():
+    with pytest.raises(ValueError, match="must match|never broadcasts"):
+        mg.nn.SoftMarginLoss()(mg.zeros(3), mg.zeros(1))
+    with pytest.raises(ValueError, match="unknown reduction 'sum_over_batch_size'"):
+        mg.nn.SoftMarginLoss(reduction="sum_over_batch_size")

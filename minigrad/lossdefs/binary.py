@@ -6,7 +6,7 @@ and modules (probabilities and logits), and its explanation
 :func:`minigrad.formulas.binary_crossentropy` and
 :func:`minigrad.formulas.binary_crossentropy_logits`, the frameworks'
 differences their parameters.  Then the margin losses of labels -1 or 1:
-Keras's hinge and squared hinge.
+Keras's hinge and squared hinge, PyTorch's soft margin loss.
 """
 from __future__ import annotations
 
@@ -437,3 +437,42 @@ class SquaredHinge(kb.Loss):
 
 
 declare(keras=(squared_hinge, SquaredHinge))
+
+
+def soft_margin_loss(input, target, reduction="mean"):
+    """Soft margin loss, PyTorch's ``SoftMarginLoss``: ``log(1 + exp(-y x))``
+    for targets ``y`` of -1 or 1 and scores ``x``.
+
+    Computed as ``softplus(-y x)``: finite for any finite input, where
+    PyTorch's ``log1p(exp(-y x))`` overflows to inf (and its gradient to NaN)
+    once ``-y x`` passes about 88 in float32 or 710 in float64.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.soft_margin_loss(mg.tensor([0.0, 2.0]), mg.tensor([1.0, -1.0]))
+    tensor(1.4100376)
+    """
+    reduction = checks.reduction(reduction, tb.REDUCTIONS)
+    input, target = tb.pair(input, target)
+    return tb.reduce(formulas.soft_margin(target, input), reduction)
+
+
+class SoftMarginLoss(tb._Loss):
+    """Soft margin (logistic) loss of scores for targets -1 or 1.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.SoftMarginLoss(reduction="sum")(mg.tensor([0.0, 2.0]), mg.tensor([1.0, -1.0]))
+    tensor(2.8200753)
+    """
+
+    def __init__(self, reduction="mean"):
+        super().__init__(reduction)
+
+    def forward(self, input, target):
+        return soft_margin_loss(input, target, self.reduction)
+
+
+declare(torch=(soft_margin_loss, SoftMarginLoss))
