@@ -364,6 +364,28 @@ def smooth_l1(y, p, beta=1.0):
     return absolute_error(y, p) if beta == 0 else huber(y, p, beta) / beta
 
 
+def cosine_similarity(a, b, axis=-1, eps=1e-7):
+    """Per-sample cosine of the angle between ``a`` and ``b`` along ``axis``:
+    ``sum(a_hat b_hat)``, each scaled to unit length as Keras's
+    ``normalize`` does, ``x * min(1 / ||x||, 1 / eps)`` (so a vector shorter
+    than ``eps``, or 0, is scaled by ``1 / eps``; the cosine of a zero
+    vector is 0).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import cosine_similarity
+    >>> cosine_similarity(mg.tensor([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]]),
+    ...                   mg.tensor([[1.0, 0.0], [2.0, 2.0], [1.0, 0.0]]))
+    tensor([0.        , 0.99999994, 0.        ])
+    """
+    def unit(x):
+        squares = ops.sum(x * x, axis=axis, keepdims=True)
+        return x / ops.sqrt(ops.maximum(squares, eps * eps))
+
+    return ops.sum(unit(a) * unit(b), axis=axis)
+
+
 def xlogy(x, y):
     """``x log y``, 0 where ``x == 0`` (whatever y is).
 

@@ -433,3 +433,68 @@ def test_soft_margin_bad_input():
         mg.nn.SoftMarginLoss()(mg.zeros(3), mg.zeros(1))
     with pytest.raises(ValueError, match="unknown reduction 'sum_over_batch_size'"):
         mg.nn.SoftMarginLoss(reduction="sum_over_batch_size")
+
+
+# -------------------------------------------------------- cosine similarity
+
+# Keras's normalize (TensorFlow and JAX backends): x * min(1 / sqrt(sum(x**2, axis)), 1 / eps)
+def np_l2_normalize(x, axis):
+    inv = np.minimum(1 / np.sqrt(np.sum(x * x, axis=axis, keepdims=True)), 1 / EPS)
+    return x * inv, inv
+
+
+# cosine_similarity: -sum(normalize(y_true) * normalize(y_pred), axis)
+def np_cosine(y, p, axis=-1):
+    with np.errstate(divide="ignore"):
+        return -np.sum(np_l2_normalize(y, axis)[0] * np_l2_normalize(p, axis)[0], axis=axis)
+
+
+# its derivative: -(y_hat - cos * p_hat) / |p|, or -y_hat / eps where |p| < eps
+def np_cosine_grad(y, p, axis=-1):
+    with np.errstate(divide="ignore"):
+        y_hat, _ = np_l2_normalize(y, axis)
+        p_hat, inv = np_l2_normalize(p, axis)
+    cos = np.sum(y_hat * p_hat, axis=axis, keepdims=True)
+    return np.where(inv < 1 / EPS, -(y_hat - cos * p_hat) * inv, -y_hat / EPS)
+
+
+@DTYPES
+@pytest.mark.parametrize("shape,axis", [((6, 4), -1), ((6, 4), 0), ((3, 4, 2), 1)])
+def test_keras_cosine_similarity(dtype, shape, axis):
+    y, p = rng.normal(0, 1, shape), rng.normal(0, 2, shape)
+    zero = [0] * len(shape)
+    zero[axis] = slice(None)
+    y[tuple(zero)] = 0.0                # a zero vector along the axis: its loss is 0
+    keras_check(L.cosine_similarity, L.CosineSimilarity, np_cosine, np_cosine_grad, y, p,
+                dtype, axis=axis)
+
+
+def test_cosine_similarity_of_vectors_shorter_than_eps():
+    y, p = np.array([[3.0, 4.0], [1.0, 0.0]]), np.array([[1e-9, 0.0], [0.0, 0.0]])
+    pt = mg.tensor(p, requires_grad=True)
+    loss = L.cosine_similarity(y, pt)
+    np.testing.assert_allclose(loss.numpy(), np_cosine(y, p), rtol=1e-12)
+    loss.sum().backward()
+    np.testing.assert_allclose(pt.grad.numpy(), np_cosine_grad(y, p), rtol=1e-12)
+    assert np.isfinite(pt.grad.numpy()).all()
+
+
+def test_cosine_similarity_class():
+    loss = L.CosineSimilarity(axis=0)
+    assert loss.name == "cosine_similarity" and loss.get_config()["axis"] == 0
+
+
+def test_cosine_similarity_gradcheck():
+    y = rng.normal(0, 1, (4, 3))
+    assert gradcheck(lambda p: L.CosineSimilarity()(y, p), rng.normal(0, 1, (4, 3)))
+    assert gradcheck(lambda p: L.cosine_similarity(y, p, axis=0), rng.normal(0, 1, (4, 3)))
+    assert gradcheck(lambda t: L.cosine_similarity(t, mg.tensor(y)), rng.normal(0, 1, (4, 3)))
+
+
+def test_cosine_similarity_bad_input():
+    with pytest.raises(ValueError, match="must match|never broadcasts"):
+        L.cosine_similarity(np.ones((4, 3)), np.ones((4, 2)))
+    with pytest.raises(ValueError, match="needs an axis"):
+        L.cosine_similarity(1.0, 2.0)
+    with pytest.raises(ValueError, match="unknown reduction 'avg'"):
+        L.CosineSimilarity(reduction="avg")

@@ -1,6 +1,7 @@
 """Regression losses, declared once each: mean squared error, mean absolute
-error, Huber (both faces, with their explanations) and the Poisson loss of
-counts (Keras's poisson, PyTorch's PoissonNLLLoss).
+error, Huber (both faces, with their explanations), their smooth relatives
+(log-cosh, smooth L1), the Poisson loss of counts (Keras's poisson, PyTorch's
+PoissonNLLLoss) and the cosine similarity of vectors.
 
 Each formula is in :mod:`minigrad.formulas`; the Keras functions average
 over the last axis (one value per sample), the PyTorch functions return
@@ -461,3 +462,45 @@ declare(keras=(poisson, Poisson), torch=(poisson_nll_loss, PoissonNLLLoss),
                                 ("no eps", "p - y log p (not finite where p = 0)", lambda y, p: mean(
                                     formulas.poisson_nll(y, p, log_input=False, eps=0.0)))),
                          columns=(("log(p + eps)", lambda y, p: np.log(p + kb.epsilon())),))))
+
+
+# -------------------------------------------------------- cosine similarity
+
+def cosine_similarity(y_true, y_pred, axis=-1):
+    """The negative cosine similarity of y_true and y_pred along ``axis``
+    (Keras's loss: -1 for the same direction, 0 for orthogonal vectors or a
+    zero vector, 1 for opposite ones).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.cosine_similarity([[0.0, 1.0], [1.0, 1.0], [1.0, 1.0]],
+    ...                             [[1.0, 0.0], [1.0, 1.0], [-1.0, -1.0]])
+    tensor([-0.        , -0.99999994,  0.99999994])
+    """
+    y_true, y_pred = kb.prepare(y_true, y_pred)
+    if y_pred.ndim == 0:
+        raise ValueError("cosine_similarity compares vectors: y_pred needs an axis")
+    return -formulas.cosine_similarity(y_true, y_pred, axis=axis, eps=kb.epsilon())
+
+
+class CosineSimilarity(kb.Loss):
+    """Negative cosine similarity (see :func:`cosine_similarity`), reduced.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.losses.CosineSimilarity()([[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]])
+    tensor(-0.49999997)
+    """
+
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
+                 dtype=None):
+        super().__init__(reduction=reduction, name=name, dtype=dtype)
+        self.axis = axis
+
+    def call(self, y_true, y_pred):
+        return cosine_similarity(y_true, y_pred, self.axis)
+
+
+declare(keras=(cosine_similarity, CosineSimilarity))
