@@ -145,16 +145,29 @@ def torch_module(cls):
     return loss
 
 
-def _add(table, name, obj):
+def _check_new(table, name):
     if name in table:
         raise ValueError(f"a loss named {name!r} is declared twice")
-    table[name] = obj
 
 
-def _add_option(option):
-    known = OPTIONS.setdefault(option.name, option)
-    if known != option:
+def _check_option(option):
+    if OPTIONS.get(option.name, option) != option:
         raise ValueError(f"option {option.name!r} is declared twice, differently")
+
+
+@dataclasses.dataclass(frozen=True)
+class Declaration:
+    """One :func:`declare` call, as given: which function goes with which
+    class (for tests and the curious)."""
+
+    keras: tuple
+    torch: tuple
+    explain: LossInfo | None
+    gallery: tuple | None
+
+
+#: Every declaration, in order.
+DECLARATIONS = []
 
 
 def declare(keras=(), torch=(), explain=None, gallery=None):
@@ -174,19 +187,31 @@ def declare(keras=(), torch=(), explain=None, gallery=None):
     gallery : tuple, optional
         ``(title, formula)``: a row of ``minigrad plot losses``' gallery,
         ``formula(y, p)`` per element.
+
+    Raises
+    ------
+    ValueError
+        For a name already declared, or an option declared differently
+        before; nothing is registered then.
     """
-    for obj in keras:
-        _add(KERAS, obj.__name__, obj)
-    for obj in torch:
-        _add(TORCH_MODULES if isinstance(obj, type) else TORCH_FUNCTIONS, obj.__name__, obj)
+    entries = [(KERAS, obj.__name__, obj) for obj in keras] + [
+        (TORCH_MODULES if isinstance(obj, type) else TORCH_FUNCTIONS, obj.__name__, obj)
+        for obj in torch]
+    info, options = None, ()
     if explain is not None:
         function, cls = keras
         entry = dict(explain)
         options = tuple(entry.pop("options", ()))
-        for option in options:
-            _add_option(option)
-        _add(EXPLAINED, function.__name__, LossInfo(
-            name=function.__name__, keras=cls, options={o.name: o.default for o in options},
-            **entry))
+        info = LossInfo(name=function.__name__, keras=cls,
+                        options={o.name: o.default for o in options}, **entry)
+        entries.append((EXPLAINED, info.name, info))
+    for table, name, _ in entries:
+        _check_new(table, name)
+    for option in options:
+        _check_option(option)
+    for table, name, obj in entries:
+        table[name] = obj
+    OPTIONS.update({o.name: o for o in options if o.name not in OPTIONS})
     if gallery is not None:
         GALLERY.append(gallery)
+    DECLARATIONS.append(Declaration(tuple(keras), tuple(torch), info, gallery))
