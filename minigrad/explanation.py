@@ -174,7 +174,8 @@ def values(fn, *arrays):
 def convention(name, rule, fn, *arrays):
     """The :class:`Convention` of ``fn`` (a scalar loss) of the arrays, in
     float32 and float64."""
-    return Convention(name, rule, *values(fn, *arrays))
+    float32, float64 = values(fn, *arrays)
+    return Convention(name=name, rule=rule, float32=float32, float64=float64)
 
 
 def mean(t):

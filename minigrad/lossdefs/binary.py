@@ -249,8 +249,9 @@ def _bce_conventions(y, p, z, ls):
         conv.append(convention("PyTorch BCEWithLogitsLoss", "on the logits, no clip",
                                lambda y, z: BCEWithLogitsLoss()(z, smooth(y)), y, z))
     else:
-        conv.append(Convention("PyTorch BCEWithLogitsLoss", "n/a: p of 0 or 1 has no logit",
-                               float("nan"), float("nan")))
+        conv.append(Convention(name="PyTorch BCEWithLogitsLoss",
+                               rule="n/a: p of 0 or 1 has no logit", float32=float("nan"),
+                               float64=float("nan")))
     return conv
 
 

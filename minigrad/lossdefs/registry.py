@@ -21,6 +21,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from ..tensor import Tensor
+
 #: name -> the Keras-flavoured function or class (``mg.losses``), in declaration order.
 KERAS = {}
 #: name -> the PyTorch-flavoured function (``mg.nn.functional``).
@@ -137,8 +139,6 @@ class LossInfo:
 def torch_module(cls):
     """``torch(y_true, y_pred, from_logits)`` of :class:`LossInfo` for a PyTorch
     module taking ``(input, target)``, for losses without logits."""
-    from ..tensor import Tensor
-
     def loss(y, p, from_logits):
         return cls()(p, Tensor(y))
     loss.__name__ = cls.__name__
