@@ -19,7 +19,9 @@ from .tensor import (Tensor, arange, as_tensor, from_numpy, get_default_dtype, g
 
 from numpy import float32, float64  # dtype names, as mg.float32
 
-from . import datasets, formulas, losses, nn, optim  # noqa: E402
+# nn before losses: the loss declarations (minigrad.lossdefs) subclass nn.Module, and
+# nn's faces read their registry
+from . import datasets, formulas, nn, losses, optim  # noqa: E402
 from .explain import explain  # noqa: E402
 from .graph import to_dot, trace  # noqa: E402
 

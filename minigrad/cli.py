@@ -15,6 +15,7 @@ import shlex
 import sys
 
 from .explain import LOSSES, resolve
+from .lossdefs.registry import OPTIONS
 
 # What argparse takes for a negative number rather than an option: its own
 # pattern (-1, -.5) misses scientific notation (-1e3, -1E-5) and -inf/-nan,
@@ -87,11 +88,23 @@ def _figure_path(text):
 # ------------------------------------------------------------------ demo
 
 def _cmd_demo(args):
+    """Train a logistic regression from scratch (scikit-learn's breast cancer
+    set when scikit-learn is installed, a toy set otherwise): check its
+    gradient against finite differences, train with full-batch steps, compare
+    accuracy and coefficients with scikit-learn, and plot."""
     from . import demo
 
     report = demo.run(out=args.out, l2=args.l2, steps=args.steps, seed=args.seed,
                       dataset=args.dataset, plots=not args.no_plots)
     return 0 if report["gradient_check"] else 1
+
+
+def _subcommand(sub, run, summary):
+    """The parser of the subcommand that ``run`` (``_cmd_NAME``) runs: its
+    description is run's docstring, ``summary`` its line in ``--help``."""
+    p = sub.add_parser(run.__name__[len("_cmd_"):], help=summary, description=run.__doc__)
+    p.set_defaults(run=run)
+    return p
 
 
 def _add_training_options(p, l2, steps, prefix=""):
@@ -104,19 +117,19 @@ def _add_training_options(p, l2, steps, prefix=""):
                    help=f"{prefix}seed of the data, >= 0 (default: 0)")
 
 
+def _add_data_options(p, datasets, dataset_help, out, out_what):
+    """--dataset (the first of ``datasets`` by default) and the --out folder."""
+    p.add_argument("--dataset", choices=datasets, default=datasets[0], help=dataset_help)
+    p.add_argument("--out", default=out,
+                   help=f"folder for {out_what}, made if missing (default: %(default)s)")
+
+
 def _add_demo(sub):
-    d = sub.add_parser("demo", help="train a logistic regression from scratch and check it",
-                       description="Train a logistic regression from scratch (scikit-learn's "
-                       "breast cancer set when scikit-learn is installed, a toy set otherwise): "
-                       "check its gradient against finite differences, train with full-batch "
-                       "steps, compare accuracy and coefficients with scikit-learn, and plot.")
-    d.add_argument("--dataset", choices=["auto", "breast_cancer", "toy"], default="auto",
-                   help="which data (default: breast_cancer if scikit-learn is installed)")
+    d = _subcommand(sub, _cmd_demo, "train a logistic regression from scratch and check it")
+    _add_data_options(d, ["auto", "breast_cancer", "toy"], "which data (default: "
+                      "breast_cancer if scikit-learn is installed)", "minigrad-demo", "the plots")
     _add_training_options(d, 1e-2, 3000)
-    d.add_argument("--out", default="minigrad-demo",
-                   help="folder for the plots, made if missing (default: %(default)s)")
     d.add_argument("--no-plots", action="store_true", help="do not draw plots")
-    d.set_defaults(run=_cmd_demo)
 
 
 # --------------------------------------------------------------- explain
@@ -126,20 +139,21 @@ def _explain_inputs(args):
     import numpy as np
 
     y_true, y_pred = np.array(args.y_true, dtype=float), np.array(args.y_pred, dtype=float)
-    short = LOSSES[args.loss].short
-    if args.loss not in ("categorical_crossentropy", "sparse_categorical_crossentropy"):
+    info = LOSSES[args.loss]
+    if info.targets == "elements":
         if y_true.size != y_pred.size:
             raise ValueError(f"--y-true has {y_true.size} numbers but --y-pred has "
                              f"{y_pred.size}")
         return y_true, y_pred
     if not args.classes:
-        raise ValueError(f"{short} needs --classes C: y_pred is read as rows of C class scores")
+        raise ValueError(f"{info.short} needs --classes C: y_pred is read as rows of C class "
+                         "scores")
     if y_pred.size % args.classes:
         raise ValueError(f"--y-pred has {y_pred.size} numbers, not a multiple of "
                          f"--classes {args.classes}")
     y_pred = y_pred.reshape(-1, args.classes)
     n = y_pred.shape[0]
-    sparse = args.loss == "sparse_categorical_crossentropy"
+    sparse = info.targets == "labels"
     if y_true.size == n and not sparse:       # labels given to cce: one-hot them
         if np.any(y_true != np.round(y_true)) or np.any((y_true < 0) | (y_true >= args.classes)):
             raise ValueError("--y-true holds labels outside 0..C-1")
@@ -152,23 +166,21 @@ def _explain_inputs(args):
     return y_true, y_pred
 
 
-_EXPLAIN_OPTIONS = ("label_smoothing", "gamma", "alpha", "delta")
-
-
 def _cmd_explain(args):
+    """Explain a loss step by step: each term, the sums, the mean and the
+    sign; the gradient per element; and the value under the textbook
+    formula, Keras 3, tf.keras 2.x and PyTorch, in float32 and float64.
+    Example: minigrad explain bce --y-true 0 1 0 0 --y-pred 0.1 0.95 0.2 0.6"""
     from .explain import explain
 
     info = LOSSES[args.loss]
-    options = {key: getattr(args, key) for key in _EXPLAIN_OPTIONS
-               if getattr(args, key) is not None}
-    if args.class_balancing:
-        options["apply_class_balancing"] = True
+    options = {name: getattr(args, name) for name in OPTIONS
+               if getattr(args, name) is not None and getattr(args, name) is not False}
     for key in options:
         if key not in info.options:
-            valid = ", ".join("--" + k.replace("_", "-").replace("apply-", "")
-                              for k in info.options) or "none"
-            flag = "--" + key.replace("_", "-").replace("apply-", "")
-            raise ValueError(f"{flag} does not apply to {info.short} (its options: {valid})")
+            valid = ", ".join(OPTIONS[k].flag for k in info.options) or "none"
+            raise ValueError(f"{OPTIONS[key].flag} does not apply to {info.short} "
+                             f"(its options: {valid})")
     if args.from_logits and not info.logits:
         raise ValueError(f"{info.short} has no logits; leave out --from-logits")
     y_true, y_pred = _explain_inputs(args)
@@ -181,39 +193,50 @@ def _loss_help():
             ", or a Keras name such as binary_crossentropy (any case)")
 
 
+def _shorts(test):
+    """The short names of the explained losses that pass ``test(info)``, as words."""
+    names = [info.short for info in LOSSES.values() if test(info)]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def _add_option(e, option):
+    """The flag of an explain option, for the losses that take it."""
+    takers = _shorts(lambda info: option.name in info.options)
+    if option.is_switch:
+        e.add_argument(option.flag, dest=option.name, action="store_true",
+                       help=f"{takers}: {option.help}")
+    else:
+        e.add_argument(option.flag, dest=option.name, help=f"{takers}: {option.help}",
+                       type=_number(float, option.low, option.high, option.low_open))
+
+
 def _add_explain(sub):
-    e = sub.add_parser("explain", help="a loss and its gradient step by step, under each "
-                       "framework's convention",
-                       description="Explain a loss step by step: each term, the sums, the "
-                       "mean and the sign; the gradient per element; and the value under the "
-                       "textbook formula, Keras 3, tf.keras 2.x and PyTorch, in float32 and "
-                       "float64. Example: minigrad explain bce --y-true 0 1 0 0 --y-pred 0.1 "
-                       "0.95 0.2 0.6")
+    e = _subcommand(sub, _cmd_explain, "a loss and its gradient step by step, under each "
+                    "framework's convention")
     e.add_argument("loss", type=_loss_name, metavar="LOSS", help=_loss_help())
     number = _number(float)
     e.add_argument("--y-true", type=number, nargs="+", required=True, metavar="Y",
-                   help="targets (labels for sparse_cce, or for cce with --classes)")
+                   help="targets (labels for "
+                   + _shorts(lambda info: info.targets == "labels") + ", or for "
+                   + _shorts(lambda info: info.targets == "one_hot") + " with --classes)")
     e.add_argument("--y-pred", type=number, nargs="+", required=True, metavar="P",
                    help="predictions: probabilities, or logits with --from-logits "
                    "(negative numbers in any notation: -2, -1e3)")
     e.add_argument("--from-logits", action="store_true", help="y_pred holds logits")
     e.add_argument("--classes", type=_number(int, 1),
-                   help="number of classes: y_pred is read as rows of this many (cce, sparse_cce)")
-    e.add_argument("--label-smoothing", type=_number(float, 0, 1),
-                   help="bce, cce and focal: in [0, 1]")
-    e.add_argument("--gamma", type=_number(float, 0),
-                   help="focal: the focusing exponent, >= 0 (default 2)")
-    e.add_argument("--alpha", type=_number(float, 0, 1),
-                   help="focal: the weight of class 1, in [0, 1] (default 0.25)")
-    e.add_argument("--class-balancing", action="store_true", help="focal: apply alpha")
-    e.add_argument("--delta", type=_number(float, 0, low_open=True),
-                   help="huber: the threshold, > 0 (default 1)")
-    e.set_defaults(run=_cmd_explain)
+                   help="number of classes: y_pred is read as rows of this many ("
+                   + _shorts(lambda info: info.targets != "elements") + ")")
+    for option in OPTIONS.values():
+        _add_option(e, option)
 
 
 # ------------------------------------------------------------------ plot
 
 def _cmd_plot(args):
+    """'losses': each loss and its gradient against the prediction, for y = 0
+    and y = 1, and binary cross-entropy near 0 and 1 where Keras clips and
+    PyTorch clamps. 'logreg': a logistic regression trained from scratch:
+    its training curves and decision boundary."""
     from . import demo, plots
 
     if not plots.have_matplotlib():
@@ -251,18 +274,11 @@ def _plot_logreg(args):
 
 
 def _add_plot(sub):
-    pl = sub.add_parser("plot", help="draw the losses and their gradients, or a training run",
-                        description="'losses': each loss and its gradient against the "
-                        "prediction, for y = 0 and y = 1, and binary cross-entropy near 0 and 1 "
-                        "where Keras clips and PyTorch clamps. 'logreg': a logistic regression "
-                        "trained from scratch: its training curves and decision boundary.")
+    pl = _subcommand(sub, _cmd_plot, "draw the losses and their gradients, or a training run")
     pl.add_argument("what", choices=["losses", "logreg"], help="which plots")
-    pl.add_argument("--out", default="minigrad-plots",
-                    help="folder for the PNG files, made if missing (default: %(default)s)")
-    pl.add_argument("--dataset", choices=["blobs", "moons"], default="blobs",
-                    help="logreg: the 2-D toy set (default: %(default)s)")
+    _add_data_options(pl, ["blobs", "moons"], "logreg: the 2-D toy set (default: %(default)s)",
+                      "minigrad-plots", "the PNG files")
     _add_training_options(pl, 1e-3, 2000, prefix="logreg: ")
-    pl.set_defaults(run=_cmd_plot)
 
 
 # ----------------------------------------------------------------- graph
@@ -290,6 +306,10 @@ def _graph_loss(info, flavour, from_logits):
 
 
 def _cmd_graph(args):
+    """Build a loss on the example of the BCE/CCE walkthroughs (TensorFlow,
+    Keras, PyTorch and numpy) and write its graph: Graphviz DOT text,
+    rendered to SVG/PNG/PDF when Graphviz is installed. Each box shows the
+    op, its shape, its value and its gradient."""
     from . import graph
 
     info = LOSSES[args.loss]
@@ -315,11 +335,7 @@ def _cmd_graph(args):
 def _add_graph(sub):
     from .graph import FORMATS
 
-    g = sub.add_parser("graph", help="draw the computation graph of a loss",
-                       description="Build a loss on the example of the BCE/CCE walkthroughs "
-                       "(TensorFlow, Keras, PyTorch and numpy) and write its graph: Graphviz "
-                       "DOT text, rendered to SVG/PNG/PDF when Graphviz is installed. Each box "
-                       "shows the op, its shape, its value and its gradient.")
+    g = _subcommand(sub, _cmd_graph, "draw the computation graph of a loss")
     g.add_argument("loss", nargs="?", default="bce", type=_loss_name, metavar="LOSS",
                    help=_loss_help() + " (default: bce)")
     g.add_argument("--flavour", choices=["keras", "pytorch"], default="keras",
@@ -331,7 +347,6 @@ def _add_graph(sub):
                    "minigrad-graph.svg, or .dot without Graphviz; without Graphviz, a .svg, "
                    ".png or .pdf is not drawn: the DOT text goes beside it and the exit "
                    "status is 1)")
-    g.set_defaults(run=_cmd_graph)
 
 
 # ------------------------------------------------------------------ main

@@ -13,6 +13,8 @@ over a class axis); reductions are the faces' business.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import ops
@@ -143,6 +145,38 @@ def binary_crossentropy_logits(y, z, pos_weight=None):
     """
     linear, log_p = binary_crossentropy_logits_terms(y, z, pos_weight)
     return linear - log_p
+
+
+def hinge(y, p, squared=False):
+    """The hinge loss of labels ``y`` in {-1, 1} and scores ``p``:
+    ``max(1 - y p, 0)``, squared with ``squared``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import hinge
+    >>> hinge(mg.tensor([1.0, -1.0, 1.0]), mg.tensor([0.3, 0.5, 2.0]))
+    tensor([0.7, 1.5, 0. ])
+    >>> hinge(mg.tensor([1.0, -1.0]), mg.tensor([0.3, 0.5]), squared=True)
+    tensor([0.48999998, 2.25      ])
+    """
+    margin = ops.maximum(1.0 - y * p, 0.0)
+    return margin * margin if squared else margin
+
+
+def soft_margin(y, x):
+    """The logistic loss of labels ``y`` in {-1, 1} and scores ``x``:
+    ``log(1 + exp(-y x))``, as ``softplus(-y x)`` (finite for any finite
+    ``y x``; gradient ``-y sigmoid(-y x)``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import soft_margin
+    >>> soft_margin(mg.tensor([1.0, -1.0, 1.0]), mg.tensor([0.0, 2.0, -1e4]))
+    tensor([6.931472e-01, 2.126928e+00, 1.000000e+04])
+    """
+    return ops.softplus(-(y * x))
 
 
 def focal_factor(y, p, gamma):
@@ -299,6 +333,59 @@ def huber(y, p, delta=1.0):
     return ops.where(a.data <= delta, 0.5 * e * e, delta * (a - 0.5 * delta))
 
 
+def log_cosh(y, p):
+    """``log(cosh(e))`` with ``e = p - y``, computed as Keras does, stably:
+    ``e + softplus(-2 e) - log 2`` (finite for any finite e; gradient
+    ``tanh(e)``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import log_cosh
+    >>> log_cosh(mg.tensor([0.0, 0.0]), mg.tensor([1.0, -1e4]))
+    tensor([4.337808e-01, 9.999307e+03])
+    """
+    e = p - y
+    return e + ops.softplus(-2.0 * e) - math.log(2.0)
+
+
+def smooth_l1(y, p, beta=1.0):
+    """PyTorch's smooth L1: ``0.5 e**2 / beta`` where ``|e| < beta``, else
+    ``|e| - 0.5 beta`` (``e = p - y``): the Huber loss with ``delta = beta``,
+    divided by beta, and ``|e|`` itself for ``beta = 0``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import smooth_l1
+    >>> smooth_l1(mg.tensor([0.0, 0.0]), mg.tensor([0.5, 3.0]), beta=2.0)
+    tensor([0.0625, 2.    ])
+    """
+    return absolute_error(y, p) if beta == 0 else huber(y, p, beta) / beta
+
+
+def cosine_similarity(a, b, axis=-1, eps=1e-7):
+    """Per-sample cosine of the angle between ``a`` and ``b`` along ``axis``:
+    ``sum(a_hat b_hat)``, each scaled to unit length as Keras's
+    ``normalize`` does, ``x * min(1 / ||x||, 1 / eps)`` (so a vector shorter
+    than ``eps``, or 0, is scaled by ``1 / eps``; the cosine of a zero
+    vector is 0).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import cosine_similarity
+    >>> cosine_similarity(mg.tensor([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]]),
+    ...                   mg.tensor([[1.0, 0.0], [2.0, 2.0], [1.0, 0.0]]))
+    tensor([0.        , 0.99999994, 0.        ])
+    """
+    def unit(x):
+        squares = ops.sum(x * x, axis=axis, keepdims=True)
+        return x / ops.sqrt(ops.maximum(squares, eps * eps))
+
+    return ops.sum(unit(a) * unit(b), axis=axis)
+
+
 def xlogy(x, y):
     """``x log y``, 0 where ``x == 0`` (whatever y is).
 
@@ -335,3 +422,49 @@ def kl_divergence(p, log_q=None, q=None, log_p=None):
     if q is not None:
         return p * ops.log(p / q)
     return xlogy(p, p) - p * log_q
+
+
+# ------------------------------------------------------------------ counts
+
+def poisson_nll(y, x, log_input=True, eps=1e-8, full=False):
+    """Per-element Poisson negative log-likelihood of counts ``y`` at rate
+    ``x`` (without the constant ``log(y!)``).
+
+    ``exp(x) - y x`` when ``x`` is the log of the rate (``log_input``, PyTorch's
+    default), else ``x - y log(x + eps)``: PyTorch with ``eps=1e-8``, Keras's
+    ``poisson`` with its clip epsilon 1e-7.  ``full`` adds the Stirling
+    approximation of ``log(y!)``, ``y log y - y + log(2 pi y) / 2``, where
+    ``y > 1`` (PyTorch's ``full=True``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import poisson_nll
+    >>> y = mg.tensor([0.0, 2.0], dtype="float64")
+    >>> poisson_nll(y, mg.tensor([0.0, 1.0], dtype="float64"))
+    tensor([1.        , 0.71828183], dtype=float64)
+    >>> poisson_nll(y, mg.tensor([1.0, 2.0], dtype="float64"), log_input=False, eps=0.0)
+    tensor([1.        , 0.61370564], dtype=float64)
+    """
+    loss = ops.exp(x) - y * x if log_input else x - y * ops.log(x + eps)
+    return loss + stirling(y) if full else loss
+
+
+def stirling(y):
+    """``y log y - y + log(2 pi y) / 2`` (Stirling's approximation of
+    ``log(y!)``) where ``y > 1``, 0 elsewhere, as PyTorch's
+    ``PoissonNLLLoss(full=True)`` adds it.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.formulas import stirling
+    >>> stirling(mg.tensor([1.0, 10.0], dtype="float64"))
+    tensor([ 0.        , 15.09608201], dtype=float64)
+    """
+    over = y.data > 1
+    if not over.any():
+        return y * 0.0
+    safe = ops.where(over, y, 2.0)          # no log of 0 or a negative count where it is 0
+    term = safe * ops.log(safe) - safe + 0.5 * ops.log((2 * math.pi) * safe)
+    return ops.where(over, term, 0.0)

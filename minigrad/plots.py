@@ -216,16 +216,12 @@ def _region_handle(which, eps):
                  hatch=r["hatch"], label=r["label"].format(eps=eps))
 
 
-def bce_conventions_figure():
-    """The figure :func:`bce_conventions` draws (not saved)."""
-    from . import formulas, losses
-    from .nn import functional as NF
+def _bce_forms(eps):
+    """Each convention's BCE, ``fn(y, p)`` per element: {label: (fn, colour, line style)}."""
+    from . import formulas
+    from .nn import functional
 
-    plt = pyplot()
-    eps = losses.epsilon()
-    p = np.concatenate([np.logspace(-50, -1, 700), np.linspace(0.1, 0.9, 100),
-                        1 - np.logspace(-1, -15.5, 400)])
-    forms = {   # label: (loss, colour, line style)
+    return {
         "textbook numpy (no clip)": (
             lambda y, q: formulas.binary_crossentropy(y, q), "tab:blue", "-"),
         f"Keras 3 (clip to [{eps:g}, 1 - {eps:g}])": (
@@ -234,40 +230,54 @@ def bce_conventions_figure():
             lambda y, q: formulas.binary_crossentropy(y, q, clip=eps, log_eps=eps),
             "tab:green", ":"),
         "PyTorch BCELoss (log clamped at -100)": (
-            lambda y, q: NF.binary_cross_entropy(q, y, reduction="none"), "tab:red", "-."),
+            lambda y, q: functional.binary_cross_entropy(q, y, reduction="none"), "tab:red", "-."),
     }
+
+
+def _bce_column(ax_v, ax_g, y, p, forms, eps):
+    """One column of :func:`bce_conventions`: the loss for target ``y`` (top)
+    and the size of its gradient (bottom), with the clip and clamp regions."""
+    for label, (fn, color, ls) in forms.items():
+        v, g = _per_element(fn, y, p)
+        ax_v.plot(p, v, ls, color=color, label=label, linewidth=1.8)
+        g = np.abs(g)
+        ax_g.plot(p, np.where(g > 0, g, np.nan), ls, color=color,
+                  label=label + ": derivative of its value", linewidth=1.8)
+    torch_rule = np.abs((p - y) / np.maximum(p * (1 - p), 1e-12))
+    ax_g.plot(p, torch_rule, color="black", linewidth=1, alpha=0.7,
+              label="PyTorch's BCELoss backward: (p - y) / max(p(1-p), 1e-12)")
+    for ax in (ax_v, ax_g):
+        ax.set_xscale("logit")
+        ax.set_xlim(p[0], p[-1])
+        _region(ax, p[0], eps, "keras")
+        _region(ax, 1 - eps, p[-1], "keras")
+        if y == 1:
+            _region(ax, p[0], np.exp(-100), "pytorch")
+        ax.grid(alpha=0.3)
+        ax.set_xticks([1e-45, 1e-30, 1e-15, eps, 0.5, 1 - eps, 1 - 1e-14])
+        ax.set_xticklabels(["1e-45", "1e-30", "1e-15", "1e-7", "0.5", "1-1e-7", "1-1e-14"])
+        ax.minorticks_off()
+    ax_v.set_ylabel(f"loss for y = {y:g}")
+    ax_g.set_ylabel(f"|d loss / d p| for y = {y:g} (0 not drawn)")
+    ax_g.set_yscale("log")
+    ax_g.set_ylim(1e-3, 1e52)
+    ax_g.set_xlabel("prediction p (logit scale: both ends stretched)")
+    ax_v.set_title(f"y = {y:g}: " + ("wrong predictions are p -> 0" if y == 1 else
+                                     "wrong predictions are p -> 1"))
+
+
+def bce_conventions_figure():
+    """The figure :func:`bce_conventions` draws (not saved)."""
+    from . import losses
+
+    plt = pyplot()
+    eps = losses.epsilon()
+    p = np.concatenate([np.logspace(-50, -1, 700), np.linspace(0.1, 0.9, 100),
+                        1 - np.logspace(-1, -15.5, 400)])
+    forms = _bce_forms(eps)
     fig, axes = plt.subplots(2, 2, figsize=(12, 8.4), sharex="col")
     for col, y in enumerate((1.0, 0.0)):
-        ax_v, ax_g = axes[0, col], axes[1, col]
-        for label, (fn, color, ls) in forms.items():
-            v, g = _per_element(fn, y, p)
-            ax_v.plot(p, v, ls, color=color, label=label, linewidth=1.8)
-            g = np.abs(g)
-            ax_g.plot(p, np.where(g > 0, g, np.nan), ls, color=color,
-                      label=label + ": derivative of its value", linewidth=1.8)
-        torch_rule = np.abs((p - y) / np.maximum(p * (1 - p), 1e-12))
-        ax_g.plot(p, torch_rule, color="black", linewidth=1, alpha=0.7,
-                  label="PyTorch's BCELoss backward: (p - y) / max(p(1-p), 1e-12)")
-        for ax in (ax_v, ax_g):
-            ax.set_xscale("logit")
-            ax.set_xlim(p[0], p[-1])
-            _region(ax, p[0], eps, "keras")
-            _region(ax, 1 - eps, p[-1], "keras")
-            if y == 1:
-                _region(ax, p[0], np.exp(-100), "pytorch")
-            ax.grid(alpha=0.3)
-        ticks = [1e-45, 1e-30, 1e-15, eps, 0.5, 1 - eps, 1 - 1e-14]
-        for ax in (ax_v, ax_g):
-            ax.set_xticks(ticks)
-            ax.set_xticklabels(["1e-45", "1e-30", "1e-15", "1e-7", "0.5", "1-1e-7", "1-1e-14"])
-            ax.minorticks_off()
-        ax_v.set_ylabel(f"loss for y = {y:g}")
-        ax_g.set_ylabel(f"|d loss / d p| for y = {y:g} (0 not drawn)")
-        ax_g.set_yscale("log")
-        ax_g.set_ylim(1e-3, 1e52)
-        ax_g.set_xlabel("prediction p (logit scale: both ends stretched)")
-        ax_v.set_title(f"y = {y:g}: " + ("wrong predictions are p -> 0" if y == 1 else
-                                         "wrong predictions are p -> 1"))
+        _bce_column(axes[0, col], axes[1, col], y, p, forms, eps)
     axes[0, 0].text(2e-49, 30, "PyTorch clamps\n(p < e^-100)", color="tab:red", fontsize=8,
                     bbox=dict(facecolor="white", alpha=0.85, edgecolor="none"))
     axes[0, 0].text(3e-9, 60, "Keras\nclips", color="darkorange", fontsize=8, ha="right")
@@ -299,21 +309,13 @@ GALLERY_GRAD_LIMIT = 10.0
 
 
 def loss_gallery_figure():
-    """The figure :func:`loss_gallery` draws (not saved)."""
-    from . import formulas, losses
+    """The figure :func:`loss_gallery` draws (not saved): a row for each loss
+    declared with a gallery entry (:data:`minigrad.lossdefs.registry.GALLERY`)."""
+    from .lossdefs import registry
 
     plt = pyplot()
-    eps = losses.epsilon()
     p = np.linspace(0.0005, 0.9995, 600)
-    rows = [
-        ("binary cross-entropy (Keras 3)", lambda y, q: formulas.binary_crossentropy(
-            y, q, clip=eps)),
-        ("focal BCE, gamma = 2 (Keras 3)", lambda y, q: formulas.focal_factor(y, q, 2.0)
-         * formulas.binary_crossentropy(y, q, clip=eps)),
-        ("mean squared error", formulas.squared_error),
-        ("mean absolute error", formulas.absolute_error),
-        ("Huber, delta = 0.5", lambda y, q: formulas.huber(y, q, 0.5)),
-    ]
+    rows = registry.GALLERY
     lim = GALLERY_GRAD_LIMIT
     fig, axes = plt.subplots(len(rows), 2, figsize=(10, 2.6 * len(rows)), sharex=True)
     for r, (name, fn) in enumerate(rows):
@@ -347,8 +349,9 @@ def loss_gallery_figure():
 
 
 def loss_gallery(path):
-    """Each loss (BCE, focal BCE, MSE, MAE, Huber) and its gradient as a
-    function of the prediction, for y = 0 and y = 1 (all axes linear)."""
+    """Each loss of the gallery (BCE, focal BCE, MSE, MAE, Huber) and its
+    gradient as a function of the prediction, for y = 0 and y = 1 (all axes
+    linear)."""
     return save(loss_gallery_figure(), path)
 
 

@@ -1,0 +1,273 @@
+"""What :func:`minigrad.explain` returns, and the pieces its builders share.
+
+An :class:`Explanation` holds the step-by-step computation of a loss and
+its gradient, with the loss's value under each framework's
+:class:`Convention`; it prints as text.  Each explained loss has a builder,
+declared next to the loss in :mod:`minigrad.lossdefs`; a loss that is the
+mean of a per-element formula uses :class:`Elementwise`.
+
+Every number comes from the library's own loss code: the per-element terms
+from :mod:`minigrad.formulas`, the value from the Keras-flavoured loss, the
+gradients from ``backward()`` through it, and each convention from the loss
+that implements it.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor
+
+ROWS_SHOWN = 10     # rows of each per-element table that the printed text shows
+
+
+@dataclasses.dataclass
+class Convention:
+    """A loss's value under one framework's convention."""
+
+    name: str
+    rule: str
+    float32: float
+    float64: float
+
+
+@dataclasses.dataclass
+class Explanation:
+    """The step-by-step computation of a loss and its gradient.
+
+    ``str(explanation)`` (or :meth:`text`) is the printed walkthrough; the
+    fields hold the same numbers for notebooks.
+    """
+
+    loss: str
+    title: str
+    from_logits: bool
+    options: dict
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    table: dict            # column name -> per-element (or per-sample) array
+    steps: list            # (label, value, comment): the sums, the mean, the sign
+    value: float           # the library's (Keras 3) value, float64
+    grad: np.ndarray       # d value / d y_pred
+    grad_formula: str
+    grad_logits: np.ndarray | None
+    grad_logits_formula: str | None
+    conventions: list
+    clipped: np.ndarray | None
+    clamped: np.ndarray | None
+    notes: list
+    per_sample: bool = False   # the table has a row per sample (categorical), not per element
+
+    def __repr__(self):
+        return f"<Explanation of {self.loss}: {self.value!r} (float64)>"
+
+    def __str__(self):
+        return self.text()
+
+    def text(self):
+        """The walkthrough, as printed: the per-element tables show their first
+        :data:`ROWS_SHOWN` rows; every sum, mean and value is over all of them."""
+        unit = "samples" if self.per_sample else "elements"
+        out = [self.title, ""]
+        out += _table(self.table, "Per sample" if self.per_sample else "Per element", unit,
+                      "totals below are over all of them")
+        out += ["", "Step by step:"]
+        width = max(len(s[0]) for s in self.steps)
+        for label, value, comment in self.steps:
+            out.append(f"  {label:<{width}}  {num(value):>20}   {comment}".rstrip())
+        wrt = "the logits z" if self.from_logits else "y_pred"
+        out += ["", f"Gradient with respect to {wrt}: {self.grad_formula}"]
+        grads = {f"d loss / d {'z' if self.from_logits else 'y_pred'}": self.grad}
+        if self.grad_logits is not None:
+            out.append(f"  and with respect to the logits: {self.grad_logits_formula}")
+            grads["d loss / d logit"] = self.grad_logits
+        out += _table(grads, None, unit, "all of them in the result's .grad")
+        out += ["", "Value under each convention:"] + _conventions(self.conventions)
+        if self.notes:
+            out += ["", "Why they differ:"] + [f"  * {n}" for n in self.notes]
+        return "\n".join(out)
+
+
+def _conventions(conventions):
+    """The lines of the conventions table."""
+    w1 = max(len(c.name) for c in conventions)
+    w2 = max(len(c.rule) for c in conventions)
+    out = [f"  {'convention':<{w1}}  {'rule':<{w2}}  {'float32':>12}  {'float64':>20}"]
+    for c in conventions:
+        out.append(f"  {c.name:<{w1}}  {c.rule:<{w2}}  {f32(c.float32):>12}  "
+                   f"{num(c.float64):>20}")
+    return out
+
+
+def num(v):
+    """A float64 as printed: every digit (``repr``), or inf/nan."""
+    v = float(v)
+    return repr(v) if np.isfinite(v) else str(v)
+
+
+def f32(v):
+    """A float32 value as printed (``0.32402205``), or inf/nan."""
+    v = float(v)
+    return str(np.float32(v)) if np.isfinite(v) else str(v)
+
+
+def _table(columns, heading, unit="elements", trailer="", rows=None):
+    """The first ``rows`` (default :data:`ROWS_SHOWN`) rows ``i`` of the named
+    columns (1-D arrays, or 2-D with a row per sample), then a line that says
+    how many more there are."""
+    rows = ROWS_SHOWN if rows is None else rows
+    names = list(columns)
+    arrays = [np.asarray(columns[name]) for name in names]
+    n = len(arrays[0])
+    cells = [[_cell(a[i]) for a in arrays] for i in range(min(n, rows))]
+    widths = [max(len(name), *(len(r[k]) for r in cells)) for k, name in enumerate(names)]
+    lines = [f"{heading}:"] if heading else []
+    lines.append("    i  " + "  ".join(name.rjust(w) for name, w in zip(names, widths)))
+    for i, row in enumerate(cells):
+        lines.append(f"  {i:>3}  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    if n > rows:
+        lines.append(f"  ... {n - rows:,} more {unit}" + (f"; {trailer}" if trailer else ""))
+    return lines
+
+
+def _cell(v, limit=8):
+    """A number with up to 10 significant digits (a row: numbers in brackets,
+    the first ``limit`` of a longer one)."""
+    v = np.asarray(v)
+    if v.ndim:
+        shown = " ".join(_cell(x) for x in v.ravel()[:limit])
+        return "[" + shown + (f" ... {v.size:,} in all" if v.size > limit else "") + "]"
+    v = float(v)
+    if not np.isfinite(v):
+        return str(v)
+    return "-0" if v == 0 and np.signbit(v) else f"{v:.10g}"
+
+
+# ------------------------------------------------- pieces for the builders
+
+def indices(mask, limit=ROWS_SHOWN):
+    """``[0, 3, 7]``: where ``mask`` is true (the first ``limit``, and how many).
+
+    Examples
+    --------
+    >>> from minigrad.explanation import indices
+    >>> indices([True, False, True]), indices([True] * 12, limit=2)
+    ('[0, 2]', '[0, 1, ...] (12 in all)')
+    """
+    idx = np.flatnonzero(mask)
+    text = str(idx[:limit].tolist())
+    return text if idx.size <= limit else f"{text[:-1]}, ...] ({idx.size:,} in all)"
+
+
+def values(fn, *arrays):
+    """``fn`` of the arrays as float32 and float64 tensors: two floats (inf or
+    NaN allowed: the textbook formulas have them)."""
+    out = []
+    for dtype in (np.float32, np.float64):
+        with np.errstate(all="ignore"):
+            out.append(float(fn(*[Tensor(np.asarray(a), dtype=dtype) for a in arrays]).item()))
+    return out
+
+
+def convention(name, rule, fn, *arrays):
+    """The :class:`Convention` of ``fn`` (a scalar loss) of the arrays, in
+    float32 and float64."""
+    float32, float64 = values(fn, *arrays)
+    return Convention(name=name, rule=rule, float32=float32, float64=float64)
+
+
+def mean(t):
+    """The mean over every element."""
+    return ops.mean(t)
+
+
+def gradient(fn, y_pred):
+    """d fn / d y_pred (float64), from ``backward()``."""
+    x = Tensor(np.asarray(y_pred, dtype=np.float64), requires_grad=True)
+    fn(x).backward()
+    return x.grad.numpy()
+
+
+def logit(p):
+    """log(p / (1 - p)), or None where some p is exactly 0 or 1."""
+    p = np.asarray(p, dtype=np.float64)
+    if np.any((p <= 0) | (p >= 1)):
+        return None
+    return np.log(p) - np.log1p(-p)
+
+
+# ---------------------------------------------- mean of a per-element loss
+
+@dataclasses.dataclass(frozen=True)
+class Elementwise:
+    """The builder of the explanation of a loss that is the mean of a
+    per-element formula (regression losses and their kind).
+
+    The texts are format strings of the options (``"{delta:g}"``).  The
+    table shows each element's ``columns`` and loss; the conventions are the
+    textbook formula, the Keras class, the PyTorch module (when there is
+    one) and any ``extra`` ones.
+
+    Attributes
+    ----------
+    title, rule, grad_formula : str
+        The heading; the per-element rule; d loss / d y_pred in words.
+    formula : callable
+        ``formula(y, p, **options)``: the library's per-element loss.
+    keras : type
+        The Keras-flavoured class, built as ``keras(**options)``.
+    torch : callable, optional
+        ``torch(**options)``: the PyTorch-flavoured module.
+    torch_name, torch_rule : str
+        Its row in the conventions table.
+    textbook : callable, optional
+        ``textbook(y, p, **options)`` per element (default: ``formula``).
+    extra : tuple
+        More conventions: ``(name, rule, fn(y, p))``, fn a scalar loss.
+    columns : tuple
+        ``(label, fn(y, p))``: the table's columns between y_pred and loss_i.
+    """
+
+    title: str
+    rule: str
+    grad_formula: str
+    formula: object
+    keras: type
+    torch: object = None
+    torch_name: str = "PyTorch"
+    torch_rule: str = "mean over all elements"
+    textbook: object = None
+    extra: tuple = ()
+    columns: tuple = (("e = p - y", lambda y, p: p - y),)
+
+    def __call__(self, name, y, p, from_logits, opts):
+        keras = self.keras(**opts)
+        value = float(keras(y, p).item())           # validates the inputs too
+        per = self.formula(Tensor(y), Tensor(p), **opts).numpy()
+        table = {"y_true": y.reshape(-1), "y_pred": p.reshape(-1)}
+        table.update({label: fn(y, p).reshape(-1) for label, fn in self.columns})
+        table["loss_i"] = per.reshape(-1)
+        rule, n = self.rule.format(**opts), y.size
+        steps = [("sum of loss_i", float(per.sum()), rule),
+                 ("mean = sum / N", float(per.sum()) / n, f"N = {n}: the loss")]
+        return Explanation(
+            loss=name, title=self.title.format(**opts), from_logits=False, options=opts,
+            y_true=y, y_pred=p, table=table, steps=steps, value=value,
+            grad=gradient(lambda t: keras(y, t), p).reshape(-1),
+            grad_formula=self.grad_formula.format(**opts), grad_logits=None,
+            grad_logits_formula=None, conventions=self._conventions(y, p, opts, rule),
+            clipped=None, clamped=None, notes=[])
+
+    def _conventions(self, y, p, opts, rule):
+        textbook = self.textbook or self.formula
+        conv = [convention("textbook numpy", f"mean of {rule}",
+                           lambda y, p: mean(textbook(y, p, **opts)), y, p),
+                convention("Keras 3", "mean over the last axis, then over the batch",
+                           lambda y, p: self.keras(**opts)(y, p), y, p)]
+        if self.torch is not None:
+            conv.append(convention(self.torch_name, self.torch_rule,
+                                   lambda y, p: self.torch(**opts)(p, y), y, p))
+        conv += [convention(name, rule, fn, y, p) for name, rule, fn in self.extra]
+        return conv
