@@ -18,6 +18,17 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def pytest_addoption(parser):
+    """Options of the differential fuzzing suite (tests/fuzz)."""
+    group = parser.getgroup("fuzz", "differential fuzzing against PyTorch (tests/fuzz)")
+    group.addoption("--fuzz-examples", type=int, default=None, metavar="N",
+                    help="a long fuzz run: N random examples per fuzz test (select the fuzz "
+                         "tests with -m fuzz); mismatches are recorded, not raised")
+    group.addoption("--fuzz-report", default=os.environ.get("MINIGRAD_FUZZ_REPORT"),
+                    metavar="PATH", help="write the fuzz run's counts and mismatches to PATH "
+                                         "as JSON (default: $MINIGRAD_FUZZ_REPORT)")
+
+
 @pytest.fixture(autouse=True)
 def _restore_state():
     """Each test starts with float32 as the default dtype and grad mode on."""
