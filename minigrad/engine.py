@@ -72,6 +72,12 @@ class Node:
     as soon as nothing but the graph refers to it and no rule saved it.
     Subclasses implement ``backward(self, g, out, *args)`` returning one
     gradient (or ``None``) per operand, and say what they save.
+
+    How a rule reads what was saved, the one convention: values it
+    differentiates through come in as its parameters (``g``, ``out``, the
+    operands), which are arrays in a plain backward and Tensors connected to
+    the graph under ``create_graph=True``; constants (masks, signs, shapes)
+    come from ``self.args``, ``self.out`` and ``self.ctx``, always arrays.
     """
 
     __slots__ = ("next", "args", "out", "ctx", "seq", "hooks", "site", "__weakref__")
