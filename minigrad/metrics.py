@@ -164,6 +164,8 @@ def _counts(y_true, y_pred, average, pos_label):
     """True positives, false positives and false negatives per label considered."""
     if average not in ("binary", "macro", "micro"):
         raise ValueError(f"average must be 'binary', 'macro' or 'micro', got {average!r}")
+    if isinstance(pos_label, (bool, np.bool_)) or not isinstance(pos_label, numbers.Integral):
+        raise TypeError(f"pos_label must be an int label, got {pos_label!r}")
     yt, yp = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
     _same_length(yt, yp)
     present = np.union1d(yt, yp)
@@ -175,11 +177,14 @@ def _counts(y_true, y_pred, average, pos_label):
         if len(present) == 2 and pos_label not in present:
             raise ValueError(f"pos_label={pos_label!r} is not a valid label: it should be one "
                              f"of {present.tolist()}")
-        present = np.asarray([pos_label])
-    is_true, is_pred = yt[:, None] == present, yp[:, None] == present
-    tp = (is_true & is_pred).sum(axis=0)
-    fp = (~is_true & is_pred).sum(axis=0)
-    fn = (is_true & ~is_pred).sum(axis=0)
+    labels = np.union1d(present, [pos_label]) if average == "binary" else present
+    ti, pi = np.searchsorted(labels, yt), np.searchsorted(labels, yp)
+    tp = np.bincount(ti[ti == pi], minlength=len(labels))
+    fp = np.bincount(pi, minlength=len(labels)) - tp
+    fn = np.bincount(ti, minlength=len(labels)) - tp
+    if average == "binary":
+        keep = labels == pos_label
+        tp, fp, fn = tp[keep], fp[keep], fn[keep]
     if average == "micro":
         tp, fp, fn = tp.sum(keepdims=True), fp.sum(keepdims=True), fn.sum(keepdims=True)
     return tp, fp, fn

@@ -117,9 +117,18 @@ def test_binary_average_refuses_multiclass():
         metrics.f1_score([0, 1, 2], [0, 1, 1])
 
 
-def test_unknown_average():
+def test_unknown_average_and_bad_pos_label():
     with pytest.raises(ValueError, match="average must be"):
         metrics.precision([0, 1], [0, 1], average="weighted")
+    with pytest.raises(TypeError, match="pos_label must be an int"):
+        metrics.recall([0, 1], [0, 1], pos_label="1")
+
+
+def test_many_classes_and_samples():
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 1000, 200_000), rng.integers(0, 1000, 200_000)
+    assert metrics.f1_score(y, p, average="macro") == pytest.approx(
+        skm.f1_score(y, p, average="macro"), **EXACT)
 
 
 # ----------------------------------------------------------------- roc_auc
