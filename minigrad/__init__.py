@@ -22,6 +22,9 @@ from numpy import float32, float64  # dtype names, as mg.float32
 # nn before losses: the loss declarations (minigrad.lossdefs) subclass nn.Module, and
 # nn's faces read their registry
 from . import datasets, formulas, nn, losses, optim  # noqa: E402
+from . import data, metrics, random  # noqa: E402
+from .random import manual_seed  # noqa: E402
+from .serialization import load, save  # noqa: E402
 from .explain import explain  # noqa: E402
 from .graph import to_dot, trace  # noqa: E402
 
@@ -32,5 +35,6 @@ __all__ = [
     "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "keep_values", "Function", "gradcheck",
     "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot",
+    "data", "metrics", "random", "manual_seed", "save", "load",
     *_ops_all,
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import engine
+from .random import generator as _generator
 
 _DEFAULT_DTYPE = [np.dtype(np.float32)]
 _FLOAT_KINDS = "f"
@@ -748,7 +749,8 @@ def randn(*shape, rng=None, dtype=None, requires_grad=False):
     ----------
     *shape : int
     rng : numpy.random.Generator or int, optional
-        A generator or a seed, for reproducible draws.
+        A generator or a seed, for reproducible draws; None draws from the
+        default generator (see :func:`minigrad.manual_seed`).
 
     Examples
     --------
@@ -756,7 +758,7 @@ def randn(*shape, rng=None, dtype=None, requires_grad=False):
     >>> mg.randn(2, 3, rng=0).shape
     (2, 3)
     """
-    gen = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    gen = _generator(rng)
     data = gen.standard_normal(_shape_args(shape)).astype(dtype or _DEFAULT_DTYPE[0])
     return Tensor(data, requires_grad)
 

@@ -5,13 +5,13 @@ import math
 
 import numpy as np
 
-from .. import ops
+from .. import ops, random
 from ..tensor import coerce, get_default_dtype
 from .module import Module, Parameter
 
 
 def _generator(rng):
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    return random.generator(rng)      # None: the default generator (mg.manual_seed)
 
 
 class Linear(Module):
@@ -26,7 +26,8 @@ class Linear(Module):
     in_features, out_features : int
     bias : bool
     rng : numpy.random.Generator or int, optional
-        For a reproducible initialisation.
+        For a reproducible initialisation; None draws from the default
+        generator (see :func:`minigrad.manual_seed`).
     dtype : dtype-like, optional
         Default: the default dtype (float32).
 
