@@ -96,7 +96,8 @@ def test_state_dict_is_a_plain_copy():
     assert sd["state"][0]["step"] == 3 and type(sd["state"][0]["step"]) is int
     np.testing.assert_array_equal(sd["state"][0]["exp_avg"], saved["state"][0]["exp_avg"])
     assert sd["param_groups"] == [{"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8,
-                                   "weight_decay": 0.0, "params": [0, 1, 2, 3]}]
+                                   "weight_decay": 0.0, "amsgrad": False,
+                                   "params": [0, 1, 2, 3]}]
     opt.load_state_dict(sd)
     sd["state"][0]["exp_avg"][...] = 123.0        # loading copied the arrays in
     assert not (opt.state[model.parameters()[0]]["exp_avg"] == 123.0).any()

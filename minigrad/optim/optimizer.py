@@ -1,11 +1,10 @@
-"""Optimizers, as in PyTorch: SGD (momentum, weight decay) and Adam.
+"""The optimizer base class: parameter groups, per-parameter state, and
+PyTorch's ``state_dict`` layout.
 
-Each update follows PyTorch's formulas in the same order, so a run matches
-``torch.optim`` step for step.  Parameters are updated in place, as in
-PyTorch: the same Tensor keeps the same numpy array, and every update is
-reported to :func:`minigrad.engine.mark_changed`, so a graph that saved a
-parameter's old value raises at ``backward()`` instead of giving a wrong
-gradient.
+Parameters are updated in place, as in PyTorch: the same Tensor keeps the
+same numpy array, and every update is reported to
+:func:`minigrad.engine.mark_changed`, so a graph that saved a parameter's old
+value raises at ``backward()`` instead of giving a wrong gradient.
 
 Per-parameter state (``opt.state``) is keyed by the parameter Tensor
 itself, so it survives ``copy.deepcopy`` and pickling of a model and its
@@ -17,12 +16,12 @@ Python numbers).
 from __future__ import annotations
 
 import copy
-import math
+import numbers
 
 import numpy as np
 
-from . import engine
-from .tensor import Tensor
+from .. import engine
+from ..tensor import Tensor
 
 
 class Optimizer:
@@ -129,12 +128,22 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
+                    _check_writable(p.data)
                     state = self.state.setdefault(p, {})
-                    _subtract_in_place(p.data, self._update(p.data, p.grad.data, state, group))
+                    step = self._update(p.data, p.grad.data, state, group)
+                    _apply_in_place(p.data, step, self._decay_factor(group))
 
     def _update(self, w, g, state, group):  # pragma: no cover - abstract
         """The step to subtract from ``w``, updating ``state``."""
         raise NotImplementedError
+
+    def _decay_factor(self, group):
+        """The factor ``w`` is multiplied by before the step (AdamW), or None."""
+        return None
+
+    def _state_names(self, group):
+        """The state names a parameter of ``group`` keeps once stepped."""
+        return self._STATE_NAMES
 
     def state_dict(self):
         """The optimizer's state and options, as PyTorch lays them out.
@@ -194,32 +203,33 @@ class Optimizer:
         if len(saved) != len(self.param_groups):
             raise ValueError(f"the state dict has {len(saved)} parameter groups, "
                              f"this optimizer has {len(self.param_groups)}")
+        merged = [{**group, **{k: _plain(v) for k, v in s.items() if k != "params"},
+                   "params": group["params"]}
+                  for group, s in zip(self.param_groups, saved)]
         by_index = {}
-        for i, (group, s) in enumerate(zip(self.param_groups, saved)):
+        for i, (group, s) in enumerate(zip(merged, saved)):
             if len(s["params"]) != len(group["params"]):
                 raise ValueError(f"parameter group {i}: the state dict has "
                                  f"{len(s['params'])} parameters, this optimizer has "
                                  f"{len(group['params'])}")
-            by_index.update({int(k): p for k, p in zip(s["params"], group["params"])})
+            by_index.update({int(k): (p, group) for k, p in zip(s["params"], group["params"])})
         state = {}
         for k, st in state_dict["state"].items():
             if int(k) not in by_index:
                 raise ValueError(f"the state dict has state for parameter {k}, which is "
                                  "in none of its parameter groups")
-            p = by_index[int(k)]
-            state[p] = self._load_param_state(st, p, int(k))
-        self.param_groups = [
-            {**group, **{k: _plain(v) for k, v in s.items() if k != "params"},
-             "params": group["params"]}
-            for group, s in zip(self.param_groups, saved)]
+            p, group = by_index[int(k)]
+            state[p] = self._load_param_state(st, p, int(k), group)
+        self.param_groups = merged
         self.state = state
 
-    def _load_param_state(self, st, p, index):
+    def _load_param_state(self, st, p, index, group):
         st = {k: v for k, v in st.items() if v is not None}
-        if st and set(st) != set(self._STATE_NAMES):
+        names = self._state_names(group)
+        if st and set(st) != set(names):
             raise ValueError(
                 f"state of parameter {index}: the state dict has {sorted(st)}, "
-                f"{type(self).__name__} keeps {sorted(self._STATE_NAMES)}")
+                f"{type(self).__name__} keeps {sorted(names)}")
         out = {}
         for name, v in st.items():
             if name in self._ARRAY_STATE:
@@ -234,16 +244,31 @@ class Optimizer:
         return out
 
 
-def _subtract_in_place(w, step):
-    """``w -= step`` in the parameter array itself (keeping its dtype), and say
-    so; the same bits as ``w - step``."""
+def _check_writable(w):
     if not w.flags.writeable:
         raise ValueError(
             f"cannot update a parameter of shape {w.shape} in place: its array is "
             "read-only (give the optimizer a tensor of a writable copy, e.g. "
             "mg.tensor(arr.copy(), requires_grad=True))")
+
+
+def _apply_in_place(w, step, factor=None):
+    """``w *= factor`` (if given), then ``w -= step``, in the parameter array
+    itself (keeping its dtype), and say so; the same bits as
+    ``w * factor - step``."""
+    _check_writable(w)
+    if factor is not None:
+        np.multiply(w, factor, out=w, casting="same_kind")
     np.subtract(w, step, out=w, casting="same_kind")
     engine.mark_changed(w)
+
+
+def _lerp(start, end, weight):
+    """``start + weight * (end - start)`` with PyTorch's formula for each
+    side of 0.5 (its ``lerp``), so the bits agree with ``torch.lerp``."""
+    if abs(weight) < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
 
 
 def _plain(value):
@@ -258,90 +283,19 @@ def _plain(value):
 
 
 def _check(name, value, low=0.0):
+    """Refuse ``value`` unless it is a real number ``>= low``, as PyTorch does."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     if not value >= low:
         raise ValueError(f"invalid {name}: {value} (must be >= {low})")
 
 
-class SGD(Optimizer):
-    """Stochastic gradient descent with optional momentum and weight decay.
-
-    ``g += weight_decay * w``; with momentum, ``buf = momentum * buf +
-    (1 - dampening) g`` (``buf = g`` on the first step) and ``g = buf``
-    (or ``g + momentum * buf`` with ``nesterov``); ``w -= lr * g``.
-    With momentum the state of a parameter is ``momentum_buffer``.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
-    >>> opt = mg.optim.SGD([w], lr=0.1, momentum=0.9)
-    >>> (w * w).sum().backward(); opt.step()
-    >>> w
-    tensor([ 0.8, -1.6], requires_grad=True)
-    """
-
-    _STATE_NAMES = _ARRAY_STATE = ("momentum_buffer",)
-
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, dampening=0.0,
-                 nesterov=False):
-        for name, v in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-            _check(name, v)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
-        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
-                                      dampening=dampening, nesterov=nesterov))
-
-    def _update(self, w, g, state, group):
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * w
-        mu = group["momentum"]
-        if mu:
-            buf = state.get("momentum_buffer")
-            buf = np.array(g) if buf is None else buf * mu + (1 - group["dampening"]) * g
-            state["momentum_buffer"] = buf
-            g = g + mu * buf if group["nesterov"] else buf
-        return group["lr"] * g
-
-
-class Adam(Optimizer):
-    """Adam (Kingma & Ba), with PyTorch's update order and L2 weight decay.
-
-    The state of a parameter is ``step`` (an int), ``exp_avg`` and
-    ``exp_avg_sq``.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
-    >>> opt = mg.optim.Adam([w], lr=0.1)
-    >>> (w * w).sum().backward(); opt.step()
-    >>> w
-    tensor([ 0.90000004, -1.9       ], requires_grad=True)
-    """
-
-    _STATE_NAMES = ("step", "exp_avg", "exp_avg_sq")
-    _ARRAY_STATE = ("exp_avg", "exp_avg_sq")
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        _check("lr", lr)
-        _check("eps", eps)
-        _check("weight_decay", weight_decay)
-        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
-            raise ValueError(f"invalid betas {betas}: each must be in [0, 1)")
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay))
-
-    def _update(self, w, g, state, group):
-        beta1, beta2 = group["betas"]
-        if group["weight_decay"]:
-            g = g + group["weight_decay"] * w
-        t = state["step"] = state.get("step", 0) + 1
-        if "exp_avg" not in state:
-            state["exp_avg"], state["exp_avg_sq"] = np.zeros_like(w), np.zeros_like(w)
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m = m + (1 - beta1) * (g - m)             # torch's lerp(m, g, 1 - beta1)
-        v = v * beta2 + (1 - beta2) * (g * g)
-        state["exp_avg"], state["exp_avg_sq"] = m, v
-        step_size = group["lr"] / (1 - beta1 ** t)
-        denom = np.sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
-        return step_size * (m / denom)
+def _check_betas(betas):
+    """Refuse ``betas`` unless it is a pair of real numbers in [0, 1)."""
+    if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        raise ValueError(f"invalid betas {betas!r}: pass a pair (beta1, beta2)")
+    for i, b in enumerate(betas):
+        if isinstance(b, bool) or not isinstance(b, numbers.Real):
+            raise TypeError(f"betas[{i}] must be a real number, got {type(b).__name__}")
+    if not all(0.0 <= b < 1.0 for b in betas):
+        raise ValueError(f"invalid betas {tuple(betas)}: each must be in [0, 1)")

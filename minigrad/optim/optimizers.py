@@ -1,0 +1,265 @@
+"""SGD, Adam, AdamW, RMSprop and Adagrad, as in PyTorch.
+
+Each update follows PyTorch's single-tensor (``foreach=False``) code in the
+same order of operations, so a float64 run matches ``torch.optim`` step for
+step to the last bit or two: PyTorch's vectorised CPU kernels fuse some
+multiply-adds (FMA) and its float64 square root is not always correctly
+rounded, while numpy never fuses and rounds correctly, so single elements
+can differ by an ulp.  With PyTorch's scalar kernels
+(``ATEN_CPU_CAPABILITY=default``) and its square root, every bit agrees.  The state names are PyTorch's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer, _check, _check_betas, _lerp
+
+_sqrt = np.sqrt     # the one place a result may differ from PyTorch's (see above);
+                    # tests swap in torch's square root to check every other bit
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum and weight decay.
+
+    ``g += weight_decay * w``; with momentum, ``buf = momentum * buf +
+    (1 - dampening) g`` (``buf = g`` on the first step) and ``g = buf``
+    (or ``g + momentum * buf`` with ``nesterov``); ``w -= lr * g``.
+    With momentum the state of a parameter is ``momentum_buffer``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = mg.optim.SGD([w], lr=0.1, momentum=0.9)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w
+    tensor([ 0.8, -1.6], requires_grad=True)
+    """
+
+    _STATE_NAMES = _ARRAY_STATE = ("momentum_buffer",)
+
+    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, dampening=0.0,
+                 nesterov=False):
+        for name, v in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
+            _check(name, v)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
+        super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
+                                      dampening=dampening, nesterov=nesterov))
+
+    def _update(self, w, g, state, group):
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * w
+        mu = group["momentum"]
+        if mu:
+            buf = state.get("momentum_buffer")
+            buf = np.array(g) if buf is None else buf * mu + (1 - group["dampening"]) * g
+            state["momentum_buffer"] = buf
+            g = g + mu * buf if group["nesterov"] else buf
+        return group["lr"] * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba), with PyTorch's update order and L2 weight decay.
+
+    ``g += weight_decay * w``; ``m = lerp(m, g, 1 - beta1)``; ``v = beta2 v
+    + (1 - beta2) g g``; ``w -= lr / (1 - beta1^t) m / (sqrt(v) / sqrt(1 -
+    beta2^t) + eps)``.  With ``amsgrad``, ``v`` in the denominator is the
+    running maximum ``max_exp_avg_sq`` of ``v``.  The state of a parameter
+    is ``step`` (an int), ``exp_avg``, ``exp_avg_sq`` (and
+    ``max_exp_avg_sq`` with amsgrad).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = mg.optim.Adam([w], lr=0.1, amsgrad=True)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w
+    tensor([ 0.90000004, -1.9       ], requires_grad=True)
+    >>> sorted(opt.state[w])
+    ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step']
+    """
+
+    _ARRAY_STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+    _DECOUPLED = False      # AdamW: decay the weights, not the gradient
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+                 amsgrad=False):
+        _check("lr", lr)
+        _check("eps", eps)
+        _check("weight_decay", weight_decay)
+        _check_betas(betas)
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=bool(amsgrad)))
+
+    def _state_names(self, group):
+        names = ("step", "exp_avg", "exp_avg_sq")
+        return names + ("max_exp_avg_sq",) if group.get("amsgrad") else names
+
+    def _decay_factor(self, group):
+        if self._DECOUPLED and group["weight_decay"] != 0:
+            return 1 - group["lr"] * group["weight_decay"]
+        return None
+
+    def _update(self, w, g, state, group):
+        beta1, beta2 = group["betas"]
+        if group["weight_decay"] != 0 and not self._DECOUPLED:
+            g = g + group["weight_decay"] * w
+        t = state["step"] = state.get("step", 0) + 1
+        for name in self._state_names(group)[1:]:
+            if name not in state:
+                state[name] = np.zeros_like(w)
+        state["exp_avg"] = m = _lerp(state["exp_avg"], g, 1 - beta1)
+        state["exp_avg_sq"] = v = state["exp_avg_sq"] * beta2 + ((1 - beta2) * g) * g
+        step_size = group["lr"] / (1 - beta1 ** t)
+        bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
+        if group.get("amsgrad"):
+            state["max_exp_avg_sq"] = v = np.maximum(state["max_exp_avg_sq"], v)
+        denom = _sqrt(v) / bias_correction2_sqrt + group["eps"]
+        return (step_size * m) / denom
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as PyTorch's.
+
+    Each step first shrinks the weights, ``w *= 1 - lr * weight_decay``,
+    then takes Adam's step with the plain gradient (weight decay never
+    enters the moments).  Options and state are Adam's; the default
+    ``weight_decay`` is 1e-2.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = mg.optim.AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w
+    tensor([ 0.85, -1.8 ], requires_grad=True)
+    """
+
+    _DECOUPLED = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad)
+
+
+class RMSprop(Optimizer):
+    """RMSprop (Hinton), with PyTorch's options and update order.
+
+    ``g += weight_decay * w``; ``square_avg = alpha square_avg + (1 - alpha)
+    g g``; ``avg = sqrt(square_avg) + eps``, or with ``centered``
+    ``sqrt(square_avg - grad_avg^2) + eps`` where ``grad_avg = lerp(grad_avg,
+    g, 1 - alpha)``; ``w -= lr g / avg``, or with momentum ``buf = momentum
+    buf + g / avg`` and ``w -= lr buf``.  The state of a parameter is
+    ``step``, ``square_avg``, ``momentum_buffer`` (momentum > 0) and
+    ``grad_avg`` (centered).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.tensor([1.0, -2.0], requires_grad=True, dtype="float64")
+    >>> opt = mg.optim.RMSprop([w], lr=0.01, alpha=0.75)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w
+    tensor([ 0.98, -1.98], dtype=float64, requires_grad=True)
+    """
+
+    _ARRAY_STATE = ("square_avg", "momentum_buffer", "grad_avg")
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0,
+                 momentum=0.0, centered=False):
+        for name, v in (("lr", lr), ("eps", eps), ("momentum", momentum),
+                        ("weight_decay", weight_decay), ("alpha", alpha)):
+            _check(name, v)
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=bool(centered), weight_decay=weight_decay))
+
+    def _state_names(self, group):
+        return (("step", "square_avg") + ("momentum_buffer",) * (group["momentum"] > 0)
+                + ("grad_avg",) * bool(group["centered"]))
+
+    def _update(self, w, g, state, group):
+        alpha, mu = group["alpha"], group["momentum"]
+        state["step"] = state.get("step", 0) + 1
+        for name in self._state_names(group)[1:]:
+            if name not in state:
+                state[name] = np.zeros_like(w)
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * w
+        state["square_avg"] = sq = state["square_avg"] * alpha + ((1 - alpha) * g) * g
+        if group["centered"]:
+            state["grad_avg"] = ga = _lerp(state["grad_avg"], g, 1 - alpha)
+            avg = _sqrt(sq - ga * ga) + group["eps"]
+        else:
+            avg = _sqrt(sq) + group["eps"]
+        if mu > 0:
+            state["momentum_buffer"] = buf = state["momentum_buffer"] * mu + g / avg
+            return group["lr"] * buf
+        return (group["lr"] * g) / avg
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al.), with PyTorch's options and update order.
+
+    ``g += weight_decay * w``; ``sum += g g``; ``w -= clr g / (sqrt(sum) +
+    eps)`` with ``clr = lr / (1 + (t - 1) lr_decay)`` at step ``t``.  As in
+    PyTorch, every parameter has its state from the start: ``step`` (0) and
+    ``sum`` (``initial_accumulator_value`` everywhere; a group's own value
+    when it sets one).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = mg.optim.Adagrad([w], lr=0.5)
+    >>> opt.state[w]["step"], opt.state[w]["sum"]
+    (0, array([0., 0.], dtype=float32))
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w
+    tensor([ 0.5, -1.5], requires_grad=True)
+    """
+
+    _STATE_NAMES = ("step", "sum")
+    _ARRAY_STATE = ("sum",)
+
+    def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
+                 initial_accumulator_value=0.0, eps=1e-10):
+        for name, v in (("lr", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
+                        ("initial_accumulator_value", initial_accumulator_value),
+                        ("eps", eps)):
+            _check(name, v)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
+                                      weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value))
+
+    def add_param_group(self, param_group):
+        """Add a group, as :meth:`Optimizer.add_param_group`, and give each of
+        its parameters Adagrad's initial state.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> a, b = (mg.tensor([1.0], requires_grad=True) for _ in range(2))
+        >>> opt = mg.optim.Adagrad([a])
+        >>> opt.add_param_group({"params": [b], "initial_accumulator_value": 0.5})
+        >>> opt.state[b]["sum"]
+        array([0.5], dtype=float32)
+        """
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        for p in group["params"]:
+            self.state[p] = {"step": 0, "sum": np.full_like(
+                p.data, group["initial_accumulator_value"])}
+
+    def _update(self, w, g, state, group):
+        t = state["step"] = state.get("step", 0) + 1
+        if "sum" not in state:
+            state["sum"] = np.full_like(w, group["initial_accumulator_value"])
+        if group["weight_decay"] != 0:
+            g = g + group["weight_decay"] * w
+        clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
+        state["sum"] = s = state["sum"] + g * g
+        return (clr * g) / (_sqrt(s) + group["eps"])
