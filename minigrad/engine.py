@@ -292,13 +292,15 @@ def binary(cls, a, b, ctx=None):
     if ra:          # through Cast / BroadcastTo nodes if numpy promoted or broadcast it
         if ad.shape != shape or ad.dtype is not dtype:
             a = expand(a, shape, dtype)
-        ea, ad = a.grad_fn or a, a._data
+            ad = a._data
+        ea = a.grad_fn or a
     else:           # a constant: a copy, if it is an array the rule may keep
         ea, ad = None, ad.copy() if type(ad) is _ndarray else ad
     if rb:
         if bd.shape != shape or bd.dtype is not dtype:
             b = expand(b, shape, dtype)
-        eb, bd = b.grad_fn or b, b._data
+            bd = b._data
+        eb = b.grad_fn or b
     else:
         eb, bd = None, bd.copy() if type(bd) is _ndarray else bd
     return link(cls, out, (ea, eb), (ad, bd), ctx, now)
@@ -563,8 +565,7 @@ def _walk(heap, grads, leaves, want, captured, mark, create):
             captured[node] = g
         # spelled out by arity: a call with *args costs ~200 ns more
         if create:
-            out, lifted = _lift(node)
-            gs = node.backward(g, out, *lifted)
+            gs = _run_lifted(node, g)
         elif len(args) == 1:
             gs = node.backward(g, node.out, args[0])
         elif len(args) == 2:
@@ -582,8 +583,6 @@ def _walk(heap, grads, leaves, want, captured, mark, create):
         for fn, gi in zip(node.next, gs):     # accumulate: the one place gradients add up
             if fn is None or gi is None:
                 continue
-            if create and type(gi) is not Tensor:
-                gi = _make(np.asarray(gi), None)
             if isinstance(fn, Node):
                 prev = get(fn)
                 if prev is None:
@@ -611,6 +610,15 @@ def _lift(node):
             args.append(_make(a, e))
     out = None if node.out is None else _make(node.out, node)
     return out, args
+
+
+def _run_lifted(node, g):
+    """Run ``node``'s rule on Tensors connected to the graph; its gradients
+    as Tensors (a rule may return a constant array where it does not depend
+    on anything)."""
+    out, lifted = _lift(node)
+    return [gi if gi is None or type(gi) is Tensor else _make(np.asarray(gi), None)
+            for gi in node.backward(g, out, *lifted)]
 
 
 def _lift_all(grads, leaves):
