@@ -188,7 +188,8 @@ def link(cls, out, edges, datas, ctx, now):
         node.args = (datas[0] if edges[1] is not None else None,
                      datas[1] if edges[0] is not None else None)
     else:
-        node.args = _NONES[len(datas)]
+        n = len(datas)
+        node.args = _NONES[n] if n < 33 else (None,) * n
     node.out = out if cls.save_out else None
     node.ctx = ctx
     node.seq = next(_seq)
@@ -202,15 +203,7 @@ def link(cls, out, edges, datas, ctx, now):
     return t
 
 
-class _Nones(dict):
-    """``_NONES[n]``: a tuple of n Nones, made once."""
-
-    def __missing__(self, n):
-        value = self[n] = (None,) * n
-        return value
-
-
-_NONES = _Nones()
+_NONES = [(None,) * n for n in range(33)]    # what a node that saves nothing keeps
 
 
 def _edge(t):
