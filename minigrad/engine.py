@@ -287,15 +287,15 @@ def binary(cls, a, b, ctx=None):
             a = expand(a, shape, dtype)
             ad = a._data
         ea = a.grad_fn or a
-    else:           # a constant: a copy, if it is an array the rule may keep
-        ea, ad = None, ad.copy() if type(ad) is _ndarray else ad
+    else:           # a constant: a copy if it is a caller's array (a Tensor's changes are tracked)
+        ea, ad = None, ad.copy() if type(a) is _ndarray else ad
     if rb:
         if bd.shape != shape or bd.dtype is not dtype:
             b = expand(b, shape, dtype)
             bd = b._data
         eb = b.grad_fn or b
     else:
-        eb, bd = None, bd.copy() if type(bd) is _ndarray else bd
+        eb, bd = None, bd.copy() if type(b) is _ndarray else bd
     return link(cls, out, (ea, eb), (ad, bd), ctx, now)
 
 
