@@ -78,8 +78,7 @@ class History(Callback):
 
     def __init__(self):
         super().__init__()
-        self.history, self.epoch, self.params = {}, [], {}
-        self.interrupted = False
+        self.history, self.epoch, self.params, self.interrupted = {}, [], {}, False
 
     def on_train_begin(self, logs=None):
         self.history, self.epoch, self.interrupted = {}, [], False
@@ -113,13 +112,11 @@ class History(Callback):
             if key not in self.history:
                 raise KeyError(f"no {key!r} in the history; it has {sorted(self.history)}")
             ax.plot([e + 1 for e in self.epoch], self.history[key], label=key)
-        ax.set_xlabel("epoch")
-        ax.legend()
+        ax.set_xlabel("epoch"), ax.legend()
         return ax
 
     def __repr__(self):
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
-
 
 # ---------------------------------------------------------------- losses
 def _keras_order(loss_fn):
@@ -198,10 +195,9 @@ def _named_metric(name):
     fn = getattr(_metrics, name)
     slot = {"roc_auc": 1, "log_loss": 2}.get(name, 0)
 
-    def metric(y, out, logits):
-        y = y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y))
-        return float(fn(y, _read_outputs(out, logits)[slot]))
-    return metric
+    return lambda y, out, logits: float(fn(
+        y.argmax(axis=1) if y.ndim == 2 and y.shape[1] > 1 else y.reshape(len(y)),
+        _read_outputs(out, logits)[slot]))
 
 
 # ---------------------------------------------------------------- checks
@@ -229,7 +225,6 @@ def _samples(x, name):
     if not hasattr(x, "__len__"):
         raise TypeError(f"{name} must be an array or Tensor of samples, got {type(x).__name__}")
     return x
-
 
 # -------------------------------------------------------------- progress
 def _fmt(logs):
