@@ -249,3 +249,19 @@ def test_bad_input():
         mg.callbacks.EarlyStopping(patience=-1)
     with pytest.raises(ValueError, match="mode"):
         mg.callbacks.EarlyStopping(mode="up")
+
+
+def test_history_plot_draws_every_curve():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    X, y = mg.datasets.make_moons(60, noise=0.1, seed=0)
+    model = mg.nn.Sequential(mg.nn.Linear(2, 4, rng=0), mg.nn.Tanh(), mg.nn.Linear(4, 1, rng=1))
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    y = y.astype("float32").reshape(-1, 1)
+    h = mg.fit(model, mg.nn.BCEWithLogitsLoss(), opt, X.astype("float32"), y, epochs=3,
+               validation_data=(X.astype("float32"), y), metrics=["accuracy"], verbose=0)
+    ax = h.plot()
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["loss", "accuracy", "val_loss", "val_accuracy"]
+    assert all(len(line.get_xdata()) == 3 for line in ax.get_lines())
