@@ -288,7 +288,8 @@ def _erf_numpy(x):
     x64 = np.asarray(x, dtype=np.float64)
     y = np.abs(x64)
     small = y <= 0.46875
-    z = np.where(small & (y > 1.11e-16), y * y, 0.0)
+    z = np.where(small & (y > 1.11e-16), y, 0.0)
+    z = z * z
     num, den = _ratio(_A, _B, z, 3)
     r_small = x64 * (num + _A[3]) / (den + _B[3])
     tail = _erfc_tail(np.where(small | np.isnan(y), 1.0, y))
@@ -304,7 +305,8 @@ class Erf(Node):
     save_out = False
 
     def backward(self, g, out, x):
-        return (g * (2.0 / math.sqrt(math.pi) * np.exp(-(x * x))),)
+        with np.errstate(over="ignore", under="ignore"):     # exp(-x^2) -> 0 for huge |x|
+            return (g * (2.0 / math.sqrt(math.pi) * np.exp(-(x * x))),)
 
 
 @op()
