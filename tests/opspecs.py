@@ -10,6 +10,7 @@ and singularities (log at 0).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -209,6 +210,46 @@ def matmul_case(draw):
     return (a, b), {}
 
 
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+@st.composite
+def window_case(draw, weight=False, padding=True):
+    """(N, C, H, W) images and a kernel that fits them, with stride and padding."""
+    n, c = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    s = draw(st.sampled_from([1, 2, (1, 2)]))
+    p = draw(st.sampled_from([0, 1, (1, 0)])) if padding else 0
+    p = tuple(min(q, kk // 2) for q, kk in zip(_pair(p), k)) if not weight else _pair(p)
+    hw = tuple(draw(st.integers(max(kk - 2 * q, 1), kk + 3)) for kk, q in zip(k, p))
+    if not weight:
+        kw = {"kernel_size": k, "stride": s}
+        return ((n, c, *hw),), ({**kw, "padding": p} if padding else kw)
+    o = draw(st.integers(1, 3))
+    shapes = ((n, c, *hw), (o, c, *k)) + (((o,),) if draw(st.booleans()) else ())
+    return shapes, {"stride": s, "padding": p}
+
+
+def _windows_ref(x, k, s, p, fill=0.0):
+    """(N, C, OH, OW, kh, kw) windows, naively."""
+    k, s, p = _pair(k), _pair(s), _pair(p)
+    xp = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=fill)
+    oh, ow = ((xp.shape[2] - k[0]) // s[0] + 1, (xp.shape[3] - k[1]) // s[1] + 1)
+    return np.array([[xp[:, :, i * s[0]:i * s[0] + k[0], j * s[1]:j * s[1] + k[1]]
+                      for j in range(ow)] for i in range(oh)]).transpose(2, 3, 0, 1, 4, 5)
+
+
+def _conv2d_ref(x, w, b=None, stride=1, padding=0):
+    out = np.einsum("ncijkl,ockl->noij", _windows_ref(x, w.shape[2:], stride, padding), w)
+    return out if b is None else out + b[:, None, None]
+
+
+def _pool_ref(reduce):
+    return lambda x, kernel_size, stride, padding=0: reduce(
+        _windows_ref(x, kernel_size, stride or kernel_size, padding), axis=(-2, -1))
+
+
 # --------------------------------------------------------------------- specs
 
 
@@ -401,5 +442,16 @@ COMPARISONS = [
     ]
 ]
 
-ALL = ELEMENTWISE_UNARY + ELEMENTWISE_BINARY + REDUCTIONS + SHAPE_OPS + LINALG + COMPARISONS
+CONV = [
+    OpSpec("conv2d", lambda x, w, b=None, **kw: mg.conv2d(x, w, b, **kw), _conv2d_ref,
+           lambda x, w, b=None, **kw: _F().conv2d(x, w, b, **kw), window_case(weight=True),
+           (Uniform(-1, 1),) * 3),
+    OpSpec("max_pool2d", mg.max_pool2d, _pool_ref(np.max),
+           lambda x, **kw: _F().max_pool2d(x, **kw), window_case(padding=False), (Distinct(),)),
+    OpSpec("avg_pool2d", mg.avg_pool2d, _pool_ref(np.mean),
+           lambda x, **kw: _F().avg_pool2d(x, **kw), window_case()),
+    OpSpec("erf", mg.erf, np.vectorize(math.erf, otypes=[float]), lambda x: _t().erf(x), one()),
+]
+
+ALL = ELEMENTWISE_UNARY + ELEMENTWISE_BINARY + REDUCTIONS + SHAPE_OPS + LINALG + COMPARISONS + CONV
 DIFFERENTIABLE = [s for s in ALL if s.differentiable]

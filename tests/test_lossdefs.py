@@ -18,7 +18,8 @@ def test_the_faces_are_the_registry():
     keras_base = ["epsilon", "set_epsilon", "Loss", "LossFunctionWrapper", "REDUCTIONS"]
     assert mg.losses.__all__ == keras_base + list(registry.KERAS)
     activations = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
-    assert mg.nn.functional.__all__ == list(registry.TORCH_FUNCTIONS) + activations
+    assert mg.nn.functional.__all__ == (list(registry.TORCH_FUNCTIONS) + activations
+                                        + mg.nn.functional.LAYERS)
     assert set(registry.TORCH_MODULES) <= set(mg.nn.__all__)
     for module, table in ((mg.losses, registry.KERAS), (mg.nn.functional,
                                                          registry.TORCH_FUNCTIONS),

@@ -1,4 +1,4 @@
-"""Layers: Linear, Sequential and the activation modules."""
+"""Layers: Linear, Sequential, Flatten, Dropout, Embedding and the activation modules."""
 from __future__ import annotations
 
 import math
@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import ops, random
 from ..tensor import coerce, get_default_dtype
+from . import functional as F
 from .module import Module, Parameter
 
 
@@ -147,3 +148,175 @@ class Sigmoid(Module):
 
     def forward(self, x):
         return ops.sigmoid(x)
+
+
+class LeakyReLU(Module):
+    """``x`` where positive, else ``negative_slope * x``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.LeakyReLU(0.1)(mg.tensor([-1.0, 2.0]))
+    tensor([-0.1,  2. ])
+    """
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, x):
+        return F.leaky_relu(x, self.negative_slope)
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+class GELU(Module):
+    """``x * Phi(x)`` with the exact erf (or ``approximate="tanh"``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.GELU()(mg.tensor([0.0]))
+    tensor([0.])
+    """
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate is 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x):
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softmax(Module):
+    """Softmax along ``dim`` (None: the last axis).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.Softmax(dim=1)(mg.tensor([[1.0, 1.0]]))
+    tensor([[0.5, 0.5]])
+    """
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        return F.softmax(x, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """Log-softmax along ``dim`` (None: the last axis).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.LogSoftmax(dim=0)(mg.tensor([0.0, 0.0]))
+    tensor([-0.6931472, -0.6931472])
+    """
+
+    def forward(self, x):
+        return F.log_softmax(x, self.dim)
+
+
+class Flatten(Module):
+    """Axes ``start_dim`` to ``end_dim`` merged into one.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.Flatten()(mg.ones(2, 3, 4, 5)).shape
+    (2, 60)
+    >>> mg.nn.Flatten(0, 1)(mg.ones(2, 3, 4)).shape
+    (6, 4)
+    """
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def forward(self, x):
+        x = coerce(x)
+        nd = max(x.ndim, 1)
+        start, end = self.start_dim % nd, self.end_dim % nd
+        if not (-nd <= self.start_dim < nd and -nd <= self.end_dim < nd) or start > end:
+            raise ValueError(f"Flatten({self.start_dim}, {self.end_dim}) does not fit an input "
+                             f"of shape {x.shape}")
+        return x.reshape(*x.shape[:start], -1, *x.shape[end + 1:])
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Dropout(Module):
+    """Inverted dropout in training mode, the identity in eval mode.
+
+    Parameters
+    ----------
+    p : float
+        The probability of zeroing an element.
+    rng : numpy.random.Generator or int, optional
+        Its own generator; None draws from the default one
+        (:func:`minigrad.manual_seed`) at each call.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> d = mg.nn.Dropout(0.25, rng=0)
+    >>> y = d(mg.ones(4000))
+    >>> round(float((y.numpy() == 0).mean()), 1), sorted(set(y.tolist()))[1]
+    (0.3, 1.3333333730697632)
+    >>> d.eval()(mg.ones(2))
+    tensor([1., 1.])
+    """
+
+    def __init__(self, p=0.5, rng=None):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1:
+            raise ValueError(f"Dropout probability must be in [0, 1], got {p!r}")
+        self.p = float(p)
+        self.rng = None if rng is None else random.generator(rng)
+
+    def forward(self, x):
+        return F.dropout(x, self.p, self.training, rng=self.rng)
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+class Embedding(Module):
+    """A lookup table: integer indices -> rows of ``weight``
+    (num_embeddings, embedding_dim), initialised N(0, 1) as PyTorch does.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad as mg
+    >>> emb = mg.nn.Embedding(10, 3, rng=0)
+    >>> emb(np.array([[1, 2], [3, 4]])).shape
+    (2, 2, 3)
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, rng=None, dtype=None):
+        super().__init__()
+        if num_embeddings <= 0 or embedding_dim <= 0:
+            raise ValueError(f"Embedding needs positive sizes, got {num_embeddings}, "
+                             f"{embedding_dim}")
+        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        w = _generator(rng).standard_normal((num_embeddings, embedding_dim))
+        self.weight = Parameter(w.astype(dtype or get_default_dtype()))
+
+    def forward(self, x):
+        return F.embedding(x, self.weight)
+
+    def extra_repr(self):
+        return f"{self.num_embeddings}, {self.embedding_dim}"

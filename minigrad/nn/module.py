@@ -138,9 +138,73 @@ class Module:
         """Set evaluation mode here and below; returns the module."""
         return self.train(False)
 
+    # -------------------------------------------------------------- buffers
+    def register_buffer(self, name, tensor, persistent=True):
+        """Hold ``tensor`` as non-parameter state (as PyTorch's running mean).
+
+        A buffer is an attribute that needs no gradient; a persistent one is
+        in :meth:`state_dict` after the module's parameters, under its name.
+        Rebinding the attribute (``self.running_mean = ...``) keeps it a buffer.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> m = mg.nn.Module()
+        >>> m.register_buffer("mean", mg.zeros(2))
+        >>> list(m.state_dict()), m.mean
+        (['mean'], tensor([0., 0.]))
+        """
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"a buffer name is a non-empty str without '.', got {name!r}")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"register_buffer takes a Tensor or None, got a "
+                            f"{type(tensor).__name__}; wrap it with mg.tensor(...)")
+        if isinstance(tensor, Parameter):
+            raise TypeError(f"{name!r} is a Parameter: assign it as an attribute instead")
+        setattr(self, name, tensor)
+        self.__dict__.setdefault("_buffer_names", {})[name] = bool(persistent)
+
+    def named_buffers(self, prefix=""):
+        """(name, tensor) for every buffer here and below (None ones skipped).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> [n for n, _ in mg.nn.BatchNorm1d(3).named_buffers()]
+        ['running_mean', 'running_var', 'num_batches_tracked']
+        """
+        for mod_name, mod in self.named_modules(prefix):
+            for name, _, value in mod._own_buffers():
+                yield (f"{mod_name}.{name}" if mod_name else name), value
+
+    def buffers(self):
+        """Every buffer here and below."""
+        return [b for _, b in self.named_buffers()]
+
+    def _own_buffers(self, persistent_only=False):
+        """(name, persistent, tensor) for this module's own buffers."""
+        for name, persistent in vars(self).get("_buffer_names", {}).items():
+            value = getattr(self, name, None)
+            if value is not None and (persistent or not persistent_only):
+                yield name, persistent, value
+
     # ---------------------------------------------------------------- state
+    def _named_state(self):
+        """(name, tensor) in PyTorch's state_dict order: per module, its own
+        parameters, then its persistent buffers, then its children's."""
+        seen = set()
+        for mod_name, mod in self.named_modules():
+            pre = f"{mod_name}." if mod_name else ""
+            for name, v in mod._members():
+                if isinstance(v, Parameter) and id(v) not in seen:
+                    seen.add(id(v))
+                    yield pre + name, v
+            for name, _, v in mod._own_buffers(persistent_only=True):
+                yield pre + name, v
+
     def state_dict(self):
-        """An ordered dict of parameter name -> a copy of its numpy array.
+        """An ordered dict of parameter and buffer name -> a copy of its
+        numpy array, with PyTorch's names and order.
 
         Examples
         --------
@@ -150,14 +214,14 @@ class Module:
         >>> bool((a.weight.numpy() == b.weight.numpy()).all())
         True
         """
-        return OrderedDict((name, p.data.copy()) for name, p in self.named_parameters())
+        return OrderedDict((name, t.data.copy()) for name, t in self._named_state())
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy the arrays of ``state_dict`` into the parameters.
+        """Copy the arrays of ``state_dict`` into the parameters and buffers.
 
         With ``strict``, the names must match exactly; shapes always must.
         """
-        params = dict(self.named_parameters())
+        params = dict(self._named_state())
         if strict:
             missing = sorted(set(params) - set(state_dict))
             unexpected = sorted(set(state_dict) - set(params))
@@ -170,8 +234,8 @@ class Module:
             p = params[name]
             arr = np.asarray(value.data if isinstance(value, Tensor) else value)
             if arr.shape != p.shape:
-                raise ValueError(f"state_dict[{name!r}] has shape {arr.shape}, the parameter "
-                                 f"has shape {p.shape}")
+                raise ValueError(f"state_dict[{name!r}] has shape {arr.shape}, the module's "
+                                 f"tensor has shape {p.shape}")
             p.data = np.array(arr, dtype=p.dtype)
 
     # ----------------------------------------------------------------- repr

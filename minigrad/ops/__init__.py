@@ -4,6 +4,7 @@
 * :mod:`.reduce` - sum, mean, max, min, logsumexp, softmax, log_softmax
 * :mod:`.shape` - reshape, transpose, indexing, concatenate, ...
 * :mod:`.linalg` - matmul
+* :mod:`.conv` - conv2d, max_pool2d, avg_pool2d, erf
 * :mod:`.indexing` - argmax, argmin, one_hot
 * :mod:`.inplace` - add_, sub_, ..., ``t[index] = value``
 
@@ -14,7 +15,7 @@ lists an op by hand.
 """
 from __future__ import annotations
 
-from . import elementwise, indexing, inplace, linalg, reduce, shape  # noqa: F401 (registers)
+from . import conv, elementwise, indexing, inplace, linalg, reduce, shape  # noqa: F401 (registers)
 from .registry import install
 
 __all__ = install(globals())
