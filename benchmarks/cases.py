@@ -385,6 +385,116 @@ def measure_peak_memory(impls, size):
 
 
 # ---------------------------------------------------------------------------
+# (g) a digits-CNN step: Conv2d(1, 16, 3, padding=1), ReLU, MaxPool2d(2),
+#     Flatten, Linear(256, 10), cross-entropy, SGD; batch 256 of 8 x 8 images
+
+def _cnn_data(batch):
+    rng = np.random.default_rng(7)
+    X = rng.random((batch, 1, 8, 8), dtype=np.float32)
+    y = rng.integers(0, 10, batch)
+    k1, k2 = 1 / np.sqrt(9), 1 / np.sqrt(256)
+    params = [rng.uniform(-k1, k1, (16, 1, 3, 3)).astype(np.float32),
+              rng.uniform(-k1, k1, 16).astype(np.float32),
+              rng.uniform(-k2, k2, (10, 256)).astype(np.float32),
+              rng.uniform(-k2, k2, 10).astype(np.float32)]
+    return X, y, params
+
+
+def cnn_minigrad(X, y, params):
+    nn = mg.nn
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, rng=0), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(256, 10, rng=0))
+    ps = [model[0].weight, model[0].bias, model[4].weight, model[4].bias]
+    Xt, yt = mg.from_numpy(X), mg.from_numpy(y)
+    opt = mg.optim.SGD(ps, lr=LR)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def run():
+        for p, p0 in zip(ps, params):
+            p.data = p0.copy()
+        opt.zero_grad()
+        loss = loss_fn(model(Xt), yt)
+        loss.backward()
+        opt.step()
+        return [loss.numpy()] + [p.numpy() for p in ps]
+    return run
+
+
+def cnn_numpy(X, y, params):
+    """Forward with im2col (stride tricks) + matmul, backward by hand."""
+    n = len(y)
+    rows = np.arange(n)
+
+    def run():
+        W1, b1, W2, b2 = (p.copy() for p in params)
+        # conv 3 x 3, padding 1: im2col columns (n, 9, 64), then one matmul
+        xp = np.pad(X, ((0, 0), (0, 0), (1, 1), (1, 1)))
+        sn, sc, sh, sw = xp.strides
+        win = np.lib.stride_tricks.as_strided(xp, (n, 1, 3, 3, 8, 8),
+                                              (sn, sc, sh, sw, sh, sw))
+        cols = win.reshape(n, 9, 64)
+        a = W1.reshape(16, 9) @ cols + b1[:, None]             # (n, 16, 64)
+        h = np.maximum(a, 0)
+        # 2 x 2 max pool: windows on the last axis, argmax kept for backward
+        hw = h.reshape(n, 16, 4, 2, 4, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, 16, 4, 4, 4)
+        idx = hw.argmax(-1)
+        pooled = np.take_along_axis(hw, idx[..., None], -1)[..., 0]
+        f = pooled.reshape(n, 256)
+        z = f @ W2.T + b2
+        # cross-entropy (mean) and its gradient
+        z = z - z.max(1, keepdims=True)
+        e = np.exp(z)
+        s = e.sum(1, keepdims=True)
+        loss = np.mean(np.log(s[:, 0]) - z[rows, y])
+        g = e / s
+        g[rows, y] -= 1
+        g /= n
+        gW2, gb2 = g.T @ f, g.sum(0)
+        gp = (g @ W2).reshape(n, 16, 4, 4)
+        # max pool backward: the gradient to each window's argmax
+        ghw = np.zeros((n, 16, 4, 4, 4), np.float32)
+        np.put_along_axis(ghw, idx[..., None], gp[..., None], -1)
+        gh = ghw.reshape(n, 16, 4, 4, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, 16, 64)
+        ga = gh * (a > 0)
+        gW1 = (ga @ cols.transpose(0, 2, 1)).sum(0).reshape(W1.shape)
+        gb1 = ga.sum((0, 2))
+        for p, gp_ in zip((W1, b1, W2, b2), (gW1, gb1, gW2, gb2)):
+            p -= LR * gp_
+        return [loss, W1, b1, W2, b2]
+    return run
+
+
+def cnn_torch(X, y, params):
+    torch = _torch()
+    nn = torch.nn
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(256, 10))
+    ps = [model[0].weight, model[0].bias, model[4].weight, model[4].bias]
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    opt = torch.optim.SGD(ps, lr=LR)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def run():
+        with torch.no_grad():
+            for p, p0 in zip(ps, params):
+                p.copy_(torch.from_numpy(p0))
+        opt.zero_grad()
+        loss = loss_fn(model(Xt), yt)
+        loss.backward()
+        opt.step()
+        return [loss.detach().numpy()] + [p.detach().numpy() for p in ps]
+    return run
+
+
+def build_cnn(size):
+    args = _cnn_data(256 if size == "full" else 8)
+    impls = {"minigrad": cnn_minigrad(*args), "numpy": cnn_numpy(*args)}
+    if _torch() is not None:
+        impls["torch"] = cnn_torch(*args)
+    return impls
+
+
+# ---------------------------------------------------------------------------
 # anomaly detection when off: the chain as shipped and with the mode test switched off
 
 def build_anomaly(size):
@@ -429,6 +539,13 @@ CASES += [
     Case("f", "peak memory of the 100,000 x 100 logistic-regression step (tracemalloc)",
          build_lr(100_000, 100), [Target("minigrad", "numpy", 1.5, what="memory")],
          unit="MB", rtol=1e-4, measure=measure_peak_memory),
+    Case("g", "digits-CNN step: Conv2d(1,16,3,pad 1), ReLU, MaxPool2d(2), Linear(256,10), "
+         "CE, SGD; batch 256 of 1x8x8", build_cnn,
+         [Target("minigrad", "numpy", 1.3), Target("minigrad", "torch", 1.5)],
+         unit="us", rtol=1e-4, repeats=101),
+    Case("g-mem", "peak memory of the digits-CNN step of (g) (tracemalloc)", build_cnn,
+         [Target("minigrad", "numpy", 2.0, what="memory")], unit="MB", rtol=1e-4,
+         measure=measure_peak_memory),
     Case("anomaly", "detect_anomaly off: the chain of (a) as shipped and with the mode test off",
          build_anomaly, [Target("off (as shipped)", "mode test off (flag)", 1.03)], unit="us",
          per=4 * CHAIN_LINKS, rtol=1e-12, repeats=101),
