@@ -125,3 +125,90 @@ def test_manual_loop_reports_a_difference(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert out.count("identical to optim.SGD: yes") == 4
     assert out.count("identical to optim.SGD: NO") == 2 and "SOME UPDATES DIFFER" in out
+
+
+def test_cnn_digits(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("sklearn")
+    figures = saved_figures(monkeypatch)
+    acc = load("cnn_digits").main(["--out", str(tmp_path)])      # the full run: ~3 s
+    out = capsys.readouterr().out
+    assert "1078 training / 270 validation / 449 test digits" in out
+    assert acc >= 0.98
+    right = round(acc * 449)
+    assert f"test accuracy: {acc:.4f} ({right} of 449 digits)" in out
+    # early stopping on val_loss stopped the run and kept the best epoch's weights
+    assert "(early stop after epoch " in out and "kept the weights of epoch " in out
+    assert "val_loss: " in out and "val_accuracy: " in out
+    if importlib.util.find_spec("matplotlib"):
+        assert pngs(tmp_path) == ["cnn_digits_curves.png", "cnn_digits_misclassified.png"]
+        curves = figures["cnn_digits_curves.png"]
+        for ax in curves.axes:
+            labels = [t.get_text() for t in ax.get_legend().get_texts()]
+            assert labels[:2] == ["training", "validation"] and "best val_loss" in labels[2]
+        wrong = figures["cnn_digits_misclassified.png"]
+        titles = [ax.get_title() for ax in wrong.axes if ax.get_images()]
+        assert len(titles) == 449 - right
+        assert all(t.startswith("true ") and ", predicted " in t for t in titles)
+        assert all(t.split()[1].rstrip(",") != t.split()[-1] for t in titles)
+
+
+def test_cnn_digits_is_deterministic(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    mod = load("cnn_digits")
+    runs = []
+    for _ in range(2):
+        runs.append(mod.main(["--epochs", "3", "--out", str(tmp_path)]))
+        runs.append(capsys.readouterr().out)
+    assert runs[0] == runs[2] and runs[1] == runs[3]
+    assert runs[1].count("Epoch ") == 3 and "early stop" not in runs[1]
+
+
+def test_mlp_regularised(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("sklearn")
+    figures = saved_figures(monkeypatch)
+    res = load("mlp_regularised").main(["--out", str(tmp_path)])   # the full run: ~3 s
+    out = capsys.readouterr().out
+    assert "342 training / 85 validation / 142 test samples, 100 epochs each" in out
+    assert set(res) == {"plain", "BatchNorm + Dropout"}
+    for name, r in res.items():
+        assert (f"{name}: training accuracy {r['train_acc']:.4f}, loss {r['train_loss']:.4f}; "
+                f"test accuracy {r['test_acc']:.4f}, loss {r['test_loss']:.4f}") in out
+        assert r["test_acc"] > 0.95 and r["train_acc"] > 0.98
+    assert "Linear -> BatchNorm1d -> ReLU -> Dropout -> Linear" in out
+    assert "plain: Linear -> ReLU -> Linear -> ReLU -> Linear\n" in out
+    assert "comparison (regularised minus plain):" in out and "generalisation gap" in out
+    # the plain net fits its training set harder: a lower training loss than the regularised
+    assert res["plain"]["train_loss"] < res["BatchNorm + Dropout"]["train_loss"]
+    if importlib.util.find_spec("matplotlib"):
+        assert pngs(tmp_path) == ["mlp_regularised.png"]
+        ax_loss, ax_acc = figures["mlp_regularised.png"].axes[:2]
+        for line in ax_acc.get_lines():
+            assert len(line.get_xdata()) == 100
+        labels = [t.get_text() for t in ax_loss.get_legend().get_texts()]
+        assert labels == ["plain: validation", "plain: training",
+                          "BatchNorm + Dropout: validation", "BatchNorm + Dropout: training"]
+
+
+def test_mlp_regularised_is_deterministic(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    mod = load("mlp_regularised")
+    first = (mod.main(["--epochs", "5", "--out", str(tmp_path)]), capsys.readouterr().out)
+    second = (mod.main(["--epochs", "5", "--out", str(tmp_path)]), capsys.readouterr().out)
+    assert first == second and "5 epochs each" in first[1]
+
+
+@pytest.mark.parametrize("name", ["cnn_digits", "mlp_regularised"])
+def test_new_examples_without_sklearn(name, tmp_path):
+    """As a script with scikit-learn missing: one line with the hint, exit status 2."""
+    import subprocess
+    import sys
+
+    code = ("import runpy, sys; sys.modules['sklearn'] = None; "
+            f"sys.argv = ['{name}.py', '--out', {str(tmp_path)!r}]; "
+            f"runpy.run_path({os.path.join(EXAMPLES, name + '.py')!r}, run_name='__main__')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stdout == ""
+    err = r.stderr.strip().splitlines()
+    assert len(err) == 1 and f"{name}.py: error: " in err[0]
+    assert "needs scikit-learn: pip install 'minigrad[data]'" in err[0]
+    assert pngs(tmp_path) == []
