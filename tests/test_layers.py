@@ -398,3 +398,14 @@ def test_clip_grad_norm_matches_torch(max_norm, norm_type):
     np.testing.assert_allclose(total.item(), ttotal.item(), rtol=1e-13)
     for p, tp in zip(params, tparams):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_first_argmax_is_numpys_argmax_with_ties_and_nan(dtype):
+    from minigrad.ops.conv import _first_argmax
+    rng = np.random.default_rng(0)
+    for shape in [(2, 3, 4, 5), (4, 2, 9, 7), (1, 1, 1, 3)]:
+        w = rng.integers(0, 3, shape).astype(dtype)      # many ties
+        np.testing.assert_array_equal(_first_argmax(w), np.argmax(w, axis=2))
+        w[0, 0, -1, 0] = np.nan
+        np.testing.assert_array_equal(_first_argmax(w), np.argmax(w, axis=2))

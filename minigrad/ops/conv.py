@@ -219,8 +219,26 @@ def max_pool2d(input, kernel_size, stride=None):
               [0., 0.]]]]))
     """
     win, shape = _windows(input, kernel_size, stride, 0, "max_pool2d")
-    index = np.argmax(win.data, axis=2)            # the first maximum (NaN wins, as torch)
-    return take_one(win, index, 2).reshape(shape)
+    return take_one(win, _first_argmax(win.data), 2).reshape(shape)
+
+
+def _first_argmax(w):
+    """``np.argmax(w, axis=2)``: the first maximum of each window (NaN wins,
+    as in torch).  numpy's argmax along that short, strided axis is slow
+    (1.3 ms of benchmark g's 5 ms step); a few elementwise passes over the
+    window's positions give the same index in a fifth of the time."""
+    k = w.shape[2]
+    if k > 16 or w.dtype.kind != "f":
+        return np.argmax(w, axis=2)
+    top = w[:, :, 0]
+    for j in range(1, k):
+        top = np.maximum(top, w[:, :, j])
+    if np.isnan(top).any():
+        return np.argmax(w, axis=2)
+    index = np.full(top.shape, k - 1, np.int64)
+    for j in range(k - 2, -1, -1):                 # the earliest position that holds the max
+        index = np.where(w[:, :, j] == top, j, index)
+    return index
 
 
 @op(method=False)
