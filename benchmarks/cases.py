@@ -542,7 +542,7 @@ CASES += [
     Case("g", "digits-CNN step: Conv2d(1,16,3,pad 1), ReLU, MaxPool2d(2), Linear(256,10), "
          "CE, SGD; batch 256 of 1x8x8", build_cnn,
          [Target("minigrad", "numpy", 1.3), Target("minigrad", "torch", 1.5)],
-         unit="us", rtol=1e-4, repeats=101),
+         unit="ms", rtol=1e-4, repeats=101),
     Case("g-mem", "peak memory of the digits-CNN step of (g) (tracemalloc)", build_cnn,
          [Target("minigrad", "numpy", 2.0, what="memory")], unit="MB", rtol=1e-4,
          measure=measure_peak_memory),

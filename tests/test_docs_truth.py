@@ -624,7 +624,8 @@ def test_the_benchmark_table_is_labelled_as_one_runs_measurements():
     label = find(r"\n(One run's measurements \(timings vary from run to run[^)]*\)\. Measured "
                  r"(\d{4}-\d{2}-\d{2}) on (\d+) CPUs, Python ([\d.]+), numpy ([\d.]+) \([^)]+\), "
                  r"torch (\S+), (\d+) thread\(s\):)\n\n\| case \|", body, "the table's label")
-    assert set(rows) == {"a", "a32", "b-small", "b-large", "c", "d", "e", "f", "anomaly"}
+    assert set(rows) == {"a", "a32", "b-small", "b-large", "c", "d", "e", "f", "g", "g-mem",
+                         "anomaly"}
 
 
 def test_the_benchmark_prose_matches_its_table():

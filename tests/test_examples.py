@@ -1,6 +1,7 @@
 """The examples run at small settings (smoke tests) and print what they promise."""
 import importlib.util
 import os
+import re
 
 import pytest
 
@@ -136,6 +137,7 @@ def test_cnn_digits(tmp_path, capsys, monkeypatch):
     assert acc >= 0.98
     right = round(acc * 449)
     assert f"test accuracy: {acc:.4f} ({right} of 449 digits)" in out
+    assert f"{100 * acc:.1f}% on the held-out test set" in _readme_flat()    # what the README says
     # early stopping on val_loss stopped the run and kept the best epoch's weights
     assert "(early stop after epoch " in out and "kept the weights of epoch " in out
     assert "val_loss: " in out and "val_accuracy: " in out
@@ -175,6 +177,8 @@ def test_mlp_regularised(tmp_path, capsys, monkeypatch):
                 f"test accuracy {r['test_acc']:.4f}, loss {r['test_loss']:.4f}") in out
         assert r["test_acc"] > 0.95 and r["train_acc"] > 0.98
     assert "Linear -> BatchNorm1d -> ReLU -> Dropout -> Linear" in out
+    plain_best = re.search(r"lowest validation loss at epoch: plain (\d+)", out).group(1)
+    assert f"validation loss rises after epoch {plain_best})" in _readme_flat()
     assert "plain: Linear -> ReLU -> Linear -> ReLU -> Linear\n" in out
     assert "comparison (regularised minus plain):" in out and "generalisation gap" in out
     # the plain net fits its training set harder: a lower training loss than the regularised
@@ -212,3 +216,10 @@ def test_new_examples_without_sklearn(name, tmp_path):
     assert len(err) == 1 and f"{name}.py: error: " in err[0]
     assert "needs scikit-learn: pip install 'minigrad[data]'" in err[0]
     assert pngs(tmp_path) == []
+
+
+def _readme_flat():
+    """The README with its line breaks folded, as the claims above read in it."""
+    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    with open(path) as f:
+        return " ".join(f.read().split())
