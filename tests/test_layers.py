@@ -409,3 +409,21 @@ def test_first_argmax_is_numpys_argmax_with_ties_and_nan(dtype):
         np.testing.assert_array_equal(_first_argmax(w), np.argmax(w, axis=2))
         w[0, 0, -1, 0] = np.nan
         np.testing.assert_array_equal(_first_argmax(w), np.argmax(w, axis=2))
+
+
+def test_gradchecks_of_the_other_new_layers():
+    """Embedding, Dropout (one fixed mask: the same seed each call), Flatten,
+    Softmax/LogSoftmax modules and Conv2d/BatchNorm1d as modules: float64."""
+    idx = np.array([[0, 2, 2], [1, 0, 3]])
+    assert mg.gradcheck(lambda w: F.embedding(idx, w), (_t(4, 3),))
+    assert mg.gradcheck(lambda x: F.dropout(x, 0.4, True, rng=np.random.default_rng(7)),
+                        (_t(5, 6),))
+    assert mg.gradcheck(lambda x: mg.nn.Flatten()(x), (_t(2, 3, 2),))
+    assert mg.gradcheck(lambda x: mg.nn.Softmax(dim=1)(x), (_t(3, 4),))
+    assert mg.gradcheck(lambda x: mg.nn.LogSoftmax(dim=0)(x), (_t(3, 4),))
+    conv = mg.nn.Conv2d(2, 3, 2, stride=1, padding=1, rng=0)
+    for p in conv.parameters():
+        p.data = p.data.astype(np.float64)
+    assert mg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=1),
+                        (_t(1, 2, 3, 3), mg.tensor(conv.weight.numpy(), requires_grad=True),
+                         mg.tensor(conv.bias.numpy(), requires_grad=True)))
