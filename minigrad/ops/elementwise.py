@@ -483,13 +483,15 @@ class Maximum(Node):
     __slots__ = ()
     save_out = False
     forward = np.maximum
+    loses = np.less          # where the first operand loses to the second
 
     def backward(self, g, out, a, b):
         ad, bd = self.args
         tie = np.equal(ad, bd)
+        loses = type(self).loses
         ia, ib = self.next
-        return (g * _weights(np.less(ad, bd), tie, g.dtype) if ia is not None else None,
-                g * _weights(np.greater(ad, bd), tie, g.dtype) if ib is not None else None)
+        return (g * _weights(loses(ad, bd), tie, g.dtype) if ia is not None else None,
+                g * _weights(loses(bd, ad), tie, g.dtype) if ib is not None else None)
 
 
 @op(ufunc=np.maximum)
@@ -509,19 +511,12 @@ def maximum(a, b):
     return binary(Maximum, a, b)
 
 
-class Minimum(Node):
-    """minimum(a, b): the smaller operand gets the gradient; ties split it evenly."""
+class Minimum(Maximum):
+    """minimum(a, b): Maximum's rule with the comparison turned round."""
 
     __slots__ = ()
-    save_out = False
     forward = np.minimum
-
-    def backward(self, g, out, a, b):
-        ad, bd = self.args
-        tie = np.equal(ad, bd)
-        ia, ib = self.next
-        return (g * _weights(np.greater(ad, bd), tie, g.dtype) if ia is not None else None,
-                g * _weights(np.less(ad, bd), tie, g.dtype) if ib is not None else None)
+    loses = np.greater
 
 
 @op(ufunc=np.minimum)
