@@ -130,15 +130,23 @@ def linear_minigrad(X, target, W0, loss_fn):
     b0 = np.zeros(W0.shape[1:], X.dtype)
     W = mg.tensor(W0.copy(), requires_grad=True)
     b = mg.tensor(b0.copy(), requires_grad=True)
-    opt = mg.optim.SGD([W, b], lr=LR)
+    return sgd_step([W, b], [W0, b0], lambda: loss_fn(Xt @ W + b, target))
+
+
+def sgd_step(ps, params, loss_of):
+    """One minigrad SGD step as a benchmark run: the parameters ``ps`` reset
+    to copies of ``params``, ``loss_of()``, backward, the update; returns the
+    loss and the updated parameters, for the agreement check."""
+    opt = mg.optim.SGD(ps, lr=LR)
 
     def run():
-        W.data, b.data = W0.copy(), b0.copy()
+        for p, p0 in zip(ps, params):
+            p.data = p0.copy()
         opt.zero_grad()
-        loss = loss_fn(Xt @ W + b, target)
+        loss = loss_of()
         loss.backward()
         opt.step()
-        return loss.numpy(), W.numpy(), b.numpy()
+        return [loss.numpy()] + [p.numpy() for p in ps]
     return run
 
 
@@ -246,21 +254,14 @@ def _mlp_data(batch, hidden):
 def mlp_minigrad(X, y, params):
     Xt, yt = mg.from_numpy(X), mg.from_numpy(y)
     ps = [mg.tensor(p.copy(), requires_grad=True) for p in params]
-    opt = mg.optim.SGD(ps, lr=LR)
     loss_fn = mg.nn.BCEWithLogitsLoss()
 
-    def run():
-        for p, p0 in zip(ps, params):
-            p.data = p0.copy()
-        opt.zero_grad()
+    def loss_of():
         W1, b1, W2, b2, W3, b3 = ps
         h = mg.relu(Xt @ W1 + b1)
         h = mg.relu(h @ W2 + b2)
-        loss = loss_fn((h @ W3 + b3).reshape(-1), yt)
-        loss.backward()
-        opt.step()
-        return [loss.numpy()] + [p.numpy() for p in ps]
-    return run
+        return loss_fn((h @ W3 + b3).reshape(-1), yt)
+    return sgd_step(ps, params, loss_of)
 
 
 def mlp_numpy(X, y, params):
@@ -406,18 +407,8 @@ def cnn_minigrad(X, y, params):
                           nn.Flatten(), nn.Linear(256, 10, rng=0))
     ps = [model[0].weight, model[0].bias, model[4].weight, model[4].bias]
     Xt, yt = mg.from_numpy(X), mg.from_numpy(y)
-    opt = mg.optim.SGD(ps, lr=LR)
     loss_fn = nn.CrossEntropyLoss()
-
-    def run():
-        for p, p0 in zip(ps, params):
-            p.data = p0.copy()
-        opt.zero_grad()
-        loss = loss_fn(model(Xt), yt)
-        loss.backward()
-        opt.step()
-        return [loss.numpy()] + [p.numpy() for p in ps]
-    return run
+    return sgd_step(ps, params, lambda: loss_fn(model(Xt), yt))
 
 
 def cnn_numpy(X, y, params):
