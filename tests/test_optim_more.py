@@ -226,21 +226,7 @@ def test_torch_continues_from_our_state_dict(name):
         np.testing.assert_allclose(m.numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-15)
 
 
-_rng = np.random.default_rng(0)
-X = mg.tensor(_rng.standard_normal((16, 2)))
-Y = mg.tensor(np.sin(X.numpy()[:, :1] * X.numpy()[:, 1:]))
-
-
-def _model():
-    return mg.nn.Sequential(mg.nn.Linear(2, 4, rng=0, dtype="float64"), mg.nn.Tanh(),
-                            mg.nn.Linear(4, 1, rng=1, dtype="float64"))
-
-
-def _train(model, opt, steps):
-    for _ in range(steps):
-        opt.zero_grad()
-        ((model(X) - Y) ** 2).mean().backward()
-        opt.step()
+from test_optim_state import _model, _train  # noqa: E402  (the same small model and loop)
 
 
 def _via_state_dict(model, opt):
