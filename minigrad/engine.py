@@ -27,9 +27,8 @@ from heapq import heappop, heappush
 import numpy as np
 
 from . import versions
-from .modes import (_anomaly_forward, _caller_site, _check_backward, _check_forward,  # noqa: F401
-                    current_modes, detect_anomaly, enable_grad, is_grad_enabled, keep_values,
-                    no_grad, set_grad_enabled, set_modes)
+from .modes import (_anomaly_forward, _check_backward, _check_forward, current_modes,  # noqa: F401
+                    enable_grad, is_grad_enabled, keep_values, no_grad)
 from .versions import mark_changed, register_view, version  # noqa: F401 (mg.engine.*)
 
 _ndarray = np.ndarray

@@ -142,7 +142,7 @@ def trace(t):
     """
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
-    dtypes = _dtypes(t, nodes)
+    implied = _implied(t, nodes)
     index = {}
     rows = []
     for i, leaf in enumerate(leaves):
@@ -155,7 +155,7 @@ def trace(t):
         index[id(node)] = i
         ins = [str(index[id(e)]) for e in node.next if e is not None]
         value = _value(node, t)
-        shape, dtype = _shape_dtype(value, node, grads[i], dtypes)
+        shape, dtype = _shape_dtype(value, node, grads[i], implied)
         rows.append({"index": i, "op": type(node).__name__, "inputs": ",".join(ins) or "-",
                      "shape": shape, "dtype": dtype, "value": _summary(value),
                      "grad": _summary(grads[i])})
@@ -170,19 +170,19 @@ def _value(node, t):
     return t.data if node is t.grad_fn else None
 
 
-def _shape_dtype(value, node, grad, dtypes):
+def _shape_dtype(value, node, grad, implied):
     """A node's output shape and dtype: from its value, else from its
     gradient (which has the same shape), else as the freed graph implies
-    them (see :func:`_dtypes`)."""
+    them (see :func:`_implied`)."""
     if value is not None:
         return value.shape, str(value.dtype)
     if grad is not None:
         return np.shape(grad), str(np.asarray(grad).dtype)
-    shape, dtype = dtypes.get(id(node), ("?", "-"))
+    shape, dtype = implied.get(id(node), ("?", "-"))
     return shape, str(dtype)
 
 
-def _dtypes(t, nodes):
+def _implied(t, nodes):
     """``{id(node): (shape, dtype)}`` for freed nodes, as the graph implies
     them.  Shapes: backward noted each node's shape in its ctx, except for
     nodes without ctx, which are elementwise and have their first input's.
@@ -250,7 +250,7 @@ def to_dot(t, path=None, names=None, max_elements=8):
     """
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
-    dtypes = _dtypes(t, nodes)
+    implied = _implied(t, nodes)
     label_of = {id(v): k for k, v in (names or {}).items()}
     lines = ["digraph minigrad {", '  graph [rankdir=TB, fontname="Helvetica"];',
              '  node [fontname="Helvetica", fontsize=10];']
@@ -270,7 +270,7 @@ def to_dot(t, path=None, names=None, max_elements=8):
         ids[id(node)] = nid
         g = grads[len(leaves) + k]
         value = _value(node, t)
-        shape, dtype = _shape_dtype(value, node, g, dtypes)
+        shape, dtype = _shape_dtype(value, node, g, implied)
         parts = [type(node).__name__, f"{shape} {dtype}" if dtype != "-" else f"{shape}"]
         value = None if value is None else _fmt(value, max_elements)
         if value is not None:
