@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 
+from .compiler.trace import value_check
 from .engine import is_grad_enabled
 from .tensor import Tensor, get_default_dtype
 
@@ -36,6 +37,7 @@ def _inside_unit_interval(d):
     return d.size == 0 or (d.min() >= 0 and d.max() <= 1)
 
 
+@value_check
 def probabilities(p, name, hint):
     """Raise unless every element of ``p`` is in [0, 1] (and not NaN)."""
     d = p.data
@@ -46,6 +48,7 @@ def probabilities(p, name, hint):
     raise ValueError(f"{name} holds values outside [0, 1] ({_describe(d)}); {hint}")
 
 
+@value_check
 def unit_interval_targets(y, name):
     """Raise unless every target is in [0, 1]."""
     d = y.data
@@ -120,6 +123,7 @@ def float_dtype(dtype, name="dtype"):
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
+@value_check
 def argument_order(pred, target, pred_name, target_name, order):
     """Warn when the arguments of a probability loss look swapped: the
     predictions hold only exact 0/1 values while the targets hold values
@@ -153,7 +157,7 @@ def class_labels(labels, scores, axis, name, scores_name, ignore=None, squeeze_t
     without the class ``axis`` (a trailing size-1 axis squeezed first, Keras's
     rule, with ``squeeze_trailing``).  Returns ``(labels, valid)``, valid
     marking the labels that are not ``ignore``."""
-    d = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    d = labels.data if isinstance(labels, Tensor) else _array(labels)
     if squeeze_trailing and d.ndim == scores.ndim and d.ndim and d.shape[-1] == 1:
         d = d.reshape(d.shape[:-1])
     axis = axis % scores.ndim
@@ -168,17 +172,30 @@ def class_labels(labels, scores, axis, name, scores_name, ignore=None, squeeze_t
 def integer_labels(labels, num_classes, name, ignore=None):
     """``labels`` as an int64 numpy array; raise for non-integer values or
     labels outside ``[0, num_classes)`` (other than ``ignore``)."""
-    d = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    d = labels.data if isinstance(labels, Tensor) else _array(labels)
     if d.dtype.kind == "f":
-        if not np.all(np.isfinite(d)) or not np.all(d == np.round(d)):
-            bad = d[~np.isfinite(d) | (d != np.round(d))].flat[0]
-            raise ValueError(
-                f"{name} must hold integer class labels, got {float(bad)!r}; pass class "
-                "indices (0, 1, 2, ...), or one-hot rows to the categorical loss"
-            )
+        _whole_numbers(d, name)
     elif d.dtype.kind not in "iu":
         raise TypeError(f"{name} must hold integer class labels, got dtype {d.dtype}")
     d = d.astype(np.int64)
+    _labels_in_range(d, num_classes, name, ignore)
+    return d
+
+
+@value_check
+def _whole_numbers(d, name):
+    """Raise unless float labels ``d`` are finite whole numbers."""
+    if not np.all(np.isfinite(d)) or not np.all(d == np.round(d)):
+        bad = d[~np.isfinite(d) | (d != np.round(d))].flat[0]
+        raise ValueError(
+            f"{name} must hold integer class labels, got {float(bad)!r}; pass class "
+            "indices (0, 1, 2, ...), or one-hot rows to the categorical loss"
+        )
+
+
+@value_check
+def _labels_in_range(d, num_classes, name, ignore):
+    """Raise unless each label is in ``[0, num_classes)`` or is ``ignore``."""
     bad = (d < 0) | (d >= num_classes)
     if ignore is not None:
         bad &= d != ignore
@@ -188,7 +205,6 @@ def integer_labels(labels, num_classes, name, ignore=None):
             f"[0, {num_classes - 1}] for {num_classes} classes"
             + (f" (and not ignore value {ignore})" if ignore is not None else "")
         )
-    return d
 
 
 def weight_vector(w, length, name, what):
@@ -240,3 +256,8 @@ def constant_weight(w, name, fn):
             f"but the {name} passed requires grad; pass {name}.detach(), or to learn it, "
             "compute the loss with reduction='none' and weight it yourself"
         )
+
+
+def _array(x):
+    """``x`` as an array; an array (traced ones included) as it is."""
+    return x if isinstance(x, np.ndarray) else np.asarray(x)

@@ -109,7 +109,7 @@ class Node:
     def saved_arrays(self):
         """``(what, array)`` for each saved value backward will read:
         the arrays a version check must find unchanged."""
-        saved = [(f"input {i}", a) for i, a in enumerate(self.args) if type(a) is _ndarray]
+        saved = [(f"input {i}", a) for i, a in enumerate(self.args) if isinstance(a, _ndarray)]
         if type(self).save_out is True and self.out is not None:
             saved.append(("its output", self.out))
         return saved
@@ -159,11 +159,16 @@ def _keep_node(node, out):
 
 
 def _special(now, cls, out, node):
-    """What keep_values and anomaly mode add to recording an op."""
+    """What keep_values, anomaly mode and tracing add to recording an op."""
     if now.keep and node is not None:
         _keep_node(node, out)
     if now.anomaly:
         _anomaly_forward(cls, out, node)
+    if now.trace and node is not None:
+        from .compiler.trace import recorder
+        rec = recorder()
+        if rec is not None:
+            rec.node_made(node, out)
 
 
 # --------------------------------------------------------------------------
@@ -244,7 +249,7 @@ def unary(cls, x, out=None, ctx=None):
         x = coerce(x)
     if out is None:
         out = cls.forward(x._data)
-    if type(out) is not _ndarray:
+    if type(out) is not _ndarray and not isinstance(out, _ndarray):
         out = np.asarray(out)
     now = current_modes()
     if not (x.requires_grad and now.enabled):
@@ -275,7 +280,7 @@ def binary(cls, a, b, ctx=None):
         bd = b = as_operand(b)
         rb = False
     out = cls.forward(ad, bd)
-    if type(out) is not _ndarray:
+    if type(out) is not _ndarray and not isinstance(out, _ndarray):
         out = np.asarray(out)
     now = current_modes()
     if not ((ra or rb) and now.enabled):
@@ -316,7 +321,7 @@ def record(cls, out, operands, ctx=None, elementwise=False):
         If True, operands that need a gradient are broadcast and cast to the
         output's shape and dtype through explicit nodes; otherwise only cast.
     """
-    if type(out) is not _ndarray:
+    if type(out) is not _ndarray and not isinstance(out, _ndarray):
         out = np.asarray(out)
     now = current_modes()
     if not (now.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)):
@@ -519,7 +524,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             with enable_grad():
                 _walk(heap, grads, leaves, want, captured, mark, True)
         else:
-            _walk(heap, grads, leaves, want, captured, mark, False)
+            _walk(heap, grads, leaves, want, captured, mark,
+                  "trace" if current_modes().trace else False)
         if capture is not None:
             return [leaves.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
                     for t in capture]
@@ -534,11 +540,13 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
 def _walk(heap, grads, leaves, want, captured, mark, create):
     """The backward pass, visiting the nodes in the heap latest-created first.
 
-    Plain: numpy arrays all the way.  With ``create`` (``create_graph=True``)
+    Plain: numpy arrays all the way.  With ``create`` True (``create_graph=True``)
     the gradients are Tensors and each rule gets its operands and output as
     Tensors connected to the forward graph (:func:`_lift`), so the ops it
-    uses record how the gradient depends on them.  ``mark`` is the Freed
-    mark to leave in each node run, or None to keep the graph.
+    uses record how the gradient depends on them.  ``create`` "trace": plain,
+    with each rule's numpy calls named after its node in the trace that
+    :func:`minigrad.compile` records.  ``mark`` is the Freed mark to leave in
+    each node run, or None to keep the graph.
     """
     pop = grads.pop
     get = grads.get
@@ -552,12 +560,12 @@ def _walk(heap, grads, leaves, want, captured, mark, create):
         if node.seq < last_change:      # something changed in place since: look
             versions.check_saved(node)
         if node.hooks is not None:
-            g = _call_hooks(node.hooks, g, create, want is None)
+            g = _call_hooks(node.hooks, g, create is True, want is None)
         if want is not None and node in want:
             captured[node] = g
         # spelled out by arity: a call with *args costs ~200 ns more
         if create:
-            gs = _run_lifted(node, g)
+            gs = _run_lifted(node, g) if create is True else _run_traced(node, g)
         elif len(args) == 1:
             gs = node.backward(g, node.out, args[0])
         elif len(args) == 2:
@@ -613,6 +621,17 @@ def _run_lifted(node, g):
             for gi in node.backward(g, out, *lifted)]
 
 
+def _run_traced(node, g):
+    """Run ``node``'s rule while a step is traced, its numpy calls named
+    after the node."""
+    from .compiler.trace import recorder
+    rec = recorder()
+    with rec.naming(node):
+        gs = node.backward(g, node.out, *node.args)
+    rec.name_gradients(node, gs)
+    return gs
+
+
 def _lift_all(grads, leaves):
     """The root gradients as Tensors, for a backward that records its graph."""
     for table in (grads, leaves):
@@ -643,7 +662,7 @@ class RetainGrad:
         if create:
             t._grad = g if t.grad is None else t.grad + g
         else:
-            g = np.array(g)      # own a copy
+            g = _own(g)
             t._grad = _make(g, None) if t.grad is None else _make(t.grad._data + g, None)
 
 
@@ -678,10 +697,17 @@ def _accumulate_leaves(leaves, create):
             t._grad = g if t.grad is None else t.grad + g
         else:
             # own a copy: g may be shared with other leaves or be a read-only view
-            g = np.array(g, dtype=t._data.dtype)
+            g = _own(g, t._data.dtype)
             if t.grad is None:
                 t._grad = _make(g, None)
             else:
                 t._grad = _make(t.grad._data + g, None)
 
 
+
+
+def _own(g, dtype=None):
+    """A copy of gradient ``g`` (in ``dtype``), made by a method a trace records."""
+    if isinstance(g, _ndarray):
+        return g.astype(g.dtype if dtype is None else dtype)
+    return np.array(g, dtype=dtype)

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from .compiler.trace import every
 from . import ops
 from .tensor import Tensor
 
@@ -43,7 +44,7 @@ def clamped_log(x, floor=None, one_minus=False):
         return ops.log1p(-x) if one_minus else ops.log(x)
     d = x.data
     ok = d < 1 if one_minus else d > 0
-    if ok.all():
+    if every(ok):
         inner = ops.log1p(-x) if one_minus else ops.log(x)
     else:
         safe = ops.where(ok, x, 0.0 if one_minus else 1.0)
@@ -260,12 +261,9 @@ def one_hot(labels, num_classes, axis=-1, dtype=np.float32):
            [1., 0., 0.],
            [0., 0., 0.]], dtype=float32)
     """
-    labels = np.asarray(labels)
-    out = np.zeros((labels.size, num_classes), dtype=dtype)
-    flat = labels.reshape(-1)
-    ok = (flat >= 0) & (flat < num_classes)
-    out[np.flatnonzero(ok), flat[ok]] = 1
-    return np.moveaxis(out.reshape(labels.shape + (num_classes,)), -1, axis)
+    labels = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+    out = np.equal(np.expand_dims(labels, -1), np.arange(num_classes)).astype(dtype)
+    return np.moveaxis(out, -1, axis)
 
 
 def pick(x, labels, axis):
@@ -281,10 +279,10 @@ def pick(x, labels, axis):
     """
     from .ops.shape import take_one
 
-    labels = np.asarray(labels)
+    labels = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
     ok = (labels >= 0) & (labels < x.shape[axis])
     picked = take_one(x, np.where(ok, labels, 0), axis)
-    return picked if ok.all() else picked * ok
+    return picked if every(ok) else picked * ok
 
 
 # -------------------------------------------------------------- regression
@@ -397,7 +395,7 @@ def xlogy(x, y):
     tensor([0., 0.])
     """
     zero = x.data == 0 if isinstance(x, Tensor) else np.asarray(x) == 0
-    if not zero.any():
+    if every(~zero):
         return x * ops.log(y)
     safe = ops.where(zero, 1.0, y)
     return ops.where(zero, 0.0, x * ops.log(safe))
@@ -463,7 +461,7 @@ def stirling(y):
     tensor([ 0.        , 15.09608201], dtype=float64)
     """
     over = y.data > 1
-    if not over.any():
+    if every(~over):
         return y * 0.0
     safe = ops.where(over, y, 2.0)          # no log of 0 or a negative count where it is 0
     term = safe * ops.log(safe) - safe + 0.5 * ops.log((2 * math.pi) * safe)

@@ -19,29 +19,30 @@ import numpy as np
 
 
 class Modes:
-    """One combination of the three modes; the eight are made once and shared.
-    ``special`` (anomaly or keep) lets the hot path test both at once."""
+    """One combination of the modes; the sixteen are made once and shared.
+    ``trace`` is on while :func:`minigrad.compile` traces a step.
+    ``special`` (anomaly, keep or trace) lets the hot path test all at once."""
 
-    __slots__ = ("enabled", "anomaly", "keep", "special")
+    __slots__ = ("enabled", "anomaly", "keep", "trace", "special")
 
-    def __init__(self, enabled, anomaly, keep):
-        self.enabled, self.anomaly, self.keep = enabled, anomaly, keep
-        self.special = anomaly or keep
+    def __init__(self, enabled, anomaly, keep, trace=False):
+        self.enabled, self.anomaly, self.keep, self.trace = enabled, anomaly, keep, trace
+        self.special = anomaly or keep or trace
 
     def but(self, **change):
         """The shared Modes equal to this one with ``change`` applied."""
         key = (change.get("enabled", self.enabled), change.get("anomaly", self.anomaly),
-               change.get("keep", self.keep))
+               change.get("keep", self.keep), change.get("trace", self.trace))
         return _ALL_MODES[key]
 
 
-_ALL_MODES = {(e, a, k): Modes(e, a, k) for e in (True, False) for a in (True, False)
-              for k in (True, False)}
+_ALL_MODES = {(e, a, k, t): Modes(e, a, k, t) for e in (True, False) for a in (True, False)
+              for k in (True, False) for t in (True, False)}
 
 # A context variable is per thread (each new thread starts from the default)
 # and per asyncio task, and reading it costs ~10 ns: the hot path reads it once
 # per op.
-_modes_var = contextvars.ContextVar("minigrad_modes", default=_ALL_MODES[(True, False, False)])
+_modes_var = contextvars.ContextVar("minigrad_modes", default=_ALL_MODES[(True, False, False, False)])
 current_modes = _modes_var.get
 set_modes = _modes_var.set
 

@@ -84,3 +84,21 @@ def generator(rng=None):
     if isinstance(rng, np.random.Generator):
         return rng
     return np.random.default_rng(rng)
+
+
+def uniform(rng, shape):
+    """Uniform draws in [0, 1) of ``shape`` from ``generator(rng)``; inside a
+    step :func:`minigrad.compile` traces, recorded so that every replay draws
+    afresh from the same generator, as running the step eagerly would.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.random.uniform(0, (2,)).shape
+    (2,)
+    """
+    from .compiler.trace import recorder
+    rec = recorder()
+    if rec is None:
+        return generator(rng).random(shape)
+    return rec.draw(lambda: generator(rng), "random", shape)

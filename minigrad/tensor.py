@@ -68,7 +68,9 @@ def as_array(data, dtype=None, copy=False):
     default = _DEFAULT_DTYPE[0] if dtype is None else dtype
     if isinstance(data, Tensor):
         arr = data._data
-    elif isinstance(data, (np.ndarray, np.generic)):
+    elif isinstance(data, np.ndarray):
+        arr = data          # (a subclass stays one: a traced array is copied by its method)
+    elif isinstance(data, np.generic):
         arr = np.asarray(data)
     elif isinstance(data, bool):
         arr = np.asarray(data)
@@ -278,7 +280,10 @@ class Tensor:
         >>> mg.tensor([1.0, 2.0], requires_grad=True).numpy()
         array([1., 2.], dtype=float32)
         """
-        return self._data
+        data = self._data
+        if type(data) is not np.ndarray:
+            _read_while_traced(data, ".numpy()")
+        return data
 
     def item(self):
         """The single element as a Python number.
@@ -307,6 +312,8 @@ class Tensor:
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if type(self._data) is not np.ndarray:
+            _read_while_traced(self._data, "np.asarray(tensor)")
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         if copy:
@@ -478,6 +485,12 @@ class Tensor:
         if fn is not None:
             return fn(*args, **kwargs)
         return _numpy_fallback(func, func.__name__, args, kwargs)
+
+
+def _read_while_traced(data, how):
+    from .compiler.trace import Traced, recorder, refuse
+    if type(data) is Traced and recorder() is not None:
+        refuse(f"reads a traced tensor into numpy with {how}")
 
 
 def _unwrap(x):

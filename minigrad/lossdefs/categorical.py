@@ -218,7 +218,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         checks.float_tensor(weight, "weight", dtype=input.dtype), input.shape[axis], "weight",
         "class")
     loss, w_y = _weighted_nll(input, labels, valid, axis, w)
-    return _reduce_targets(loss, reduction, float(np.sum(w_y)))
+    return _reduce_targets(loss, reduction, np.sum(w_y))
 
 
 class NLLLoss(tb._Loss):
@@ -283,7 +283,7 @@ def _cross_entropy_indices(input, labels, valid, axis, w, reduction, ls):
     not ignored; ``w``: the class weight shaped for the class axis, or None)."""
     logp = ops.log_softmax(input, axis=axis)
     nll, w_y = _weighted_nll(logp, labels, valid, axis, None if w is None else w.reshape(-1))
-    divisor = float(np.sum(w_y))
+    divisor = np.sum(w_y)       # a numpy number of logp's dtype (a traced step's: an array)
     if not ls:
         return _reduce_targets(nll, reduction, divisor)
     smooth = -ops.sum(logp if w is None else logp * w, axis=axis)

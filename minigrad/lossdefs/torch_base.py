@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .. import _checks as checks
 from .. import ops
+from ..compiler.trace import value_check
 from ..nn.module import Module
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -20,10 +21,15 @@ ORDER = "mg.nn losses take (input, target): the predicted probabilities first, t
 def mean_over(total, divisor, what,
               why="every target equals ignore_index, or their weights sum to 0"):
     """``total / divisor``; a mean over nothing raises (PyTorch returns NaN)."""
+    _nonzero_divisor(divisor, what, why)
+    return total / divisor
+
+
+@value_check
+def _nonzero_divisor(divisor, what, why):
     if divisor == 0:
         raise ValueError(f"the mean is over zero {what} ({why}); PyTorch returns NaN here. "
                          "Use reduction='sum' or skip the batch")
-    return total / divisor
 
 
 def reduce(loss, reduction):

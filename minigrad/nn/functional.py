@@ -128,7 +128,7 @@ def dropout(input, p=0.5, training=True, rng=None):
     x = coerce(input)
     if not training or p == 0:
         return x
-    keep = random.generator(rng).random(x.shape) >= p
+    keep = random.uniform(rng, x.shape) >= p
     if p == 1:
         return x * np.zeros(x.shape, x.dtype)
     return x * (keep.astype(x.dtype) / x.dtype.type(1 - p))
@@ -175,7 +175,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: evaluation needs running_mean and running_var")
-        mean, var = (np.asarray(t.data if isinstance(t, Tensor) else t).reshape(shape)
+        mean, var = ((t.data if isinstance(t, Tensor) else np.asarray(t)).reshape(shape)
                      for t in (running_mean, running_var))
     y = (x - mean) * (1.0 / ops.sqrt(var + eps))
     if weight is not None:
@@ -222,7 +222,7 @@ def embedding(input, weight):
             [2., 3.],
             [0., 1.]])
     """
-    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
     w = coerce(weight)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding takes integer indices, got {idx.dtype}")

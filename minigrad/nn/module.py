@@ -6,6 +6,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..tensor import Tensor, as_array
+from ..compiler.trace import TRACING, recorder
 
 
 class Parameter(Tensor):
@@ -64,6 +65,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
+        if TRACING[0]:                    # mg.compile names what a part computes after it
+            rec = recorder()
+            if rec is not None:
+                with rec.part_of(rec.module_names.get(id(self), type(self).__name__.lower())):
+                    return self.forward(*args, **kwargs)
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------ traversal

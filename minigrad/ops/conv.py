@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..compiler.trace import every
 from ..engine import Node, differentiable, record, unary
 from ..tensor import Tensor, coerce
 from .registry import op
@@ -62,7 +63,7 @@ def _unfold_numpy(x, k, s, p, out):
 def _fold_numpy(cols, shape, k, s, p, out):
     n, c, h, w = shape
     cols = cols.reshape(n, c, k[0], k[1], out[0], out[1])
-    xp = np.zeros((n, c, h + 2 * p[0], w + 2 * p[1]), cols.dtype)
+    xp = np.zeros_like(cols, shape=(n, c, h + 2 * p[0], w + 2 * p[1]))
     for i in range(k[0]):
         for j in range(k[1]):
             xp[:, :, i:i + s[0] * out[0]:s[0], j:j + s[1] * out[1]:s[1]] += cols[:, :, i, j]
@@ -233,7 +234,7 @@ def _first_argmax(w):
     top = w[:, :, 0]
     for j in range(1, k):
         top = np.maximum(top, w[:, :, j])
-    if np.isnan(top).any():
+    if not every(~np.isnan(top)):
         return np.argmax(w, axis=2)
     index = np.full(top.shape, k - 1, np.int64)
     for j in range(k - 2, -1, -1):                 # the earliest position that holds the max

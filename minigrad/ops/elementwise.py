@@ -465,7 +465,7 @@ def _constant(v):
     else a numpy array (a copy) of a dtype tensors hold."""
     if v is None or isinstance(v, (int, float)):
         return v
-    return np.array(as_operand(v._data if isinstance(v, Tensor) else v))
+    return np.copy(as_operand(v._data if isinstance(v, Tensor) else v))
 
 
 # ------------------------------------------------------ maximum / minimum
@@ -573,7 +573,7 @@ def where(cond, a=None, b=None):
             raise TypeError("where takes cond alone (the indices where it holds) or cond, a and b")
         d = cond._data if isinstance(cond, Tensor) else np.asarray(cond)
         return tuple(_make(i.astype(np.int64), None) for i in np.nonzero(d))
-    c = np.array(cond._data if isinstance(cond, Tensor) else cond)   # a copy, kept for backward
+    c = np.copy(cond._data if isinstance(cond, Tensor) else cond)   # a copy, kept for backward
     if c.dtype != bool:
         raise TypeError(
             f"where: cond must be boolean, got {c.dtype}; compare first, e.g. mg.where(x > 0, a, b)"
@@ -727,7 +727,7 @@ def _log1p_exp_neg_abs(d):
     """``log(1 + exp(-|d|))``, in [0, log 2]: the smooth part of softplus
     (computed in one buffer: large arrays are costly to allocate)."""
     t = np.abs(d)
-    if type(t) is not np.ndarray or t.dtype.kind != "f":    # a 0-d result, or integers
+    if not isinstance(t, np.ndarray) or t.dtype.kind != "f":    # a 0-d result, or integers
         return np.asarray(np.log1p(np.exp(-t)))
     np.negative(t, out=t)
     np.exp(t, out=t)
@@ -742,7 +742,8 @@ def _comparison(ufunc, symbol):
     def compare(a, b):
         ad = a._data if isinstance(a, Tensor) else as_operand(a)
         bd = b._data if isinstance(b, Tensor) else as_operand(b)
-        return _make(np.asarray(ufunc(ad, bd)), None)
+        r = ufunc(ad, bd)
+        return _make(r if isinstance(r, np.ndarray) else np.asarray(r), None)
 
     compare.__name__ = ufunc.__name__
     compare.__doc__ = f"""``a {symbol} b`` elementwise: a bool tensor with no gradient.

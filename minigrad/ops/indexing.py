@@ -22,6 +22,8 @@ def _array(x):
     """The numpy array behind ``x``, without copying a Tensor's data."""
     if isinstance(x, Tensor):
         return x._data
+    if isinstance(x, np.ndarray):
+        return x
     try:
         return np.asarray(x)
     except ValueError as e:
@@ -45,7 +47,8 @@ def _arg(reduce, name, x, axis, keepdims):
         raise ValueError(f"{name} of an empty tensor (shape {d.shape}){where}: there is no "
                          "element to pick")
     out = reduce(d, axis=axis, keepdims=keepdims)
-    return engine._make(np.asarray(out, dtype=np.int64), None)
+    out = out if isinstance(out, np.ndarray) else np.asarray(out)
+    return engine._make(out.astype(np.int64, copy=False), None)
 
 
 @op(numpy=np.argmax)

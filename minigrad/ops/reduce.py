@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
+from ..compiler.trace import every
 from ..engine import Node, differentiable, unary
 from ..tensor import coerce
 from .registry import op
@@ -187,7 +188,7 @@ def _shifted(d, axis):
         m = np.sum(d, axis=axes, keepdims=True)     # zeros of the reduced shape
         return d - m, m
     m = _reduce(np.maximum, d, axes, True)
-    if not np.isfinite(m).all():
+    if not every(np.isfinite(m)):
         m = np.where(np.isfinite(m), m, 0)
     return d - m, m
 

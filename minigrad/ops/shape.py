@@ -252,7 +252,7 @@ def _index(idx):
 
 
 def _scatter_numpy(g, shape, idx, basic):
-    z = np.zeros(shape, dtype=g.dtype)
+    z = np.zeros_like(g, shape=shape)
     if basic:
         z[idx] = g
     else:
@@ -400,7 +400,7 @@ def take_one(x, index, axis):
     tensor([[0., 0., 1.],
             [1., 0., 0.]])
     """
-    index = np.array(index)          # a copy: the graph never aliases it
+    index = np.copy(index)           # a copy: the graph never aliases it
     if isinstance(x, Tensor):
         out = np.take_along_axis(x._data, np.expand_dims(index, axis), axis).squeeze(axis)
         return unary(TakeOne, x, out, (index, axis, x.shape))
@@ -428,7 +428,7 @@ def put_one(g, index, axis, shape):
 
 
 def _put_one_numpy(g, index, axis, shape):
-    z = np.zeros(shape, dtype=g.dtype)
+    z = np.zeros_like(g, shape=shape)
     np.put_along_axis(z, np.expand_dims(index, axis), np.expand_dims(g, axis), axis)
     return z
 

@@ -130,16 +130,22 @@ class Optimizer:
                 if p.grad is not None:
                     _check_writable(p.data)
                     state = self.state.setdefault(p, {})
-                    step = self._update(p.data, p.grad.data, state, group)
-                    _apply_in_place(p.data, step, self._decay_factor(group))
+                    num = per_step_numbers(self, group, p)
+                    step = self._update(p.data, p.grad.data, state, group, num)
+                    _apply_in_place(p.data, step, num.get("decay"))
 
-    def _update(self, w, g, state, group):  # pragma: no cover - abstract
-        """The step to subtract from ``w``, updating ``state``."""
+    def _numbers(self, group, state):  # pragma: no cover - abstract
+        """The numbers this step of one parameter uses (a dict of floats),
+        computed in Python from the options and the step count (which it
+        advances).  :func:`minigrad.compile` calls it again at every replay,
+        so a learning rate a scheduler changes is always the current one."""
         raise NotImplementedError
 
-    def _decay_factor(self, group):
-        """The factor ``w`` is multiplied by before the step (AdamW), or None."""
-        return None
+    def _update(self, w, g, state, group, num):  # pragma: no cover - abstract
+        """The step to subtract from ``w``, updating the state arrays in place.
+        Only numpy calls on arrays and the numbers in ``num``: no arithmetic
+        on those numbers here (that belongs in :meth:`_numbers`)."""
+        raise NotImplementedError
 
     def _state_names(self, group):
         """The state names a parameter of ``group`` keeps once stepped."""
@@ -263,12 +269,26 @@ def _apply_in_place(w, step, factor=None):
     engine.mark_changed(w)
 
 
-def _lerp(start, end, weight):
-    """``start + weight * (end - start)`` with PyTorch's formula for each
-    side of 0.5 (its ``lerp``), so the bits agree with ``torch.lerp``."""
+def _lerp_(start, end, weight, one_minus_weight):
+    """``start += weight * (end - start)`` in place, with PyTorch's formula
+    for each side of 0.5 (its ``lerp``), so the bits agree with ``torch.lerp``;
+    ``one_minus_weight`` is ``1 - weight`` as Python computes it."""
+    diff = end - start
     if abs(weight) < 0.5:
-        return start + weight * (end - start)
-    return end - (end - start) * (1 - weight)
+        np.add(start, weight * diff, out=start)
+    else:
+        np.subtract(end, diff * one_minus_weight, out=start)
+    return start
+
+
+def per_step_numbers(opt, group, p):
+    """``opt._numbers(group, opt.state[p])``; while a step is traced, also
+    recorded, so that every replay computes the numbers again."""
+    from ..compiler.trace import recorder
+    rec = recorder()
+    if rec is None:
+        return opt._numbers(group, opt.state[p])
+    return rec.numbers(opt, group, p)
 
 
 def _plain(value):

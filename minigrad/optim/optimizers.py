@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check, _check_betas, _lerp
+from .optimizer import Optimizer, _check, _check_betas, _lerp_
 
 _sqrt = np.sqrt     # the one place a result may differ from PyTorch's (see above);
                     # tests swap in torch's square root to check every other bit
@@ -47,16 +47,23 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
                                       dampening=dampening, nesterov=nesterov))
 
-    def _update(self, w, g, state, group):
+    def _numbers(self, group, state):
+        return {"lr": group["lr"], "momentum": group["momentum"],
+                "one_minus_dampening": 1 - group["dampening"],
+                "weight_decay": group["weight_decay"]}
+
+    def _update(self, w, g, state, group, num):
         if group["weight_decay"]:
-            g = g + group["weight_decay"] * w
-        mu = group["momentum"]
-        if mu:
+            g = g + num["weight_decay"] * w
+        if group["momentum"]:
             buf = state.get("momentum_buffer")
-            buf = np.array(g) if buf is None else buf * mu + (1 - group["dampening"]) * g
-            state["momentum_buffer"] = buf
-            g = g + mu * buf if group["nesterov"] else buf
-        return group["lr"] * g
+            if buf is None:
+                buf = state["momentum_buffer"] = np.copy(g)
+            else:
+                np.multiply(buf, num["momentum"], out=buf)
+                np.add(buf, num["one_minus_dampening"] * g, out=buf)
+            g = g + num["momentum"] * buf if group["nesterov"] else buf
+        return num["lr"] * g
 
 
 class Adam(Optimizer):
@@ -97,27 +104,31 @@ class Adam(Optimizer):
         names = ("step", "exp_avg", "exp_avg_sq")
         return names + ("max_exp_avg_sq",) if group.get("amsgrad") else names
 
-    def _decay_factor(self, group):
-        if self._DECOUPLED and group["weight_decay"] != 0:
-            return 1 - group["lr"] * group["weight_decay"]
-        return None
-
-    def _update(self, w, g, state, group):
+    def _numbers(self, group, state):
         beta1, beta2 = group["betas"]
-        if group["weight_decay"] != 0 and not self._DECOUPLED:
-            g = g + group["weight_decay"] * w
         t = state["step"] = state.get("step", 0) + 1
+        num = {"weight_decay": group["weight_decay"], "one_minus_beta1": 1 - beta1,
+               "lerp_rest": 1 - (1 - beta1), "beta2": beta2, "one_minus_beta2": 1 - beta2,
+               "step_size": group["lr"] / (1 - beta1 ** t),
+               "bias_correction2_sqrt": (1 - beta2 ** t) ** 0.5, "eps": group["eps"]}
+        if self._DECOUPLED and group["weight_decay"] != 0:
+            num["decay"] = 1 - group["lr"] * group["weight_decay"]
+        return num
+
+    def _update(self, w, g, state, group, num):
+        if group["weight_decay"] != 0 and not self._DECOUPLED:
+            g = g + num["weight_decay"] * w
         for name in self._state_names(group)[1:]:
             if name not in state:
                 state[name] = np.zeros_like(w)
-        state["exp_avg"] = m = _lerp(state["exp_avg"], g, 1 - beta1)
-        state["exp_avg_sq"] = v = state["exp_avg_sq"] * beta2 + ((1 - beta2) * g) * g
-        step_size = group["lr"] / (1 - beta1 ** t)
-        bias_correction2_sqrt = (1 - beta2 ** t) ** 0.5
+        m = _lerp_(state["exp_avg"], g, num["one_minus_beta1"], num["lerp_rest"])
+        v = state["exp_avg_sq"]
+        np.multiply(v, num["beta2"], out=v)
+        np.add(v, (num["one_minus_beta2"] * g) * g, out=v)
         if group.get("amsgrad"):
-            state["max_exp_avg_sq"] = v = np.maximum(state["max_exp_avg_sq"], v)
-        denom = _sqrt(v) / bias_correction2_sqrt + group["eps"]
-        return (step_size * m) / denom
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        denom = _sqrt(v) / num["bias_correction2_sqrt"] + num["eps"]
+        return (num["step_size"] * m) / denom
 
 
 class AdamW(Adam):
@@ -181,24 +192,34 @@ class RMSprop(Optimizer):
         return (("step", "square_avg") + ("momentum_buffer",) * (group["momentum"] > 0)
                 + ("grad_avg",) * bool(group["centered"]))
 
-    def _update(self, w, g, state, group):
-        alpha, mu = group["alpha"], group["momentum"]
+    def _numbers(self, group, state):
         state["step"] = state.get("step", 0) + 1
+        alpha = group["alpha"]
+        return {"lr": group["lr"], "alpha": alpha, "one_minus_alpha": 1 - alpha,
+                "lerp_rest": 1 - (1 - alpha),
+                "momentum": group["momentum"], "eps": group["eps"],
+                "weight_decay": group["weight_decay"]}
+
+    def _update(self, w, g, state, group, num):
         for name in self._state_names(group)[1:]:
             if name not in state:
                 state[name] = np.zeros_like(w)
         if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * w
-        state["square_avg"] = sq = state["square_avg"] * alpha + ((1 - alpha) * g) * g
+            g = g + num["weight_decay"] * w
+        sq = state["square_avg"]
+        np.multiply(sq, num["alpha"], out=sq)
+        np.add(sq, (num["one_minus_alpha"] * g) * g, out=sq)
         if group["centered"]:
-            state["grad_avg"] = ga = _lerp(state["grad_avg"], g, 1 - alpha)
-            avg = _sqrt(sq - ga * ga) + group["eps"]
+            ga = _lerp_(state["grad_avg"], g, num["one_minus_alpha"], num["lerp_rest"])
+            avg = _sqrt(sq - ga * ga) + num["eps"]
         else:
-            avg = _sqrt(sq) + group["eps"]
-        if mu > 0:
-            state["momentum_buffer"] = buf = state["momentum_buffer"] * mu + g / avg
-            return group["lr"] * buf
-        return (group["lr"] * g) / avg
+            avg = _sqrt(sq) + num["eps"]
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"]
+            np.multiply(buf, num["momentum"], out=buf)
+            np.add(buf, g / avg, out=buf)
+            return num["lr"] * buf
+        return (num["lr"] * g) / avg
 
 
 class Adagrad(Optimizer):
@@ -254,12 +275,16 @@ class Adagrad(Optimizer):
             self.state[p] = {"step": 0, "sum": np.full_like(
                 p.data, group["initial_accumulator_value"])}
 
-    def _update(self, w, g, state, group):
+    def _numbers(self, group, state):
         t = state["step"] = state.get("step", 0) + 1
+        return {"clr": group["lr"] / (1 + (t - 1) * group["lr_decay"]),
+                "weight_decay": group["weight_decay"], "eps": group["eps"]}
+
+    def _update(self, w, g, state, group, num):
         if "sum" not in state:
             state["sum"] = np.full_like(w, group["initial_accumulator_value"])
         if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * w
-        clr = group["lr"] / (1 + (t - 1) * group["lr_decay"])
-        state["sum"] = s = state["sum"] + g * g
-        return (clr * g) / (_sqrt(s) + group["eps"])
+            g = g + num["weight_decay"] * w
+        s = state["sum"]
+        np.add(s, g * g, out=s)
+        return (num["clr"] * g) / (_sqrt(s) + num["eps"])

@@ -1,0 +1,387 @@
+"""``mg.compile``: trace a training step once, replay it as straight-line numpy."""
+from __future__ import annotations
+
+import functools
+import inspect
+import linecache
+import threading
+
+import numpy as np
+
+from .. import engine, modes
+from ..tensor import Tensor
+from . import codegen
+from .state import find_state, state_key
+from .trace import TRACING, Recorder, TraceError, Traced, _active, _view
+
+
+def _arg_key(args):
+    key = []
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data
+            key.append(("T", d.shape, d.dtype.str, d.strides, a.requires_grad, a._grad is None))
+        elif isinstance(a, np.ndarray):
+            key.append(("A", a.shape, a.dtype.str, a.strides))
+        else:
+            try:
+                hash(a)
+            except TypeError:
+                raise TypeError(
+                    f"a compiled step takes tensors, numpy arrays and hashable constants "
+                    f"(numbers, strings), not a {type(a).__name__}") from None
+            key.append(("V", type(a), a))
+    return tuple(key)
+
+
+class CompiledStep:
+    """What :func:`compile` returns: call it as you would call ``fn``.
+
+    Attributes
+    ----------
+    code : str
+        The Python source of the last trace (forward, backward, update).
+    traces : int
+        How many input signatures have been traced so far.
+    """
+
+    def __init__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"mg.compile takes a function, not a {type(fn).__name__}")
+        self.fn = fn
+        self._traces = {}
+        self._found = None
+        self._last = None
+        self._lock = threading.RLock()
+        functools.update_wrapper(self, fn)
+
+    @property
+    def code(self):
+        if self._last is None:
+            raise RuntimeError("step.code: call the compiled step once first; the code is "
+                               "that of the trace the call makes")
+        return self._last.source
+
+    @property
+    def traces(self):
+        return len(self._traces)
+
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            raise TypeError("a compiled step takes its inputs as positional arguments")
+        now = modes.current_modes()
+        if now.anomaly:
+            raise TraceError("mg.detect_anomaly does not work inside a compiled step (the "
+                             "replay has no graph to check); call the step function itself, "
+                             "uncompiled, to find where a NaN comes from")
+        if now.trace:
+            return self.fn(*args)           # inside another trace: trace through
+        with self._lock:
+            if self._found is None:
+                self._found = find_state(self.fn)
+            key = (_arg_key(args), state_key(self._found), now.enabled)
+            trace = self._traces.get(key)
+            if trace is None:
+                result, trace = _Tracer(self.fn, self._found, args).run()
+                self._traces[key] = trace
+                self._last = trace
+                return result
+            self._last = trace
+            return trace.replay(args)
+
+    def __repr__(self):
+        return f"<compiled step {getattr(self.fn, '__name__', 'fn')}: {self.traces} trace(s)>"
+
+
+def _parameter_names(fn, n):
+    try:
+        params = [p.name for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return [params[i] if i < len(params) else f"arg{i}" for i in range(n)]
+
+
+class _Tracer:
+    """One trace: installs Traced views, runs the step, restores, builds the program."""
+
+    def __init__(self, fn, found, args):
+        self.fn, self.found, self.args = fn, found, args
+        self.rec = Recorder()
+        self.rec.module_names = found.modules
+        self.loaders = []           # (Var, how to read it at a replay)
+        self.inputs = []            # (Var, position) of array arguments
+        self.restore = []           # (how to put the original back)
+        self.grad_owners = []       # tensors whose .grad the step may set
+        self.stand_ins = {}         # tensor -> (the traced stand-in of its grad, the grad)
+
+    def run(self):
+        call_args = self._install_inputs()
+        self._install_state()
+        token = _active.set(self.rec)
+        mode_token = modes._modes_var.set(modes.current_modes().but(trace=True))
+        TRACING[0] += 1
+        try:
+            result = self.fn(*call_args)
+        except BaseException:
+            TRACING[0] -= 1
+            modes._modes_var.reset(mode_token)
+            _active.reset(token)
+            self._finish(None)
+            raise
+        TRACING[0] -= 1
+        modes._modes_var.reset(mode_token)
+        _active.reset(token)
+        writebacks = self._finish(result)
+        template = _template(result)
+        return _plain(result), _Trace(self, template, writebacks)
+
+    # ------------------------------------------------------------ install
+    def _install_inputs(self):
+        names = _parameter_names(self.fn, len(self.args))
+        call_args = []
+        for i, (a, name) in enumerate(zip(self.args, names)):
+            if isinstance(a, Tensor):
+                original = a._data
+                a._data = self.rec.traced(original, "input", name)
+                self.inputs.append((a._data._var, i))
+                self.restore.append((a, original))
+                self.grad_owners.append(a)
+                self._install_grad(a, name)
+                call_args.append(a)
+            elif isinstance(a, np.ndarray):
+                view = self.rec.traced(a, "input", name)
+                self.inputs.append((view._var, i))
+                call_args.append(view)
+            else:
+                call_args.append(a)
+        return call_args
+
+    def _install_state(self):
+        for t, name in self.found.tensors.items():
+            if any(t is a for a in self.args):
+                continue
+            original = t._data
+            t._data = self.rec.traced(original, "state", name)
+            self.loaders.append((t._data._var, _DataOf(t)))
+            self.restore.append((t, original))
+            self.grad_owners.append(t)
+            self._install_grad(t, name)
+        for opt in self.found.optimizers:
+            for p in opt._params():
+                st = opt.state.get(p)
+                pname = self.found.tensors.get(p, "param")
+                for k, v in list((st or {}).items()):
+                    if isinstance(v, np.ndarray):
+                        st[k] = self.rec.traced(v, "state", f"{k}_{pname}")
+                        self.loaders.append((st[k]._var, _OptState(opt, p, k)))
+
+    def _install_grad(self, t, name):
+        g = t._grad
+        if g is not None:
+            view = self.rec.traced(g._data, "state", f"grad_{name}")
+            self.loaders.append((view._var, _GradOf(t)))
+            t._grad = engine._make(view, None)
+            self.stand_ins[t] = (t._grad, g)
+
+    # ------------------------------------------------------------ restore
+    def _finish(self, result):
+        """Put every original array back; what the step left behind becomes
+        a write-back a replay repeats."""
+        writebacks = []
+        for t, original in self.restore:
+            d = t._data
+            if type(d) is Traced and d._var is not None and d._var.kind in ("state", "input") \
+                    and d._var.value is original:
+                t._data = original
+            elif type(d) is Traced and d._var is not None:
+                writebacks.append(("data", t, d._var))
+                t._data = _view(d, np.ndarray)
+            elif result is not None:
+                raise TraceError(f"the step replaced the data of {self.found.tensors.get(t, 'a tensor')} "
+                                 "with an array made outside the trace; update it in place instead")
+        for t in self.grad_owners:
+            writebacks += self._finish_grad(t, result is not None)
+        for opt in self.found.optimizers:
+            for p in opt._params():
+                for k, v in list(opt.state.get(p, {}).items()):
+                    if type(v) is Traced:
+                        if v._var.kind != "state":
+                            writebacks.append(("opt", (opt, p, k), v._var))
+                        opt.state[p][k] = _view(v, np.ndarray)
+        return writebacks
+
+    def _finish_grad(self, t, ok):
+        g = t._grad
+        if g is None:
+            return [("grad", t, None)]
+        stand_in, original = self.stand_ins.get(t, (None, None))
+        if g is stand_in:
+            t._grad = original          # changed in place, if at all: recorded
+            return []
+        if type(g._data) is Traced:
+            var = g._data._var
+            g._data = _view(g._data, np.ndarray)
+            return [("grad", t, var)]
+        if ok:
+            raise TraceError("the step set a .grad to a tensor made outside the trace; "
+                             "let backward() make gradients, or set .grad outside the step")
+        return []
+
+
+class _DataOf:
+    __slots__ = ("t",)
+
+    def __init__(self, t):
+        self.t = t
+
+    def __call__(self):
+        return self.t._data
+
+
+class _GradOf(_DataOf):
+    __slots__ = ()
+
+    def __call__(self):
+        return self.t._grad._data
+
+
+class _OptState:
+    __slots__ = ("opt", "p", "k")
+
+    def __init__(self, opt, p, k):
+        self.opt, self.p, self.k = opt, p, k
+
+    def __call__(self):
+        return self.opt.state[self.p][self.k]
+
+
+def _template(result):
+    """The returned structure, with each traced array replaced by its Var."""
+    if isinstance(result, Tensor):
+        d = result._data
+        return ("T", d._var) if type(d) is Traced else ("C", result)
+    if type(result) is Traced:
+        return ("A", result._var)
+    if isinstance(result, (tuple, list)):
+        return (type(result), [_template(r) for r in result])
+    if isinstance(result, dict):
+        return (dict, {k: _template(v) for k, v in result.items()})
+    return ("C", result)
+
+
+def _plain(result):
+    """The eager result, with plain arrays in place of traced ones."""
+    if isinstance(result, Tensor):
+        if type(result._data) is Traced:
+            result._data = _view(result._data, np.ndarray)
+        return result
+    if type(result) is Traced:
+        return _view(result, np.ndarray)
+    if isinstance(result, (tuple, list)):
+        return type(result)(_plain(r) for r in result)
+    if isinstance(result, dict):
+        return {k: _plain(v) for k, v in result.items()}
+    return result
+
+
+def _template_vars(t):
+    kind, body = t
+    if kind in ("T", "A"):
+        return [body]
+    if kind == "C":
+        return []
+    items = body.values() if kind is dict else body
+    return [v for item in items for v in _template_vars(item)]
+
+
+_count = [0]
+
+
+class _Trace:
+    """A traced step: its program, compiled, and how to feed and apply it."""
+
+    def __init__(self, tracer, template, writebacks):
+        rec = tracer.rec
+        self.template = template
+        results = _template_vars(template)
+        self.writebacks = [(kind, target) for kind, target, _ in writebacks]
+        wb_vars = [v for _, _, v in writebacks if v is not None]
+        lines = codegen.live_lines(rec.lines, results + wb_vars)
+        used = codegen.used_vars(lines, results + wb_vars)
+        inputs = [(v, pos) for v, pos in tracer.inputs if id(v) in used]
+        loaders = [(v, load) for v, load in tracer.loaders if id(v) in used]
+        self.inputs = [pos for _, pos in inputs]
+        self.loaders = [load for _, load in loaders]
+        state_vars = [v for v, _ in loaders]
+        changed = {id(v): v for v in rec.changed if v.kind in ("state", "input")}
+        self.changed = [i for i, v in enumerate(state_vars) if id(v) in changed]
+        self.changed_inputs = [pos for v, pos in tracer.inputs if id(v) in changed]
+        params = [v for v, _ in inputs] + state_vars
+        consts = codegen.constants(lines)
+        order = params + [v for line in lines for v in line.outs] + consts
+        names = codegen.assign_names(order)
+        renderer = codegen.Renderer(names)
+        for v in consts:
+            renderer.globals[names[id(v)]] = v.value
+        body, section = [], None
+        for line in lines:
+            if line.section != section:
+                section = line.section
+                body.append(f"    # {section}")
+            body.append("    " + renderer.line(line, used))
+        outs = [names[id(v)] for v in results] + [
+            "None" if v is None else names[id(v)] for _, _, v in writebacks]
+        name = _identifier(getattr(tracer.fn, "__name__", "step"))
+        head = f"def {name}({', '.join(names[id(v)] for v in params)}):"
+        ret = f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})"
+        self.source = "\n".join([head] + body + [ret]) + "\n"
+        _count[0] += 1
+        filename = f"<minigrad.compile {name} #{_count[0]}>"
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True),
+                                     filename)
+        namespace = dict(renderer.globals)
+        exec(compile(self.source, filename, "exec"), namespace)     # noqa: S102 - our code
+        self.function = namespace[name]
+        self.n_results = len(results)
+
+    def replay(self, args):
+        arrays = [args[i]._data if isinstance(args[i], Tensor) else args[i]
+                  for i in self.inputs]
+        state = [load() for load in self.loaders]
+        outs = self.function(*arrays, *state)
+        for (kind, target), value in zip(self.writebacks, outs[self.n_results:]):
+            _write_back(kind, target, value)
+        for i in self.changed:
+            engine.mark_changed(state[i])
+        for pos in self.changed_inputs:
+            engine.mark_changed(args[pos]._data)
+        return _build(self.template, iter(outs[:self.n_results]))
+
+
+def _write_back(kind, target, value):
+    if kind == "grad":
+        target._grad = None if value is None else engine._make(value, None)
+    elif kind == "data":
+        target._data = value
+    else:
+        opt, p, k = target
+        opt.state.setdefault(p, {})[k] = value
+
+
+def _build(template, values):
+    kind, body = template
+    if kind == "T":
+        return engine._make(next(values), None)
+    if kind == "A":
+        return next(values)
+    if kind == "C":
+        return body
+    if kind is dict:
+        return {k: _build(v, values) for k, v in body.items()}
+    return kind(_build(v, values) for v in body)
+
+
+def _identifier(name):
+    name = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return name if name and not name[0].isdigit() and name != "np" else "step"
