@@ -19,14 +19,17 @@ STYLE = """<style>
 .minigrad p {margin: 0.5em 0}
 .minigrad p.title {font-weight: bold; font-size: 14px}
 .minigrad p.note {color: #4b5563}
+.minigrad p.heading {font-weight: bold; margin-bottom: 0.2em}
+.minigrad ul {margin: 0.2em 0; padding-left: 1.5em}
 .minigrad table {border-collapse: collapse; margin: 0.3em 0 0.9em}
 .minigrad caption {text-align: left; font-weight: bold; padding: 2px 0}
 .minigrad th, .minigrad td {border: 1px solid #d1d5db; padding: 2px 8px;
   vertical-align: top; text-align: right}
-.minigrad th {background: #f3f4f6}
-.minigrad td {font-family: monospace; white-space: pre; background: #ffffff}
+.minigrad th {background: #f3f4f6; white-space: nowrap; font-size: 13px}
+.minigrad td {font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace;
+  font-size: 12px; white-space: pre; background: #ffffff}
 .minigrad th.text, .minigrad td.text {text-align: left; font-family: sans-serif;
-  white-space: normal}
+  font-size: 13px; white-space: normal}
 .minigrad tr.clipped td {background: #fef3c7}
 .minigrad tr.clamped td {background: #fee2e2}
 .minigrad tr.clipped.clamped td {background: #fed7aa}
