@@ -30,6 +30,7 @@ STYLE = """<style>
   font-size: 12px; white-space: pre; background: #ffffff}
 .minigrad th.text, .minigrad td.text {text-align: left; font-family: sans-serif;
   font-size: 13px; white-space: normal}
+.minigrad th.array, .minigrad td.array {text-align: left}
 .minigrad tr.clipped td {background: #fef3c7}
 .minigrad tr.clamped td {background: #fee2e2}
 .minigrad tr.clipped.clamped td {background: #fed7aa}
@@ -89,7 +90,7 @@ def bullets(items):
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>" if items else ""
 
 
-def table(header, rows, caption=None, text=(), classes=None):
+def table(header, rows, caption=None, text=(), arrays=(), classes=None):
     """An HTML table of plain-text cells.
 
     Parameters
@@ -99,8 +100,9 @@ def table(header, rows, caption=None, text=(), classes=None):
     rows : list of lists
         The cells, row by row (anything ``str`` turns into text).
     caption : str, optional
-    text : collection of int
-        The columns of words (left-aligned); the others hold numbers.
+    text, arrays : collection of int
+        The columns of words, and of arrays (both left-aligned); the others
+        hold numbers (right-aligned).
     classes : list of str, optional
         Each row's class (``""`` for none), e.g. ``"clipped"``.
 
@@ -115,20 +117,23 @@ def table(header, rows, caption=None, text=(), classes=None):
     out = ["<table>"]
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")
-    out.append(f"<tr>{_cells('th', header, text)}</tr>")
+    kinds = {**{k: "text" for k in text}, **{k: "array" for k in arrays}}
+    out.append(f"<tr>{_cells('th', header, kinds)}</tr>")
     for row, cls in zip(rows, classes):
         out.append(f'<tr class="{esc(cls)}">' if cls else "<tr>")
-        out.append(f"{_cells('td', row, text)}</tr>")
+        out.append(f"{_cells('td', row, kinds)}</tr>")
     out.append("</table>")
     return "".join(out)
 
 
-def _cells(tag, values, text):
-    """``<td>`` (or ``<th>``) cells of ``values``; those at the indices in
-    ``text`` of class ``text``."""
-    cls = ' class="text"'
-    return "".join(f"<{tag}{cls if k in text else ''}>{esc(v)}</{tag}>"
-                   for k, v in enumerate(values))
+def _cells(tag, values, kinds):
+    """``<td>`` (or ``<th>``) cells of ``values``, of class ``kinds[k]``
+    where it has one."""
+    out = []
+    for k, v in enumerate(values):
+        cls = f' class="{kinds[k]}"' if k in kinds else ""
+        out.append(f"<{tag}{cls}>{esc(v)}</{tag}>")
+    return "".join(out)
 
 
 def png(draw, size=(6.4, 3.6)):
