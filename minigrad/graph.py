@@ -1,5 +1,6 @@
-"""Look at a graph: ``mg.trace(t)`` (a table of every node behind t) and
-``mg.to_dot(t)`` (Graphviz DOT text, rendered when Graphviz is installed).
+"""Look at a graph: ``mg.trace(t)`` (a table of every node behind t),
+``mg.to_dot(t)`` (Graphviz DOT text, rendered when Graphviz is installed) and
+``mg.draw(t)`` (the picture, shown in a notebook; needs Graphviz).
 
 Both work before and after ``backward()``.  Before it (or after
 ``backward(retain_graph=True)``), when ``t`` has one element, they show each
@@ -424,14 +425,99 @@ def write(dot, path):
             f.write(dot)
         return path
     if not have_graphviz():
-        raise RuntimeError(f"rendering {path} needs Graphviz's dot program (apt install graphviz, "
-                           "brew install graphviz, or conda install graphviz); write a .dot file "
-                           "instead")
+        raise _no_graphviz(f"rendering {path}", "write a .dot file instead")
+    _dot(dot, fmt, path)
+    return path
+
+
+def _no_graphviz(doing, instead):
+    """The error for ``doing`` something that needs Graphviz, which is missing."""
+    return RuntimeError(f"{doing} needs Graphviz's dot program, which is not installed: "
+                        "apt-get install graphviz, brew install graphviz or conda install "
+                        f"graphviz (the Python package graphviz is not needed); {instead}")
+
+
+def _dot(dot, fmt, path=None):
+    """Run Graphviz's ``dot -T<fmt>`` on the DOT text: write ``path``, or
+    return the output as text (with ``path`` None); a RuntimeError if it fails."""
+    cmd = ["dot", f"-T{fmt}"] + (["-o", str(path)] if path is not None else [])
     try:
-        subprocess.run(["dot", f"-T{fmt}", "-o", str(path)], input=dot, text=True, check=True,
-                       capture_output=True)
+        done = subprocess.run(cmd, input=dot, encoding="utf-8", check=True,
+                              capture_output=True)
     except subprocess.CalledProcessError as e:
         reason = (e.stderr or "").strip().splitlines()
-        raise RuntimeError(f"Graphviz's dot could not render {path} (exit status "
+        raise RuntimeError(f"Graphviz's dot could not render {path or fmt} (exit status "
                            f"{e.returncode}{': ' + reason[0] if reason else ''})") from None
-    return path
+    return done.stdout if path is None else path
+
+
+class Drawing:
+    """What :func:`draw` returns: the picture of a graph, which a notebook
+    shows (:meth:`_repr_svg_`).
+
+    Attributes
+    ----------
+    source : str
+        The DOT text (:func:`to_dot`).
+    svg : str
+        The SVG that Graphviz drew from it.
+    """
+
+    def __init__(self, source, svg, what):
+        self.source, self.svg, self._what = source, svg, what
+
+    def _repr_svg_(self):
+        return self.svg
+
+    def save(self, path):
+        """Write the picture to ``path``: ``.svg``, ``.png`` or ``.pdf`` drawn
+        by Graphviz, or ``.dot`` text (see :func:`write`).  Returns the path."""
+        return write(self.source, path)
+
+    def __repr__(self):
+        return (f"<Drawing of {self._what}: a notebook shows it; .save('graph.svg' or "
+                f"'graph.png') writes it; .source is its DOT text>")
+
+
+def draw(t, names=None, max_elements=8):
+    """The graph behind ``t`` as a picture, which a notebook shows: the
+    :func:`to_dot` graph drawn by Graphviz as SVG (each op with its shape and
+    dtype, and small tensors' values and gradients).
+
+    Parameters
+    ----------
+    t : Tensor
+    names : dict or Module, optional
+        Names of leaves, as :func:`to_dot` takes them.
+    max_elements : int
+        Tensors of at most this many elements show their values.
+
+    Returns
+    -------
+    Drawing
+        ``_repr_svg_()`` for notebooks, ``.save(path)``, ``.source``.
+
+    Raises
+    ------
+    RuntimeError
+        Without Graphviz's ``dot`` program, saying how to install it.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> try:
+    ...     picture = mg.draw((x * x).sum(), names={"x": x})
+    ...     print(picture._repr_svg_().startswith("<svg"))
+    ... except RuntimeError as e:      # no Graphviz here
+    ...     print("Graphviz" in str(e))
+    True
+    """
+    if not have_graphviz():
+        raise _no_graphviz("mg.draw", "mg.to_dot(t) gives the DOT text without it")
+    source = to_dot(t, names=names, max_elements=max_elements)
+    svg = _dot(source, "svg")
+    leaves, nodes = _graph(t)
+    what = (f"{len(nodes)} op{'s' * (len(nodes) != 1)} and {len(leaves)} "
+            f"lea{'ves' if len(leaves) != 1 else 'f'} making a {t.shape} {t.dtype} tensor")
+    return Drawing(source, svg[svg.find("<svg"):], what)
