@@ -26,7 +26,7 @@ from . import data, metrics, random  # noqa: E402
 from .random import manual_seed  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from .explain import explain  # noqa: E402
-from .graph import to_dot, trace  # noqa: E402
+from .graph import draw, to_dot, trace  # noqa: E402
 from . import callbacks  # noqa: E402
 from .training import History, fit  # noqa: E402
 from .compiler import TraceError, compile  # noqa: E402,A004
@@ -37,7 +37,7 @@ __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "zeros_like", "ones_like", "arange",
     "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "keep_values", "Function", "gradcheck",
-    "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot",
+    "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot", "draw",
     "data", "metrics", "random", "manual_seed", "save", "load",
     "callbacks", "fit", "History", "compile", "TraceError",
     *_ops_all,

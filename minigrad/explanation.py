@@ -17,10 +17,14 @@ import dataclasses
 
 import numpy as np
 
-from . import ops
+from . import display, ops
 from .tensor import Tensor
 
 ROWS_SHOWN = 10     # rows of each per-element table that the printed text shows
+
+#: Why a row of the HTML table is highlighted: Keras's clip, PyTorch's clamp.
+MARKS = {"clipped": "clipped to [eps, 1-eps] (Keras)",
+         "clamped": "log clamped at -100 (PyTorch)"}
 
 
 @dataclasses.dataclass
@@ -38,7 +42,8 @@ class Explanation:
     """The step-by-step computation of a loss and its gradient.
 
     ``str(explanation)`` (or :meth:`text`) is the printed walkthrough; the
-    fields hold the same numbers for notebooks.
+    fields hold the same numbers for notebooks, where it displays as HTML
+    tables (:meth:`_repr_html_`).
     """
 
     loss: str
@@ -69,7 +74,7 @@ class Explanation:
     def text(self):
         """The walkthrough, as printed: the per-element tables show their first
         :data:`ROWS_SHOWN` rows; every sum, mean and value is over all of them."""
-        unit = "samples" if self.per_sample else "elements"
+        unit = self._unit()
         out = [self.title, ""]
         out += _table(self.table, "Per sample" if self.per_sample else "Per element", unit,
                       "totals below are over all of them")
@@ -88,6 +93,90 @@ class Explanation:
         if self.notes:
             out += ["", "Why they differ:"] + [f"  * {n}" for n in self.notes]
         return "\n".join(out)
+
+    def _repr_html_(self):
+        """The walkthrough as HTML tables, for notebooks: one row per element
+        (terms, loss and gradient; the rows Keras clips or PyTorch clamps
+        highlighted and said why), the steps, and the value under each
+        convention side by side.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> html = mg.explain("bce", [1, 1, 1], [1, 1, 0], show=False)._repr_html_()
+        >>> html.count('<tr class="clipped">'), html.count('<tr class="clipped clamped">')
+        (2, 1)
+        """
+        wrt = "the logits z" if self.from_logits else "y_pred"
+        formulas = [f"Gradient with respect to {wrt}: {self.grad_formula}"]
+        if self.grad_logits is not None:
+            formulas.append(f"and with respect to the logits: {self.grad_logits_formula}")
+        c = self.conventions
+        return display.block(
+            display.para(self.title, "title"), self._rows_html(),
+            *(display.para(f, "note") for f in formulas),
+            display.table(["step", "value", ""], [[lbl, num(v), why] for lbl, v, why in self.steps],
+                          "Step by step", text=(0, 2)),
+            display.table(["convention", "rule", "float32", "float64"],
+                          [[x.name, x.rule, f32(x.float32), num(x.float64)] for x in c],
+                          "Value under each convention", text=(0, 1)),
+            display.para("Why they differ", "heading") + display.bullets(self.notes)
+            if self.notes else "")
+
+    def _rows_html(self):
+        """The per-element (or per-sample) table with its gradient columns,
+        the rows of :meth:`_shown`, and a note column on those clipped or
+        clamped."""
+        columns, marks = self._columns(), self._marks()
+        shown = self._shown(marks)
+        header, rows, classes = ["i", *columns], [], []
+        for i in shown:
+            if rows and i != rows[-1][0] + 1:
+                rows.append(["..."] + [""] * len(columns))     # a gap in the indices
+                classes.append("")
+            rows.append([i, *(_cell(np.asarray(a)[i]) for a in columns.values())])
+            classes.append(" ".join(marks[i]))
+        if any(classes):
+            header.append("note")
+            for row, m in zip(rows, classes):
+                row.append("; ".join(MARKS[kind] for kind in m.split()))
+        caption = "Per sample" if self.per_sample else "Per element"
+        return (display.table(header, rows, caption, text=(len(columns) + 1,), classes=classes)
+                + self._more_html(len(marks) - len(shown), len(shown) > ROWS_SHOWN))
+
+    def _columns(self):
+        """The table's columns, then the gradient's."""
+        columns = dict(self.table)
+        columns[f"d loss / d {'z' if self.from_logits else 'y_pred'}"] = self.grad
+        if self.grad_logits is not None:
+            columns["d loss / d logit"] = self.grad_logits
+        return columns
+
+    @staticmethod
+    def _shown(marks):
+        """The rows the HTML shows: the first :data:`ROWS_SHOWN`, and up to as
+        many clipped or clamped rows after them."""
+        later = [i for i in range(ROWS_SHOWN, len(marks)) if marks[i]][:ROWS_SHOWN]
+        return [*range(min(len(marks), ROWS_SHOWN)), *later]
+
+    def _more_html(self, hidden, later):
+        """The note under the table on the rows it does not show."""
+        if not hidden:
+            return ""
+        which = "; after the first rows, only the clipped or clamped ones" if later else ""
+        return display.para(f"{hidden:,} more {self._unit()} not shown{which}; the steps and "
+                            "values are over all of them", "note")
+
+    def _marks(self):
+        """Per row of the table: which of ``"clipped"`` (Keras's clip of p)
+        and ``"clamped"`` (PyTorch's clamp of the log) touch it."""
+        n = len(self.grad)
+        masks = {kind: np.zeros(n, bool) if m is None else np.asarray(m).reshape(n, -1).any(1)
+                 for kind, m in (("clipped", self.clipped), ("clamped", self.clamped))}
+        return [[kind for kind in MARKS if masks[kind][i]] for i in range(n)]
+
+    def _unit(self):
+        return "samples" if self.per_sample else "elements"
 
 
 def _conventions(conventions):

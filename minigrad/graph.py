@@ -1,5 +1,6 @@
-"""Look at a graph: ``mg.trace(t)`` (a table of every node behind t) and
-``mg.to_dot(t)`` (Graphviz DOT text, rendered when Graphviz is installed).
+"""Look at a graph: ``mg.trace(t)`` (a table of every node behind t),
+``mg.to_dot(t)`` (Graphviz DOT text, rendered when Graphviz is installed) and
+``mg.draw(t)`` (the picture, shown in a notebook; needs Graphviz).
 
 Both work before and after ``backward()``.  Before it (or after
 ``backward(retain_graph=True)``), when ``t`` has one element, they show each
@@ -16,11 +17,15 @@ import subprocess
 
 import numpy as np
 
-from . import engine
+from . import display, engine
 from .engine import Node, _make
 from .tensor import Tensor
 
 _KEEP = "build it inside `with mg.keep_values():` to see every value"
+
+#: Tensors of at most this many elements show their values and gradients in
+#: full in a notebook (:meth:`Trace._repr_html_`); larger ones a summary.
+FULL_SIZE = 16
 
 
 def _graph(t):
@@ -87,7 +92,15 @@ def _summary(a):
 
 @dataclasses.dataclass
 class Trace:
-    """The rows of :func:`trace`; prints as a table."""
+    """The rows of :func:`trace`; prints as a table, and displays as an HTML
+    table in a notebook (:meth:`_repr_html_`).
+
+    Each row is a dict: ``index``, ``op``, ``inputs``, ``shape``, ``dtype``,
+    ``name`` (from ``names=``, or None), ``value`` and ``grad`` (summaries:
+    ``min``, ``mean``, ``max``, ``nan``, ``inf``; None when unknown), and
+    ``value_full``, ``grad_full`` (the arrays, for tensors of at most
+    :data:`FULL_SIZE` elements; else None).
+    """
 
     rows: list
 
@@ -111,20 +124,69 @@ class Trace:
 
     __repr__ = __str__
 
+    def _repr_html_(self):
+        """The table as HTML, for notebooks: a row per leaf and op (the last
+        made the traced tensor), parameter names where known, and values and
+        gradients in full for tensors of at most :data:`FULL_SIZE` elements.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> html = mg.trace((w * w).sum(), names={"w": w})._repr_html_()
+        >>> '<td class="text">w</td>' in html, '<td class="array">[2., 4.]</td>' in html
+        (True, True)
+        """
+        named = any(r["name"] for r in self.rows)
+        header = ["#", "op", *(["name"] if named else []), "inputs", "shape", "dtype",
+                  "value", "gradient"]
+        rows = [[r["index"], r["op"], *([r["name"] or ""] if named else []), r["inputs"],
+                 str(r["shape"]), r["dtype"], _cell(r, "value", "(not kept)"),
+                 _cell(r, "grad", "-")] for r in self.rows]
+        classes = [""] * (len(rows) - 1) + ["output"]
+        notes = [f"(not kept): backward does not need that value, so the graph freed it; "
+                 f"{_KEEP}"] if any(r["value"] is None for r in self.rows) else []
+        return display.block(
+            display.table(header, rows, "Every node behind the tensor (the last made it)",
+                          text=range(1, 5 + named), arrays=(5 + named, 6 + named),
+                          classes=classes),
+            *(display.para(n, "note") for n in notes))
+
+
+def _cell(row, key, missing):
+    """A row's value or gradient as an HTML cell shows it: in full for a
+    small tensor, else min, mean, max (and NaN/inf counts when there are)."""
+    full, s = row[f"{key}_full"], row[key]
+    if full is not None:
+        return _fmt(full, FULL_SIZE)
+    if s is None:
+        return missing
+    bad = f"\nnan {s['nan']}, inf {s['inf']}" if s["nan"] or s["inf"] else ""
+    return f"min {s['min']:.4g}\nmean {s['mean']:.4g}\nmax {s['max']:.4g}{bad}"
+
 
 def _stats(s):
     return (f"{s['min']:>11.4g} {s['mean']:>11.4g} {s['max']:>11.4g} "
             f"{str(s['nan']) + '/' + str(s['inf']):>7}")
 
 
-def trace(t):
+def trace(t, names=None):
     """A table of every node behind ``t``: op, inputs, shape, dtype, value
     min/mean/max and NaN/inf counts, and the same for the gradient of ``t``
     with respect to it (when ``t`` has one element).
 
     Leaves (tensors with ``requires_grad=True`` that no op made) come first.
     The graph keeps only the values its backward rules need; build it inside
-    ``with mg.keep_values():`` to see every value.
+    ``with mg.keep_values():`` to see every value.  In a notebook the result
+    displays as an HTML table that names the leaves given in ``names`` and
+    shows small tensors in full (see :class:`Trace`).
+
+    Parameters
+    ----------
+    t : Tensor
+    names : dict or Module, optional
+        ``{name: tensor}`` names of leaves, or a Module, whose parameters are
+        named as in ``named_parameters()``.
 
     Examples
     --------
@@ -140,6 +202,7 @@ def trace(t):
       2  Sigmoid        1         (2,)         float32       0.9526      0.9751      0.9975     0/0            1           1           1     0/0
       3  Sum            2         ()           float32         1.95        1.95        1.95     0/0            1           1           1     0/0
     """
+    label_of = _labels(names)
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
     implied = _implied(t, nodes)
@@ -147,19 +210,46 @@ def trace(t):
     rows = []
     for i, leaf in enumerate(leaves):
         index[id(leaf)] = i
-        rows.append({"index": i, "op": "leaf", "inputs": "-", "shape": leaf.shape,
-                     "dtype": str(leaf.dtype), "value": _summary(leaf.data),
-                     "grad": _summary(grads[i])})
+        rows.append(_row(i, "leaf", "-", leaf.shape, str(leaf.dtype), leaf.data, grads[i],
+                         label_of.get(id(leaf))))
     for k, node in enumerate(nodes):
         i = len(leaves) + k
         index[id(node)] = i
         ins = [str(index[id(e)]) for e in node.next if e is not None]
         value = _value(node, t)
         shape, dtype = _shape_dtype(value, node, grads[i], implied)
-        rows.append({"index": i, "op": type(node).__name__, "inputs": ",".join(ins) or "-",
-                     "shape": shape, "dtype": dtype, "value": _summary(value),
-                     "grad": _summary(grads[i])})
+        rows.append(_row(i, type(node).__name__, ",".join(ins) or "-", shape, dtype, value,
+                         grads[i]))
     return Trace(rows)
+
+
+def _row(index, op, inputs, shape, dtype, value, grad, name=None):
+    """A row of :class:`Trace`."""
+    return {"index": index, "op": op, "inputs": inputs, "shape": shape, "dtype": dtype,
+            "name": name, "value": _summary(value), "grad": _summary(grad),
+            "value_full": _small(value), "grad_full": _small(grad)}
+
+
+def _small(a):
+    """A copy of ``a`` when it has at most :data:`FULL_SIZE` elements, else None."""
+    return None if a is None or np.size(a) > FULL_SIZE else np.array(a)
+
+
+def _labels(names):
+    """``{id(tensor): name}`` of ``names``: a dict ``{name: tensor}``, a
+    Module (its ``named_parameters()``), or None (no names)."""
+    if names is None:
+        return {}
+    if hasattr(names, "named_parameters"):
+        names = dict(names.named_parameters())
+    if not isinstance(names, dict):
+        raise TypeError(f"names must be a dict {{name: tensor}} or a Module, got a "
+                        f"{type(names).__name__}")
+    for key, value in names.items():
+        if not isinstance(value, Tensor):
+            raise TypeError(f"names must map each name to its tensor, as {{'w': w}}; "
+                            f"{key!r} maps to a {type(value).__name__}")
+    return {id(v): k for k, v in names.items()}
 
 
 def _value(node, t):
@@ -235,9 +325,9 @@ def to_dot(t, path=None, names=None, max_elements=8):
     path : str, optional
         Write the DOT text to ``*.dot``, or render ``*.svg`` / ``*.png``
         with Graphviz's ``dot`` (a RuntimeError says how to install it).
-    names : dict, optional
-        ``{name: tensor}`` labels for leaves, e.g.
-        ``dict(model.named_parameters())``.
+    names : dict or Module, optional
+        ``{name: tensor}`` labels for leaves, or a Module, whose parameters
+        are labelled as in ``named_parameters()``.
     max_elements : int
 
     Examples
@@ -248,10 +338,10 @@ def to_dot(t, path=None, names=None, max_elements=8):
     >>> dot.count("->"), "Mul" in dot and "x" in dot
     (3, True)
     """
+    label_of = _labels(names)
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
     implied = _implied(t, nodes)
-    label_of = {id(v): k for k, v in (names or {}).items()}
     lines = ["digraph minigrad {", '  graph [rankdir=TB, fontname="Helvetica"];',
              '  node [fontname="Helvetica", fontsize=10];']
     ids = {}
@@ -335,14 +425,99 @@ def write(dot, path):
             f.write(dot)
         return path
     if not have_graphviz():
-        raise RuntimeError(f"rendering {path} needs Graphviz's dot program (apt install graphviz, "
-                           "brew install graphviz, or conda install graphviz); write a .dot file "
-                           "instead")
+        raise _no_graphviz(f"rendering {path}", "write a .dot file instead")
+    _dot(dot, fmt, path)
+    return path
+
+
+def _no_graphviz(doing, instead):
+    """The error for ``doing`` something that needs Graphviz, which is missing."""
+    return RuntimeError(f"{doing} needs Graphviz's dot program, which is not installed: "
+                        "apt-get install graphviz, brew install graphviz or conda install "
+                        f"graphviz (the Python package graphviz is not needed); {instead}")
+
+
+def _dot(dot, fmt, path=None):
+    """Run Graphviz's ``dot -T<fmt>`` on the DOT text: write ``path``, or
+    return the output as text (with ``path`` None); a RuntimeError if it fails."""
+    cmd = ["dot", f"-T{fmt}"] + (["-o", str(path)] if path is not None else [])
     try:
-        subprocess.run(["dot", f"-T{fmt}", "-o", str(path)], input=dot, text=True, check=True,
-                       capture_output=True)
+        done = subprocess.run(cmd, input=dot, encoding="utf-8", check=True,
+                              capture_output=True)
     except subprocess.CalledProcessError as e:
         reason = (e.stderr or "").strip().splitlines()
-        raise RuntimeError(f"Graphviz's dot could not render {path} (exit status "
+        raise RuntimeError(f"Graphviz's dot could not render {path or fmt} (exit status "
                            f"{e.returncode}{': ' + reason[0] if reason else ''})") from None
-    return path
+    return done.stdout if path is None else path
+
+
+class Drawing:
+    """What :func:`draw` returns: the picture of a graph, which a notebook
+    shows (:meth:`_repr_svg_`).
+
+    Attributes
+    ----------
+    source : str
+        The DOT text (:func:`to_dot`).
+    svg : str
+        The SVG that Graphviz drew from it.
+    """
+
+    def __init__(self, source, svg, what):
+        self.source, self.svg, self._what = source, svg, what
+
+    def _repr_svg_(self):
+        return self.svg
+
+    def save(self, path):
+        """Write the picture to ``path``: ``.svg``, ``.png`` or ``.pdf`` drawn
+        by Graphviz, or ``.dot`` text (see :func:`write`).  Returns the path."""
+        return write(self.source, path)
+
+    def __repr__(self):
+        return (f"<Drawing of {self._what}: a notebook shows it; .save('graph.svg' or "
+                f"'graph.png') writes it; .source is its DOT text>")
+
+
+def draw(t, names=None, max_elements=8):
+    """The graph behind ``t`` as a picture, which a notebook shows: the
+    :func:`to_dot` graph drawn by Graphviz as SVG (each op with its shape and
+    dtype, and small tensors' values and gradients).
+
+    Parameters
+    ----------
+    t : Tensor
+    names : dict or Module, optional
+        Names of leaves, as :func:`to_dot` takes them.
+    max_elements : int
+        Tensors of at most this many elements show their values.
+
+    Returns
+    -------
+    Drawing
+        ``_repr_svg_()`` for notebooks, ``.save(path)``, ``.source``.
+
+    Raises
+    ------
+    RuntimeError
+        Without Graphviz's ``dot`` program, saying how to install it.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> try:
+    ...     picture = mg.draw((x * x).sum(), names={"x": x})
+    ...     print(picture._repr_svg_().startswith("<svg"))
+    ... except RuntimeError as e:      # no Graphviz here
+    ...     print("Graphviz" in str(e))
+    True
+    """
+    if not have_graphviz():
+        raise _no_graphviz("mg.draw", "mg.to_dot(t) gives the DOT text without it")
+    source = to_dot(t, names=names, max_elements=max_elements)
+    svg = _dot(source, "svg")
+    leaves, nodes = _graph(t)
+    what = (f"{len(nodes)} op{'s' * (len(nodes) != 1)} and {len(leaves)} "
+            f"lea{'ves' if len(leaves) != 1 else 'f'} making a {t.shape} {t.dtype} tensor")
+    return Drawing(source, svg[svg.find("<svg"):], what)

@@ -34,6 +34,7 @@ import sys
 
 import numpy as np
 
+from . import display
 from . import metrics as _metrics
 from .callbacks import Callback
 from .data import DataLoader, TensorDataset
@@ -117,6 +118,24 @@ class History(Callback):
 
     def __repr__(self):
         return f"History(epochs={len(self.epoch)}, keys={sorted(self.history)})"
+
+    def _repr_png_(self):
+        """The curves of :meth:`plot` as PNG bytes, which a notebook shows;
+        None (so the notebook shows the text) without matplotlib or epochs.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> hist = mg.History()
+        >>> hist.on_epoch_end(0, {"loss": 1.0})
+        >>> hist.on_epoch_end(1, {"loss": 0.5})
+        >>> png = hist._repr_png_()
+        >>> png is None or png.startswith(b"\\x89PNG")
+        True
+        """
+        if not self.epoch:
+            return None
+        return display.png(lambda ax: self.plot(ax=ax))
 
 # ---------------------------------------------------------------- losses
 def _keras_order(loss_fn):

@@ -150,6 +150,15 @@ def test_the_command_line_examples_run(capsys):
     capsys.readouterr()
 
 
+def test_the_notebook_block_says_what_the_displays_do():
+    code = blocks("A five-minute tour")[2]
+    full = find(r"tensors of at most (\d+) elements in full", code, "trace's full tensors")
+    assert int(full.group(1)) == mg.graph.FULL_SIZE
+    explain = code.splitlines()[0].split("#")[0]
+    html = eval(explain, {"mg": mg})._repr_html_()
+    assert 'class="clipped"' in html and 'class="clipped clamped"' in html
+
+
 # --------------------------------------------------------------- the demo
 
 def test_the_demo_prints_what_the_readme_shows(tmp_path, monkeypatch, capsys):
