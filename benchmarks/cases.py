@@ -120,7 +120,7 @@ def _lr_data(n, d, dtype):
 LR = 0.1
 
 
-def linear_minigrad(X, target, W0, loss_fn):
+def linear_minigrad(X, target, W0, loss_fn, compiled=False):
     """One SGD step of ``loss_fn(X @ W + b, target)`` in minigrad, from W0 and b = 0.
 
     The data is wrapped once, sharing X's memory as ``torch.from_numpy`` does
@@ -130,22 +130,28 @@ def linear_minigrad(X, target, W0, loss_fn):
     b0 = np.zeros(W0.shape[1:], X.dtype)
     W = mg.tensor(W0.copy(), requires_grad=True)
     b = mg.tensor(b0.copy(), requires_grad=True)
-    return sgd_step([W, b], [W0, b0], lambda: loss_fn(Xt @ W + b, target))
+    return sgd_step([W, b], [W0, b0], lambda: loss_fn(Xt @ W + b, target), compiled)
 
 
-def sgd_step(ps, params, loss_of):
+def sgd_step(ps, params, loss_of, compiled=False):
     """One minigrad SGD step as a benchmark run: the parameters ``ps`` reset
-    to copies of ``params``, ``loss_of()``, backward, the update; returns the
-    loss and the updated parameters, for the agreement check."""
+    to copies of ``params``, ``loss_of()``, backward, the update (eagerly, or
+    replayed by ``mg.compile``); returns the loss and the updated parameters,
+    for the agreement check."""
     opt = mg.optim.SGD(ps, lr=LR)
 
-    def run():
-        for p, p0 in zip(ps, params):
-            p.data = p0.copy()
+    def step():
         opt.zero_grad()
         loss = loss_of()
         loss.backward()
         opt.step()
+        return loss
+    step = mg.compile(step) if compiled else step
+
+    def run():
+        for p, p0 in zip(ps, params):
+            p.data = p0.copy()
+        loss = step()
         return [loss.numpy()] + [p.numpy() for p in ps]
     return run
 
@@ -179,8 +185,8 @@ def lr_numpy(X, y, w0):
         # the stable BCE-from-logits formula (TensorFlow's)
         loss = np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
         g = (1 / (1 + np.exp(-z)) - y) / n
-        w = w - LR * (X.T @ g)
-        b = b - LR * g.sum()
+        w -= LR * (X.T @ g)         # in place, as an optimizer updates
+        b -= LR * g.sum()
         return loss, w, b
     return run
 
@@ -189,6 +195,8 @@ def build_lr(n, d, tiny=(50, 5)):
     def build(size):
         X, y, w0 = _lr_data(*((n, d) if size == "full" else tiny), np.float32)
         impls = {"minigrad": linear_minigrad(X, mg.from_numpy(y), w0, mg.nn.BCEWithLogitsLoss()),
+                 "compiled": linear_minigrad(X, mg.from_numpy(y), w0,
+                                             mg.nn.BCEWithLogitsLoss(), compiled=True),
                  "numpy": lr_numpy(X, y, w0)}
         if _torch() is not None:
             impls["torch"] = linear_torch(X, y, w0, _torch().nn.BCEWithLogitsLoss())
@@ -221,8 +229,8 @@ def softmax_numpy(X, y, W0):
         g = e / s
         g[rows, y] -= 1
         g /= n
-        W = W - LR * (X.T @ g)
-        b = b - LR * g.sum(0)
+        W -= LR * (X.T @ g)         # in place, as an optimizer updates
+        b -= LR * g.sum(0)
         return loss, W, b
     return run
 
@@ -230,6 +238,7 @@ def softmax_numpy(X, y, W0):
 def build_softmax(size):
     X, y, W0 = _softmax_data(*((4096, 784, 10) if size == "full" else (64, 20, 4)))
     impls = {"minigrad": linear_minigrad(X, y, W0, mg.nn.CrossEntropyLoss()),
+             "compiled": linear_minigrad(X, y, W0, mg.nn.CrossEntropyLoss(), compiled=True),
              "numpy": softmax_numpy(X, y, W0)}
     if _torch() is not None:
         impls["torch"] = linear_torch(X, y, W0, _torch().nn.CrossEntropyLoss())
@@ -251,7 +260,7 @@ def _mlp_data(batch, hidden):
     return X, y, params
 
 
-def mlp_minigrad(X, y, params):
+def mlp_minigrad(X, y, params, compiled=False):
     Xt, yt = mg.from_numpy(X), mg.from_numpy(y)
     ps = [mg.tensor(p.copy(), requires_grad=True) for p in params]
     loss_fn = mg.nn.BCEWithLogitsLoss()
@@ -261,7 +270,7 @@ def mlp_minigrad(X, y, params):
         h = mg.relu(Xt @ W1 + b1)
         h = mg.relu(h @ W2 + b2)
         return loss_fn((h @ W3 + b3).reshape(-1), yt)
-    return sgd_step(ps, params, loss_of)
+    return sgd_step(ps, params, loss_of, compiled)
 
 
 def mlp_numpy(X, y, params):
@@ -281,9 +290,10 @@ def mlp_numpy(X, y, params):
         gW2, gb2 = h1.T @ g2, g2.sum(0)
         g1 = (g2 @ W2.T) * (a1 > 0)
         gW1, gb1 = X.T @ g1, g1.sum(0)
-        new = [p - LR * g for p, g in zip((W1, b1, W2, b2, W3, b3),
-                                           (gW1, gb1, gW2, gb2, gW3, gb3))]
-        return [loss] + new
+        new = (W1, b1, W2, b2, W3, b3)
+        for p, g in zip(new, (gW1, gb1, gW2, gb2, gW3, gb3)):
+            p -= LR * g             # in place, as an optimizer updates
+        return [loss, *new]
     return run
 
 
@@ -311,7 +321,8 @@ def mlp_torch(X, y, params):
 
 def build_mlp(size):
     args = _mlp_data(*((256, 64) if size == "full" else (16, 8)))
-    impls = {"minigrad": mlp_minigrad(*args), "numpy": mlp_numpy(*args)}
+    impls = {"minigrad": mlp_minigrad(*args), "compiled": mlp_minigrad(*args, compiled=True),
+             "numpy": mlp_numpy(*args)}
     if _torch() is not None:
         impls["torch"] = mlp_torch(*args)
     return impls

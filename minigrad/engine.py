@@ -524,8 +524,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             with enable_grad():
                 _walk(heap, grads, leaves, want, captured, mark, True)
         else:
-            _walk(heap, grads, leaves, want, captured, mark,
-                  "trace" if current_modes().trace else False)
+            traced = current_modes().trace
+            if traced:
+                from .compiler.trace import recorder
+                recorder().section = "backward"
+            _walk(heap, grads, leaves, want, captured, mark, "trace" if traced else False)
         if capture is not None:
             return [leaves.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
                     for t in capture]

@@ -468,6 +468,9 @@ class Tensor:
                 "computed from any tensor with requires_grad=True (or it was "
                 "computed under mg.no_grad())"
             )
+        if engine.current_modes().trace:         # a traced step: its backward starts here
+            from .compiler.trace import recorder
+            recorder().section = "backward"
         g = root_gradient(self, gradient, "backward()")
         if retain_graph is None:
             retain_graph = create_graph

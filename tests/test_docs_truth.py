@@ -697,6 +697,8 @@ def _numpy_calls():
         def __array_ufunc__(self, ufunc, method, *args, **kw):
             calls.append(ufunc.__name__)
             args = [a.view(np.ndarray) if isinstance(a, Counted) else a for a in args]
+            if "out" in kw:
+                kw["out"] = tuple(o.view(np.ndarray) for o in kw["out"])
             out = getattr(ufunc, method)(*args, **kw)
             return out.view(Counted) if isinstance(out, np.ndarray) else out
 

@@ -46,21 +46,167 @@ def reads(line):
 
 def live_lines(lines, wanted):
     """The lines needed for the Vars in ``wanted`` and for every effect:
-    writes into state or inputs, per-step numbers, random draws."""
-    live = {id(_root(v)) for v in wanted}
+    writes into state or inputs, per-step numbers, random draws, checks.
+    A value is needed if it is read later, or if memory it views is; a
+    write is needed if what it writes into is."""
+    live = {id(v) for v in wanted}
     keep = []
     for line in reversed(lines):
         needed = line.kind in ("numbers", "draw", "check") or any(
-            id(_root(v)) in live or _root(v).kind in ("state", "input") for v in line.writes)
-        needed = needed or any(id(v) in live or id(_root(v)) in live for v in line.outs)
+            _is_live(v, live) or _root(v).kind in ("state", "input") for v in line.writes)
+        needed = needed or any(id(v) in live for v in line.outs)
         if not needed:
             continue
         keep.append(line)
         for v in reads(line) + line.writes:
-            live.add(id(v))
-            live.add(id(_root(v)))
+            while v is not None:          # a view keeps the memory it views alive
+                live.add(id(v))
+                v = v.base
     keep.reverse()
     return keep
+
+
+def _is_live(v, live):
+    return any(id(u) in live for u in _chain(v)) or id(v) in live
+
+
+def _chain(v):
+    while v is not None:
+        yield v
+        v = v.base
+
+
+# functions whose result depends on their argument's shape and dtype only
+_SHAPE_ONLY = {np.ones_like, np.zeros_like, np.empty_like, np.full_like}
+
+
+def fold_constants(lines, wanted):
+    """Drop the lines that compute from constants only (the gradient that
+    backward starts from, and what follows from it alone): their values,
+    computed by the trace with the same calls, become constants.  A value
+    that something writes into later, or that the step returns, stays."""
+    written = {id(_root(v)) for line in lines for v in line.writes}
+    keep_ids = {id(u) for v in wanted for u in _chain(v)}
+    out = []
+    for line in lines:
+        args = [] if line.fn in _SHAPE_ONLY else reads(line)
+        if (line.kind in ("call", "method", "getitem") and not line.writes and line.outs
+                and all(v.kind == "const" for v in args)
+                and not any(id(_root(v)) in written or id(v) in keep_ids for v in line.outs)
+                and all(isinstance(v.value, np.ndarray) for v in line.outs)):
+            for v in line.outs:
+                v.kind = "const"
+                v.base = None
+            continue
+        out.append(line)
+    return out
+
+
+def elide_copies(lines, wanted):
+    """Drop ``b = a.astype(same dtype)`` / ``b = np.copy(a)`` where ``a`` is a
+    new array that nothing else reads: ``b`` is then ``a`` itself (the copy
+    a leaf's gradient gets in eager mode).  Returns the lines and a map of
+    replaced Vars."""
+    readers = {}
+    for line in lines:
+        for v in reads(line) + line.writes:
+            for u in _chain(v):
+                readers[id(u)] = readers.get(id(u), 0) + 1
+    wanted_ids = {id(v) for v in wanted}
+    replace, out = {}, []
+    for line in lines:
+        src = _copied(line)
+        if src is not None:
+            src = replace.get(id(src), src)
+        if (src is not None and src.kind == "op" and src.fresh and src.base is None
+                and readers.get(id(src)) == 1 and id(src) not in wanted_ids
+                and src.value.flags.writeable and src.value.flags.c_contiguous):
+            replace[id(line.outs[0])] = src
+            if id(line.outs[0]) in wanted_ids:
+                wanted_ids.add(id(src))
+            continue
+        if src is not None and src.name.startswith("grad_"):   # a leaf's own copy: its .grad
+            line.outs[0].name = src.name
+            src.name += "_view" if src.base is not None else "_value"
+        out.append(line)
+    if replace:
+        for line in out:
+            line.args = _substitute(line.args, replace)
+            line.kwargs = _substitute(line.kwargs, replace)
+            line.writes = [replace.get(id(v), v) for v in line.writes]
+    return out, replace
+
+
+def _copied(line):
+    """The Var a line copies unchanged (same dtype), or None."""
+    if len(line.outs) != 1 or line.writes:
+        return None
+    if line.kind == "call" and line.text == "np.copy" and len(line.args) == 1 and not line.kwargs:
+        src = line.args[0]
+    elif line.kind == "method" and line.text == "astype" and len(line.args) == 2 \
+            and not line.kwargs:
+        src = line.args[0]
+        if not isinstance(src, Var) or np.dtype(line.args[1]) != src.value.dtype:
+            return None
+    else:
+        return None
+    return src if isinstance(src, Var) and src.value.dtype == line.outs[0].value.dtype else None
+
+
+def _substitute(x, replace):
+    if isinstance(x, Var):
+        return replace.get(id(x), x)
+    if type(x) in (tuple, list):
+        return type(x)(_substitute(v, replace) for v in x)
+    if type(x) is dict:
+        return {k: _substitute(v, replace) for k, v in x.items()}
+    return x
+
+
+def plan_buffers(lines, escaping):
+    """Give each new array that lives only inside the step a buffer, reused
+    once the value in it is dead: ``{id(line): buffer}``.  Only ufunc calls
+    (``np.matmul`` among them) write into a given buffer; the buffer has the
+    shape, dtype and strides the trace's result had, so the bits and the
+    layout are the same."""
+    last = {}
+    for i, line in enumerate(lines):
+        for v in reads(line) + line.writes:
+            for u in _chain(v):
+                last[id(u)] = i
+    for i, line in enumerate(lines):       # a value read through a view lives as long as it
+        for v in line.outs:
+            for u in _chain(v.base):
+                last[id(u)] = max(last.get(id(u), i), last.get(id(v), i))
+    escaping = {id(u) for v in escaping for u in _chain(v)}
+    free, busy, plan = {}, [], {}
+    for i, line in enumerate(lines):
+        still = []
+        for end, key, buf in busy:
+            (free.setdefault(key, []).append(buf) if end < i else still.append((end, key, buf)))
+        busy = still
+        v = _bufferable(line)
+        if v is None or id(v) in escaping:
+            continue
+        key = (v.value.shape, v.value.dtype.str, v.value.strides)
+        pool = free.get(key)
+        buf = pool.pop() if pool else np.empty_like(v.value)
+        if buf.strides != v.value.strides:
+            continue
+        plan[id(line)] = buf
+        busy.append((last.get(id(v), i), key, buf))
+    return plan
+
+
+def _bufferable(line):
+    if line.kind != "call" or "out" in line.kwargs or len(line.outs) != 1:
+        return None
+    if not isinstance(line.fn, np.ufunc) or line.fn.nout != 1:
+        return None
+    v = line.outs[0]
+    if not v.fresh or v.base is not None or v.value.ndim == 0:
+        return None
+    return v
 
 
 def used_vars(lines, wanted):
@@ -99,6 +245,13 @@ def assign_names(vars_in_order):
     return names
 
 
+class _Literal:
+    """Source text to write as it is (a buffer's name)."""
+
+    def __init__(self, text):
+        self.text = text
+
+
 class Renderer:
     """Turns lines into source text; objects that have no literal (constant
     arrays, Python callables) become globals of the generated code."""
@@ -121,6 +274,8 @@ class Renderer:
     def value(self, x):
         if isinstance(x, Var):
             return self.names[id(x)]
+        if isinstance(x, _Literal):
+            return x.text
         t = type(x)
         if t is tuple:
             inner = ", ".join(self.value(v) for v in x)
@@ -175,13 +330,15 @@ class Renderer:
         lhs = ", ".join(outs) + " = " if outs else ""
         args, kwargs = line.args, dict(line.kwargs)
         if out_buffer is not None:
-            kwargs["out"] = out_buffer
+            kwargs["out"] = _Literal(self.bind(out_buffer, "buffer"))
         if line.kind == "getitem":
             return f"{lhs}{self.value(args[0])}[{self.index(args[1])}]"
         if line.kind == "setitem":
             return f"{self.value(args[0])}[{self.index(args[1])}] = {self.value(args[2])}"
         if line.kind == "method":
             return f"{lhs}{self.value(args[0])}.{line.text}({self.call_args(args[1:], kwargs)})"
+        if isinstance(kwargs.get("out"), tuple) and len(kwargs["out"]) == 1:
+            kwargs["out"] = kwargs["out"][0]
         if line.kind == "numbers":
             keys = [v.owner for v in line.outs if id(v) in used]
             fn = self.bind(line.fn, line.text)

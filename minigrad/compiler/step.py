@@ -118,6 +118,7 @@ class _Tracer:
     def run(self):
         call_args = self._install_inputs()
         self._install_state()
+        options = [[dict(g) for g in opt.param_groups] for opt in self.found.optimizers]
         token = _active.set(self.rec)
         mode_token = modes._modes_var.set(modes.current_modes().but(trace=True))
         TRACING[0] += 1
@@ -133,6 +134,7 @@ class _Tracer:
         modes._modes_var.reset(mode_token)
         _active.reset(token)
         writebacks = self._finish(result)
+        _same_options(self.found.optimizers, options)
         template = _template(result)
         return _plain(result), _Trace(self, template, writebacks)
 
@@ -214,7 +216,7 @@ class _Tracer:
     def _finish_grad(self, t, ok):
         g = t._grad
         if g is None:
-            return [("grad", t, None)]
+            return [] if t not in self.stand_ins else [("grad", t, None)]
         stand_in, original = self.stand_ins.get(t, (None, None))
         if g is stand_in:
             t._grad = original          # changed in place, if at all: recorded
@@ -227,6 +229,20 @@ class _Tracer:
             raise TraceError("the step set a .grad to a tensor made outside the trace; "
                              "let backward() make gradients, or set .grad outside the step")
         return []
+
+
+def _same_options(optimizers, before):
+    """Refuse a step that changed an optimizer's options (a scheduler's
+    ``step()`` inside it): a replay would not change them again."""
+    for opt, groups in zip(optimizers, before):
+        for i, (group, old) in enumerate(zip(opt.param_groups, groups)):
+            for k, v in old.items():
+                if k != "params" and group.get(k) is not v and group.get(k) != v:
+                    raise TraceError(
+                        f"the step changed {type(opt).__name__}.param_groups[{i}][{k!r}] "
+                        f"({v!r} -> {group.get(k)!r}); a replay runs the recorded numpy code "
+                        "and would not change it again. Call the learning-rate scheduler's "
+                        "step() (or change the options) outside the compiled function")
 
 
 class _DataOf:
@@ -285,6 +301,17 @@ def _plain(result):
     return result
 
 
+def _substitute_template(t, replaced):
+    kind, body = t
+    if kind in ("T", "A"):
+        return (kind, replaced.get(id(body), body))
+    if kind == "C":
+        return t
+    if kind is dict:
+        return (dict, {k: _substitute_template(v, replaced) for k, v in body.items()})
+    return (kind, [_substitute_template(v, replaced) for v in body])
+
+
 def _template_vars(t):
     kind, body = t
     if kind in ("T", "A"):
@@ -308,7 +335,17 @@ class _Trace:
         self.writebacks = [(kind, target) for kind, target, _ in writebacks]
         wb_vars = [v for _, _, v in writebacks if v is not None]
         lines = codegen.live_lines(rec.lines, results + wb_vars)
+        lines = codegen.fold_constants(lines, results + wb_vars)
+        lines, replaced = codegen.elide_copies(
+            lines, results + [v for _, _, v in writebacks if v is not None])
+        results = [replaced.get(id(v), v) for v in results]
+        template = _substitute_template(template, replaced)
+        self.template = template
+        writebacks = [(k, t, replaced.get(id(v), v) if v is not None else None)
+                      for k, t, v in writebacks]
+        wb_vars = [v for _, _, v in writebacks if v is not None]
         used = codegen.used_vars(lines, results + wb_vars)
+        buffers = codegen.plan_buffers(lines, results + wb_vars)
         inputs = [(v, pos) for v, pos in tracer.inputs if id(v) in used]
         loaders = [(v, load) for v, load in tracer.loaders if id(v) in used]
         self.inputs = [pos for _, pos in inputs]
@@ -329,7 +366,7 @@ class _Trace:
             if line.section != section:
                 section = line.section
                 body.append(f"    # {section}")
-            body.append("    " + renderer.line(line, used))
+            body.append("    " + renderer.line(line, used, buffers.get(id(line))))
         outs = [names[id(v)] for v in results] + [
             "None" if v is None else names[id(v)] for _, _, v in writebacks]
         name = _identifier(getattr(tracer.fn, "__name__", "step"))

@@ -1,0 +1,326 @@
+"""mg.compile: a replay gives the bits of the eager step, or the trace refuses.
+
+Each test builds the same model, optimizer and loss twice, runs one copy
+eagerly and the other through ``mg.compile`` on the same (fresh) data at
+every step, and compares every bit: the returned loss, parameters, their
+gradients and the optimizer state.
+"""
+import ast
+import re
+import threading
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.compiler import TraceError
+
+OPTIMIZERS = {
+    "sgd": lambda p: mg.optim.SGD(p, lr=0.1),
+    "momentum": lambda p: mg.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=1e-3),
+    "nesterov": lambda p: mg.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    "adam": lambda p: mg.optim.Adam(p, lr=0.01),
+    "adamw-amsgrad": lambda p: mg.optim.AdamW(p, lr=0.01, amsgrad=True),
+    "rmsprop": lambda p: mg.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    "adagrad": lambda p: mg.optim.Adagrad(p, lr=0.1, weight_decay=0.01),
+}
+
+
+def make(kind, dtype, opt_name, face):
+    """A model, its optimizer and a step function (closing over them)."""
+    if kind == "logistic":
+        model = mg.nn.Linear(20, 1, rng=0, dtype=dtype)
+    elif kind == "softmax":
+        model = mg.nn.Linear(20, 5, rng=0, dtype=dtype)
+    else:
+        model = mg.nn.Sequential(mg.nn.Linear(20, 16, rng=0, dtype=dtype), mg.nn.ReLU(),
+                                 mg.nn.Linear(16, 16, rng=1, dtype=dtype), mg.nn.Tanh(),
+                                 mg.nn.Linear(16, 1, rng=2, dtype=dtype))
+    opt = OPTIMIZERS[opt_name](model.parameters())
+    if kind == "softmax":
+        loss_fn = (mg.nn.CrossEntropyLoss() if face == "torch"
+                   else mg.losses.SparseCategoricalCrossentropy(from_logits=True))
+    else:
+        loss_fn = (mg.nn.BCEWithLogitsLoss() if face == "torch"
+                   else mg.losses.BinaryCrossentropy(from_logits=True))
+
+    def step(x, y):
+        opt.zero_grad()
+        out = model(x)
+        loss = loss_fn(out, y) if face == "torch" else loss_fn(y, out)
+        loss.backward()
+        opt.step()
+        return loss
+    return model, opt, step
+
+
+def batch(kind, dtype, i, n=32):
+    rng = np.random.default_rng(100 + i)
+    x = rng.normal(size=(n, 20)).astype(dtype)
+    y = rng.integers(0, 5, size=n) if kind == "softmax" else \
+        (rng.random((n, 1)) > 0.5).astype(dtype)
+    return mg.tensor(x), mg.tensor(y)
+
+
+def assert_same_state(m1, o1, m2, o2):
+    for p1, p2 in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p1.numpy(), p2.numpy())
+        assert (p1.grad is None) == (p2.grad is None)
+        if p1.grad is not None:
+            np.testing.assert_array_equal(p1.grad.numpy(), p2.grad.numpy())
+        s1, s2 = o1.state.get(p1, {}), o2.state.get(p2, {})
+        assert sorted(s1) == sorted(s2)
+        for k in s1:
+            np.testing.assert_array_equal(s1[k], s2[k])
+
+
+def run_both(kind, dtype, opt_name, face, steps=20, compiled_at=lambda i: True):
+    m1, o1, s1 = make(kind, dtype, opt_name, face)
+    m2, o2, s2 = make(kind, dtype, opt_name, face)
+    step = mg.compile(s2)
+    for i in range(steps):
+        x, y = batch(kind, dtype, i)
+        a = s1(x, y)
+        b = (step if compiled_at(i) else s2)(*batch(kind, dtype, i))
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        assert_same_state(m1, o1, m2, o2)
+    return step
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kind", ["logistic", "softmax", "mlp"])
+@pytest.mark.parametrize("opt_name", ["sgd", "momentum", "nesterov", "adam"])
+@pytest.mark.parametrize("face", ["torch", "keras"])
+def test_replay_gives_the_eager_bits(kind, dtype, opt_name, face):
+    step = run_both(kind, dtype, opt_name, face)
+    assert step.traces == 2        # the first step (no grads yet), then every later one
+
+
+@pytest.mark.parametrize("opt_name", ["adamw-amsgrad", "rmsprop", "adagrad"])
+def test_other_optimizers_replay_exactly(opt_name):
+    run_both("mlp", np.float64, opt_name, "torch", steps=10)
+
+
+def test_eager_and_compiled_calls_mix_in_any_order():
+    pattern = [True, False, False, True, True, False, True, False, True, True, True, False]
+    run_both("mlp", np.float32, "adam", "keras", steps=len(pattern),
+             compiled_at=lambda i: pattern[i])
+
+
+def test_a_new_shape_or_dtype_traces_again():
+    m1, o1, s1 = make("logistic", np.float32, "momentum", "torch")
+    m2, o2, s2 = make("logistic", np.float32, "momentum", "torch")
+    step = mg.compile(s2)
+    for i, n in enumerate([32, 32, 32, 8, 8, 32]):
+        x, y = batch("logistic", np.float32, i, n)
+        np.testing.assert_array_equal(s1(x, y).numpy(), step(x, y).numpy())
+        assert_same_state(m1, o1, m2, o2)
+    assert step.traces == 3              # first step, batch 32, batch 8
+    x, y = batch("logistic", np.float64, 9)   # float64 data: promoted, as eagerly
+    np.testing.assert_array_equal(s1(x, y).numpy(), step(x, y).numpy())
+    assert_same_state(m1, o1, m2, o2)
+    assert step.traces == 4
+
+
+def test_model_eval_traces_again():
+    model = mg.nn.Sequential(mg.nn.Linear(4, 4, rng=0), mg.nn.Dropout(0.5, rng=1))
+    step = mg.compile(lambda x: model(x).sum())
+    x = mg.ones(3, 4)
+    step(x)
+    model.eval()
+    assert step(x).item() == model(x).sum().item()
+    assert step.traces == 2
+
+
+def test_dropout_draws_afresh_at_every_replay_as_eager_would():
+    def make_model():
+        mg.manual_seed(5)
+        return mg.nn.Sequential(mg.nn.Linear(6, 8, rng=0), mg.nn.Dropout(0.5),
+                                mg.nn.Linear(8, 1, rng=1))
+    m1 = make_model()
+    o1 = mg.optim.SGD(m1.parameters(), lr=0.1)
+    eager = []
+    for i in range(5):
+        o1.zero_grad()
+        loss = m1(mg.ones(4, 6)).sum()
+        loss.backward()
+        o1.step()
+        eager.append(loss.item())
+    m2 = make_model()
+    o2 = mg.optim.SGD(m2.parameters(), lr=0.1)
+
+    @mg.compile
+    def step(x):
+        o2.zero_grad()
+        loss = m2(x).sum()
+        loss.backward()
+        o2.step()
+        return loss
+    compiled = [step(mg.ones(4, 6)).item() for _ in range(5)]
+    assert compiled == eager
+    assert len(set(compiled)) == 5       # a new mask each step
+    assert "draw_random" in step.code
+
+
+@pytest.mark.parametrize("line, what", [
+    ("if loss.item() > 0:\n        loss = loss * 2", "item"),
+    ("v = float(loss)", "float"),
+    ("a = loss.numpy()", "numpy"),
+    ("if loss:\n        pass", "bool"),
+])
+def test_a_python_branch_on_data_is_refused_naming_the_line(tmp_path, line, what):
+    src = ("import minigrad as mg\n"
+           "w = mg.tensor([1.0, 2.0], requires_grad=True)\n"
+           "def step(x):\n"
+           "    loss = (w * x).sum()\n"
+           f"    {line}\n"
+           "    return loss\n")
+    path = tmp_path / f"train_{what}.py"
+    path.write_text(src)
+    namespace = {}
+    exec(compile(src, str(path), "exec"), namespace)
+    step = mg.compile(namespace["step"])
+    with pytest.raises(TraceError, match=rf"train_{what}\.py, line 5") as err:
+        step(mg.tensor([1.0, 1.0]))
+    assert "out of the compiled function" in str(err.value)
+
+
+def test_detect_anomaly_is_refused_by_name():
+    w = mg.tensor([1.0], requires_grad=True)
+    step = mg.compile(lambda x: (w * x).sum())
+    with mg.detect_anomaly(), pytest.raises(TraceError, match="detect_anomaly"):
+        step(mg.ones(1))
+
+
+def test_a_scheduler_stepped_inside_is_refused():
+    w = mg.tensor([1.0], requires_grad=True)
+    opt = mg.optim.SGD([w], lr=0.1)
+    sched = mg.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+
+    @mg.compile
+    def step(x):
+        opt.zero_grad()
+        (w * x).sum().backward()
+        opt.step()
+        sched.step()
+    with pytest.raises(TraceError, match="scheduler"):
+        step(mg.ones(1))
+
+
+def test_a_scheduler_outside_changes_the_replayed_learning_rate():
+    w1, w2 = mg.tensor([1.0], requires_grad=True), mg.tensor([1.0], requires_grad=True)
+    opts = [mg.optim.SGD([w], lr=0.1, momentum=0.9) for w in (w1, w2)]
+    scheds = [mg.optim.lr_scheduler.ExponentialLR(o, gamma=0.5) for o in opts]
+
+    def make_step(w, opt):
+        def step(x):
+            opt.zero_grad()
+            (w * w * x).sum().backward()
+            opt.step()
+        return step
+    eager, compiled = make_step(w1, opts[0]), mg.compile(make_step(w2, opts[1]))
+    for _ in range(6):
+        eager(mg.ones(1))
+        compiled(mg.ones(1))
+        for s in scheds:
+            s.step()
+        assert w1.item() == w2.item()
+
+
+def test_parameters_and_state_are_the_same_objects_after_a_replay():
+    model, opt, s = make("mlp", np.float32, "adam", "torch")
+    step = mg.compile(s)
+    for i in range(3):
+        step(*batch("mlp", np.float32, i))
+    arrays = [p.data for p in model.parameters()]
+    state = [dict(opt.state[p]) for p in model.parameters()]
+    step(*batch("mlp", np.float32, 3))
+    assert all(p.data is a for p, a in zip(model.parameters(), arrays))
+    assert all(opt.state[p][k] is v for p, st in zip(model.parameters(), state)
+               for k, v in st.items() if isinstance(v, np.ndarray))
+    assert all(opt.state[p]["step"] == 4 for p in model.parameters())
+
+
+def test_a_replay_notes_in_place_changes_of_the_parameters():
+    model, opt, s = make("logistic", np.float64, "sgd", "torch")
+    step = mg.compile(s)
+    step(*batch("logistic", np.float64, 0))
+    step(*batch("logistic", np.float64, 1))
+    x, y = batch("logistic", np.float64, 2)
+    saved = (model.weight * model.weight).sum()     # a graph that saved the weight
+    step(x, y)                        # the replay changes it in place
+    with pytest.raises(RuntimeError, match="modified by an inplace operation|changed"):
+        saved.backward()
+
+
+def test_gradients_are_fresh_arrays_each_replay():
+    model, opt, s = make("logistic", np.float32, "sgd", "torch")
+    step = mg.compile(s)
+    grads = []
+    for i in range(4):
+        step(*batch("logistic", np.float32, i))
+        grads.append(model.weight.grad.numpy().copy())
+        kept = model.weight.grad
+    step(*batch("logistic", np.float32, 5))
+    assert kept is not model.weight.grad
+    np.testing.assert_array_equal(kept.numpy(), grads[-1])
+
+
+def test_threads_each_see_their_own_result():
+    model, opt, s = make("logistic", np.float64, "sgd", "torch")
+    step = mg.compile(lambda x: model(x).sum())
+    x = batch("logistic", np.float64, 0)[0]
+    expected = model(x).sum().item()
+    out = []
+    threads = [threading.Thread(target=lambda: out.append(step(x).item())) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert out == [expected] * 4
+
+
+# ---------------------------------------------------------------------- the code
+
+
+def code_of(kind="mlp", face="torch", opt_name="sgd"):
+    model, opt, s = make(kind, np.float32, opt_name, face)
+    step = mg.compile(s)
+    for i in range(3):
+        step(*batch(kind, np.float32, i))
+    return step
+
+
+def test_code_is_python_in_three_sections_one_call_per_line():
+    code = code_of().code
+    tree = ast.parse(code)
+    assert isinstance(tree.body[0], ast.FunctionDef)
+    sections = [ln.strip() for ln in code.splitlines() if ln.strip().startswith("#")]
+    assert sections == ["# forward", "# backward", "# update"]
+    body = [ln for ln in code.splitlines()[1:-1] if not ln.strip().startswith("#")]
+    for ln in body:
+        calls = [n for n in ast.walk(ast.parse(ln.strip())) if isinstance(n, ast.Call)]
+        subscripts = [n for n in ast.walk(ast.parse(ln.strip())) if isinstance(n, ast.Subscript)]
+        assert len(calls) + len(subscripts) == 1, ln
+
+
+def test_code_names_say_which_op_and_part():
+    code = code_of().code
+    names = set(re.findall(r"^\s+([a-z_0-9]+) = ", code, re.M))
+    assert not any(re.fullmatch(r"t\d+|v\d+|tmp\d*", n) for n in names)
+    assert "matmul_linear0" in names and "maximum_relu1" in names or "matmul_linear0" in names
+    assert any(n.startswith("grad_") and "linear" in n for n in names)
+    assert "def step(x, y, linear0_weight, linear0_bias" in code
+
+
+def test_the_replay_runs_the_printed_code():
+    step = code_of("logistic", "keras")
+    fn = step._last.function
+    import linecache
+    source = "".join(linecache.getlines(fn.__code__.co_filename))
+    assert source == step.code
+
+
+def test_code_before_any_call_says_what_to_do():
+    with pytest.raises(RuntimeError, match="call the compiled step once"):
+        mg.compile(lambda x: x).code
