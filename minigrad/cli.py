@@ -283,25 +283,36 @@ def _add_plot(sub):
 
 # ----------------------------------------------------------------- graph
 
-def _graph_loss(info, flavour, from_logits):
-    """The loss ``info`` of its example, built with every value kept, and y_pred."""
-    import numpy as np
-
-    from .engine import keep_values
-    from .tensor import Tensor
-
+def _loss_of(info, flavour, from_logits):
+    """``loss(y, p)`` of the loss ``info`` in the family ``flavour``."""
     if flavour == "pytorch" and info.torch is None:
         raise ValueError(f"{info.short} has no PyTorch flavour here; use --flavour keras")
     if from_logits and not info.logits:
         raise ValueError(f"{info.short} has no logits; leave out --from-logits")
+    if flavour == "pytorch":
+        return lambda y, p: info.torch(y, p, from_logits)
+    loss = info.keras(from_logits=from_logits) if info.logits else info.keras()
+    return lambda y, p: loss(y, p)
+
+
+def _example(info):
+    """The example of the BCE/CCE walkthroughs for ``info``: y and y_pred (float64)."""
+    import numpy as np
+
     y_true, y_pred = info.example
-    y = np.array(y_true, dtype=np.float64)
-    p = Tensor(np.array(y_pred, dtype=np.float64), requires_grad=True)
+    return np.array(y_true, dtype=np.float64), np.array(y_pred, dtype=np.float64)
+
+
+def _graph_loss(info, flavour, from_logits):
+    """The loss ``info`` of its example, built with every value kept, and y_pred."""
+    from .engine import keep_values
+    from .tensor import Tensor
+
+    loss_of = _loss_of(info, flavour, from_logits)
+    y, y_pred = _example(info)
+    p = Tensor(y_pred, requires_grad=True)
     with keep_values():     # so that every box can show its value
-        if flavour == "pytorch":
-            loss = info.torch(y, p, from_logits)
-        else:
-            loss = (info.keras(from_logits=from_logits) if info.logits else info.keras())(y, p)
+        loss = loss_of(y, p)
     return loss, p
 
 
@@ -349,6 +360,45 @@ def _add_graph(sub):
                    "status is 1)")
 
 
+# ------------------------------------------------------------------ code
+
+def _cmd_code(args):
+    """Print the numpy code minigrad runs for a loss and its gradient, on the
+    example of the BCE/CCE walkthroughs: the forward lines, then the backward
+    lines, each one numpy call, as mg.compile records them (the code its
+    replays run). Example: minigrad code bce --from-logits"""
+    from .compiler import compile as compile_step
+    from .tensor import Tensor
+
+    info = LOSSES[args.loss]
+    loss_of = _loss_of(info, args.flavour, args.from_logits)
+
+    def loss_and_gradient(y_true, y_pred):
+        loss = loss_of(y_true, y_pred)
+        loss.backward()
+        return loss
+    name = info.short.replace("-", "_") + ("_from_logits" if args.from_logits else "")
+    loss_and_gradient.__name__ = f"{name}_{args.flavour}"
+    step = compile_step(loss_and_gradient)
+    y, y_pred = _example(info)
+    p = Tensor(y_pred, requires_grad=True)
+    loss = step(y, p)
+    print(f"# {args.flavour} {info.short}{' from logits' if args.from_logits else ''} on "
+          f"y_true = {y.tolist()}, y_pred = {y_pred.tolist()}:")
+    print(f"# loss = {loss.item():.10g}, y_pred.grad = {p.grad.numpy().tolist()}")
+    print(step.code, end="")
+    return 0
+
+
+def _add_code(sub):
+    c = _subcommand(sub, _cmd_code, "print the numpy code of a loss and its gradient")
+    c.add_argument("loss", type=_loss_name, metavar="LOSS", help=_loss_help())
+    c.add_argument("--flavour", choices=["keras", "pytorch"], default="keras",
+                   help="which family's loss (default: keras)")
+    c.add_argument("--from-logits", action="store_true",
+                   help="treat the example predictions as logits")
+
+
 # ------------------------------------------------------------------ main
 
 def build_parser():
@@ -370,7 +420,7 @@ def build_parser():
                         help="print minigrad's version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 parser_class=_Parser)
-    for add in (_add_demo, _add_explain, _add_plot, _add_graph):
+    for add in (_add_demo, _add_explain, _add_plot, _add_graph, _add_code):
         add(sub)
     return parser
 

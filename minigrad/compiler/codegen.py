@@ -163,6 +163,45 @@ def _substitute(x, replace):
     return x
 
 
+def outer_products(lines):
+    """``np.matmul(a, b)`` of an (n, 1) and a (1, m) matrix is n*m single
+    products: ``np.multiply(a, b)`` (a broadcast, far quicker than a matmul
+    with one term per sum), plus 0.0, so that a product of -0.0 becomes the
+    +0.0 a sum starting from 0 gives.  Rewritten where the trace's values
+    show the same bits and layout."""
+    from .trace import Line
+    out = []
+    for line in lines:
+        pair = _outer(line)
+        if pair is None:
+            out.append(line)
+            continue
+        (a, b), v = pair, line.outs[0]
+        product = Line(np.multiply, "np.multiply", (a, b), {}, "call", line.section)
+        product.outs = [v]
+        plus = Line(np.add, "np.add", (v, 0.0), {"out": (v,)}, "call", line.section)
+        plus.writes = [v]
+        out += [product, plus]
+    return out
+
+
+def _outer(line):
+    if line.fn is not np.matmul or line.kwargs or len(line.args) != 2 or not line.outs:
+        return None
+    a, b = line.args
+    if not (isinstance(a, Var) and isinstance(b, Var)):
+        return None
+    x, y = a.value, b.value
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != 1 or y.shape[0] != 1:
+        return None
+    with np.errstate(all="ignore"):
+        want, got = np.matmul(x, y), np.add(np.multiply(x, y), 0.0)
+    if got.dtype != want.dtype or got.strides != want.strides or \
+            want.tobytes() != got.tobytes():
+        return None
+    return a, b
+
+
 def plan_buffers(lines, escaping):
     """Give each new array that lives only inside the step a buffer, reused
     once the value in it is dead: ``{id(line): buffer}``.  Only ufunc calls
@@ -209,11 +248,73 @@ def _bufferable(line):
     return v
 
 
+def name_sums(lines):
+    """Call the sum of two contributions to one gradient ``grad_x`` (its
+    parts ``grad_x_part``), as the backward pass adds them up."""
+    for line in lines:
+        if line.section != "backward" or line.text != "np.add" or len(line.args) != 2:
+            continue
+        a, b = line.args
+        if not (isinstance(a, Var) and isinstance(b, Var) and line.outs):
+            continue
+        base = _grad_base(a.name)
+        if base is None or base != _grad_base(b.name):
+            continue
+        for v in (a, b):
+            v.name = base + "_part"
+        line.outs[0].name = base
+
+
+def _grad_base(name):
+    m = re.fullmatch(r"(grad_.+?)(_part|_\d+)?", name)
+    return m.group(1) if m else None
+
+
 def used_vars(lines, wanted):
     used = {id(v) for v in wanted}
     for line in lines:
         used.update(id(v) for v in reads(line) + line.writes)
     return used
+
+
+def source(name, params, lines, outs):
+    """The Python source of the step ``name`` and the globals it runs with:
+    the lines under their section headings, returning ``outs`` (None for a
+    gradient set to None)."""
+    wanted = [v for v in outs if v is not None]
+    used = used_vars(lines, wanted)
+    buffers = plan_buffers(lines, wanted)
+    consts = constants(lines)
+    names = assign_names(params + [v for line in lines for v in line.outs] + consts)
+    renderer = Renderer(names)
+    for v in consts:
+        renderer.globals[names[id(v)]] = v.value
+    body = [f"def {name}({', '.join(names[id(v)] for v in params)}):"]
+    body += _describe_constants(consts, names)
+    section = None
+    for line in lines:
+        if line.section != section:
+            section = line.section
+            body.append(f"    # {section}")
+        body.append("    " + renderer.line(line, used, buffers.get(id(line))))
+    returned = ["None" if v is None else names[id(v)] for v in outs]
+    body.append(f"    return ({', '.join(returned)}{',' if len(returned) == 1 else ''})")
+    return "\n".join(body) + "\n", renderer.globals
+
+
+def _describe_constants(consts, names):
+    """Comment lines naming the constants the code reads (small ones shown)."""
+    if not consts:
+        return []
+    shown = []
+    for v in consts:
+        a = np.asarray(v.value)
+        if a.size <= 4:
+            text = " ".join(np.array2string(a, separator=", ").split())
+            shown.append(f"{names[id(v)]} = {text}")
+        else:
+            shown.append(f"{names[id(v)]} ({a.dtype}, shape {a.shape})")
+    return ["    # constants of this trace: " + "; ".join(shown)]
 
 
 def constants(lines):

@@ -14,6 +14,7 @@ import types
 
 import numpy as np
 
+from ..lossdefs.keras_base import Loss as KerasLoss
 from ..nn.module import Module
 from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
@@ -41,7 +42,8 @@ class Found:
             else:
                 self.generic.discard(t)
 
-    def ordered_tensors(self):
+    @property
+    def tensor_list(self):
         return list(self.tensors)
 
 
@@ -76,6 +78,8 @@ def _visit(found, obj, name, depth):
     found._seen.add(id(obj))
     if isinstance(obj, Module):
         _add_module(found, obj, name)
+    elif isinstance(obj, KerasLoss):
+        found.modules.setdefault(id(obj), name)
     elif isinstance(obj, Optimizer):
         found.optimizers.append(obj)
         for i, p in enumerate(obj._params()):
@@ -156,11 +160,16 @@ def hyper_key(group):
 
 
 def state_key(found):
-    """Everything besides the arguments that a trace depends on."""
-    key = [tuple((t._data.shape, t._data.dtype.str, t._data.strides, t._grad is None,
-                  t.requires_grad) for t in found.tensors)]
+    """Everything besides the arguments that a trace depends on: each
+    tensor's shape, dtype, layout and whether it has a gradient; the
+    optimizers' options and how much state they keep; training modes."""
+    key = []
+    for t in found.tensor_list:
+        d = t._data
+        key += (d.shape, d.dtype.num, d.strides, t._grad is None)
     for opt in found.optimizers:
-        key.append(tuple(hyper_key(g) for g in opt.param_groups))
-        key.append(tuple(len(opt.state.get(p, ())) for p in opt._params()))
-    key.append(tuple(m.training for m in found.module_list))
+        key += [hyper_key(g) for g in opt.param_groups]
+        state = opt.state
+        key += [len(state.get(p, ())) for p in opt._params()]
+    key += [m.training for m in found.module_list]
     return tuple(key)

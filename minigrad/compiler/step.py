@@ -20,9 +20,9 @@ def _arg_key(args):
     for a in args:
         if isinstance(a, Tensor):
             d = a._data
-            key.append(("T", d.shape, d.dtype.str, d.strides, a.requires_grad, a._grad is None))
+            key.append(("T", d.shape, d.dtype.num, d.strides, a.requires_grad, a._grad is None))
         elif isinstance(a, np.ndarray):
-            key.append(("A", a.shape, a.dtype.str, a.strides))
+            key.append(("A", a.shape, a.dtype.num, a.strides))
         else:
             try:
                 hash(a)
@@ -330,57 +330,41 @@ class _Trace:
 
     def __init__(self, tracer, template, writebacks):
         rec = tracer.rec
-        self.template = template
         results = _template_vars(template)
-        self.writebacks = [(kind, target) for kind, target, _ in writebacks]
-        wb_vars = [v for _, _, v in writebacks if v is not None]
-        lines = codegen.live_lines(rec.lines, results + wb_vars)
-        lines = codegen.fold_constants(lines, results + wb_vars)
+        lines = codegen.live_lines(rec.lines, results + [v for _, _, v in writebacks if v])
+        lines = codegen.fold_constants(lines, results + [v for _, _, v in writebacks if v])
+        lines = codegen.outer_products(lines)
         lines, replaced = codegen.elide_copies(
             lines, results + [v for _, _, v in writebacks if v is not None])
+        self.template = _substitute_template(template, replaced)
         results = [replaced.get(id(v), v) for v in results]
-        template = _substitute_template(template, replaced)
-        self.template = template
-        writebacks = [(k, t, replaced.get(id(v), v) if v is not None else None)
+        writebacks = [(k, t, None if v is None else replaced.get(id(v), v))
                       for k, t, v in writebacks]
-        wb_vars = [v for _, _, v in writebacks if v is not None]
-        used = codegen.used_vars(lines, results + wb_vars)
-        buffers = codegen.plan_buffers(lines, results + wb_vars)
-        inputs = [(v, pos) for v, pos in tracer.inputs if id(v) in used]
-        loaders = [(v, load) for v, load in tracer.loaders if id(v) in used]
-        self.inputs = [pos for _, pos in inputs]
-        self.loaders = [load for _, load in loaders]
-        state_vars = [v for v, _ in loaders]
-        changed = {id(v): v for v in rec.changed if v.kind in ("state", "input")}
-        self.changed = [i for i, v in enumerate(state_vars) if id(v) in changed]
-        self.changed_inputs = [pos for v, pos in tracer.inputs if id(v) in changed]
-        params = [v for v, _ in inputs] + state_vars
-        consts = codegen.constants(lines)
-        order = params + [v for line in lines for v in line.outs] + consts
-        names = codegen.assign_names(order)
-        renderer = codegen.Renderer(names)
-        for v in consts:
-            renderer.globals[names[id(v)]] = v.value
-        body, section = [], None
-        for line in lines:
-            if line.section != section:
-                section = line.section
-                body.append(f"    # {section}")
-            body.append("    " + renderer.line(line, used, buffers.get(id(line))))
-        outs = [names[id(v)] for v in results] + [
-            "None" if v is None else names[id(v)] for _, _, v in writebacks]
+        self.writebacks = [(kind, target) for kind, target, _ in writebacks]
+        self.n_results = len(results)
+        outs = results + [v for _, _, v in writebacks]
+        params = self._bind_inputs(tracer, codegen.used_vars(lines, [v for v in outs if v]))
+        codegen.name_sums(lines)
         name = _identifier(getattr(tracer.fn, "__name__", "step"))
-        head = f"def {name}({', '.join(names[id(v)] for v in params)}):"
-        ret = f"    return ({', '.join(outs)}{',' if len(outs) == 1 else ''})"
-        self.source = "\n".join([head] + body + [ret]) + "\n"
+        self.source, namespace = codegen.source(name, params, lines, outs)
         _count[0] += 1
         filename = f"<minigrad.compile {name} #{_count[0]}>"
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True),
                                      filename)
-        namespace = dict(renderer.globals)
         exec(compile(self.source, filename, "exec"), namespace)     # noqa: S102 - our code
         self.function = namespace[name]
-        self.n_results = len(results)
+
+    def _bind_inputs(self, tracer, used):
+        """The generated function's parameters: the array arguments and the
+        state it reads; and which of them a replay reports changed."""
+        inputs = [(v, pos) for v, pos in tracer.inputs if id(v) in used]
+        loaders = [(v, load) for v, load in tracer.loaders if id(v) in used]
+        self.inputs = [pos for _, pos in inputs]
+        self.loaders = [load for _, load in loaders]
+        changed = {id(v) for v in tracer.rec.changed if v.kind in ("state", "input")}
+        self.changed = [i for i, (v, _) in enumerate(loaders) if id(v) in changed]
+        self.changed_inputs = [pos for v, pos in tracer.inputs if id(v) in changed]
+        return [v for v, _ in inputs] + [v for v, _ in loaders]
 
     def replay(self, args):
         arrays = [args[i]._data if isinstance(args[i], Tensor) else args[i]

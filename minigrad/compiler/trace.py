@@ -263,6 +263,7 @@ class Recorder:
         self.part = None          # the model part (module) being run, for names
         self.hint = None          # a name for the next results (backward rules)
         self.node_vars = {}       # graph node -> the Var of its result
+        self.group_numbers = {}   # (id(optimizer), group index) -> its per-step numbers
         self.changed = []         # state Vars reported changed in place (versions)
         self.module_names = {}    # id(module) -> the name of the model part
 
@@ -432,6 +433,9 @@ class Recorder:
         and recomputed by a call at every replay (its ``_numbers``)."""
         self.section = "update"
         index = next(i for i, g in enumerate(opt.param_groups) if g is group)
+        shared = opt._NUMBERS_PER_GROUP and self.group_numbers.get((id(opt), index))
+        if shared:                       # the same numbers for every parameter of the group
+            return shared
 
         def numbers(*keys):
             num = opt._numbers(opt.param_groups[index], opt.state.setdefault(p, {}))
@@ -440,7 +444,7 @@ class Recorder:
         num = opt._numbers(group, opt.state[p])
         line = Line(numbers, f"{type(opt).__name__.lower()}_numbers", (), {}, "numbers",
                     self.section)
-        owner = self.edge_name(p) or "p"
+        owner = f"group{index}" if opt._NUMBERS_PER_GROUP else self.edge_name(p) or "p"
         out = {}
         for key, value in num.items():
             s = out[key] = Scalar(value)
@@ -448,6 +452,8 @@ class Recorder:
             s.var.owner = key
             line.outs.append(s.var)
         self.lines.append(line)
+        if opt._NUMBERS_PER_GROUP:
+            self.group_numbers[(id(opt), index)] = out
         return out
 
     def check(self, fn, args, kwargs):

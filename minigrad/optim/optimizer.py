@@ -45,6 +45,7 @@ class Optimizer:
     """
 
     _STATE_NAMES = ()    # state names a subclass keeps (checked on load)
+    _NUMBERS_PER_GROUP = False   # True: _numbers reads the group's options only (no state)
     _ARRAY_STATE = ()    # of those, the ones shaped like the parameter
 
     def __init__(self, params, defaults):

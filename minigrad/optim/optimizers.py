@@ -37,6 +37,7 @@ class SGD(Optimizer):
     """
 
     _STATE_NAMES = _ARRAY_STATE = ("momentum_buffer",)
+    _NUMBERS_PER_GROUP = True
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, dampening=0.0,
                  nesterov=False):
