@@ -17,3 +17,8 @@ for i, arg in enumerate(sys.argv):
         _threads = arg.split("=", 1)[1]
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, _threads)
+# jax (when installed) on the CPU, with as many threads as the others
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+if _threads == "1":
+    os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                          "intra_op_parallelism_threads=1")

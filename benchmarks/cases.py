@@ -27,6 +27,37 @@ def _torch():
     return torch
 
 
+def _jax():
+    try:
+        import jax
+    except ImportError:
+        return None
+    return jax
+
+
+def jax_step(loss, params, data):
+    """A ``jax.jit``-compiled SGD step of ``loss(params, *data)`` from
+    ``params`` (as the others, each run starts from the same parameters):
+    returns the loss and the updated parameters."""
+    jax = _jax()
+    params = [jax.numpy.asarray(p) for p in params]
+    data = [jax.numpy.asarray(d) for d in data]
+
+    @jax.jit
+    def step(params, data):
+        value, grads = jax.value_and_grad(loss)(params, *data)
+        return [value] + [p - LR * g for p, g in zip(params, grads)]
+
+    def run():
+        return jax.block_until_ready(step(params, data))
+    return run
+
+
+def _bce_logits_jax(z, y):
+    jnp = _jax().numpy
+    return jnp.mean(jnp.maximum(z, 0) - z * y + jnp.log1p(jnp.exp(-jnp.abs(z))))
+
+
 # ---------------------------------------------------------------------------
 # (a) per-op overhead: a chain of 400 elementwise ops on an 8-element array
 
@@ -153,6 +184,8 @@ def sgd_step(ps, params, loss_of, compiled=False):
             p.data = p0.copy()
         loss = step()
         return [loss.numpy()] + [p.numpy() for p in ps]
+    if compiled:
+        run.held = lambda: step.held_bytes
     return run
 
 
@@ -191,6 +224,13 @@ def lr_numpy(X, y, w0):
     return run
 
 
+def lr_jax(X, y, w0):
+    def loss(params, X, y):
+        w, b = params
+        return _bce_logits_jax(X @ w + b, y)
+    return jax_step(loss, [w0, np.zeros((), X.dtype)], [X, y])
+
+
 def build_lr(n, d, tiny=(50, 5)):
     def build(size):
         X, y, w0 = _lr_data(*((n, d) if size == "full" else tiny), np.float32)
@@ -200,6 +240,8 @@ def build_lr(n, d, tiny=(50, 5)):
                  "numpy": lr_numpy(X, y, w0)}
         if _torch() is not None:
             impls["torch"] = linear_torch(X, y, w0, _torch().nn.BCEWithLogitsLoss())
+        if _jax() is not None:
+            impls["jax.jit"] = lr_jax(X, y, w0)
         return impls
     return build
 
@@ -235,6 +277,16 @@ def softmax_numpy(X, y, W0):
     return run
 
 
+def softmax_jax(X, y, W0):
+    jax = _jax()
+
+    def loss(params, X, y):
+        W, b = params
+        logp = jax.nn.log_softmax(X @ W + b, axis=1)
+        return -jax.numpy.mean(jax.numpy.take_along_axis(logp, y[:, None], axis=1))
+    return jax_step(loss, [W0, np.zeros(W0.shape[1], np.float32)], [X, y])
+
+
 def build_softmax(size):
     X, y, W0 = _softmax_data(*((4096, 784, 10) if size == "full" else (64, 20, 4)))
     impls = {"minigrad": linear_minigrad(X, y, W0, mg.nn.CrossEntropyLoss()),
@@ -242,6 +294,8 @@ def build_softmax(size):
              "numpy": softmax_numpy(X, y, W0)}
     if _torch() is not None:
         impls["torch"] = linear_torch(X, y, W0, _torch().nn.CrossEntropyLoss())
+    if _jax() is not None:
+        impls["jax.jit"] = softmax_jax(X, y, W0)
     return impls
 
 
@@ -319,12 +373,25 @@ def mlp_torch(X, y, params):
     return run
 
 
+def mlp_jax(X, y, params):
+    jnp = _jax().numpy
+
+    def loss(params, X, y):
+        W1, b1, W2, b2, W3, b3 = params
+        h = jnp.maximum(X @ W1 + b1, 0)
+        h = jnp.maximum(h @ W2 + b2, 0)
+        return _bce_logits_jax((h @ W3 + b3)[:, 0], y)
+    return jax_step(loss, params, [X, y])
+
+
 def build_mlp(size):
     args = _mlp_data(*((256, 64) if size == "full" else (16, 8)))
     impls = {"minigrad": mlp_minigrad(*args), "compiled": mlp_minigrad(*args, compiled=True),
              "numpy": mlp_numpy(*args)}
     if _torch() is not None:
         impls["torch"] = mlp_torch(*args)
+    if _jax() is not None:
+        impls["jax.jit"] = mlp_jax(*args)
     return impls
 
 
@@ -384,14 +451,18 @@ def build_chain_long(size):
 # (f) peak memory of the large logistic-regression step
 
 def measure_peak_memory(impls, size):
+    """Peak memory of one step (tracemalloc), in MB; a compiled step's also
+    counts the buffers and constants it keeps between steps."""
     out = {}
-    for name in ("minigrad", "numpy"):
-        run = impls[name]
+    for name in ("minigrad", "compiled", "numpy"):
+        run = impls.get(name)
+        if run is None:
+            continue
         run()
         gc.collect()
         tracemalloc.start()
         run()
-        out[name] = tracemalloc.get_traced_memory()[1] / 1e6
+        out[name] = (tracemalloc.get_traced_memory()[1] + getattr(run, "held", lambda: 0)()) / 1e6
         tracemalloc.stop()
     return out
 
@@ -524,22 +595,26 @@ CASES += [
          [Target("minigrad", "torch", 0.8)], unit="us", per=4 * CHAIN_LINKS, rtol=1e-4,
          repeats=41),
     Case("b-small", "logistic-regression step (BCE from logits, SGD), 64 x 20",
-         build_lr(64, 20), [Target("minigrad", "torch", 0.8)], unit="us", rtol=1e-5,
-         repeats=201),
+         build_lr(64, 20), [Target("minigrad", "torch", 0.8), Target("compiled", "numpy", 1.0)],
+         unit="us", rtol=1e-5, repeats=201),
     Case("b-large", "logistic-regression step (BCE from logits, SGD), 100,000 x 100",
-         build_lr(100_000, 100), [Target("minigrad", "numpy", 1.10)], unit="ms", rtol=1e-4,
-         repeats=21),
+         build_lr(100_000, 100), [Target("minigrad", "numpy", 1.10),
+                                  Target("compiled", "numpy", 1.0)],
+         unit="ms", rtol=1e-4, repeats=21),
     Case("c", "softmax-regression step, 4,096 x 784 -> 10 classes, sparse CE from logits",
-         build_softmax, [Target("minigrad", "numpy", 1.10), Target("minigrad", "torch", 1.0)],
+         build_softmax, [Target("minigrad", "numpy", 1.10), Target("minigrad", "torch", 1.0),
+                         Target("compiled", "numpy", 1.0)],
          unit="ms", rtol=1e-4, repeats=21),
     Case("d", "MLP step 2-64-64-1 (ReLU), batch 256, BCE from logits, SGD",
-         build_mlp, [Target("minigrad", "numpy", 1.10), Target("minigrad", "torch", 1.0)],
+         build_mlp, [Target("minigrad", "numpy", 1.10), Target("minigrad", "torch", 1.0),
+                     Target("compiled", "numpy", 0.90), Target("compiled", "jax.jit", 1.0)],
          unit="us", rtol=1e-4, repeats=101),
     Case("e", "backward through 10,000 and 100,000 chained ops; peak memory",
          build_chain_long, [Target("time ratio", None, 12.0)],
          unit="", rtol=1e-9, measure=measure_chain),
     Case("f", "peak memory of the 100,000 x 100 logistic-regression step (tracemalloc)",
-         build_lr(100_000, 100), [Target("minigrad", "numpy", 1.5, what="memory")],
+         build_lr(100_000, 100), [Target("minigrad", "numpy", 1.5, what="memory"),
+                                  Target("compiled", "numpy", 1.0, what="memory")],
          unit="MB", rtol=1e-4, measure=measure_peak_memory),
     Case("g", "digits-CNN step: Conv2d(1,16,3,pad 1), ReLU, MaxPool2d(2), Linear(256,10), "
          "CE, SGD; batch 256 of 1x8x8", build_cnn,

@@ -80,6 +80,12 @@ def machine_info():
         info["torch_threads"] = torch.get_num_threads()
     except ImportError:
         info["torch"] = None
+    try:
+        import jax
+
+        info["jax"] = jax.__version__
+    except ImportError:
+        info["jax"] = None
     return info
 
 
@@ -166,13 +172,16 @@ def format_table(results, info):
     return "\n".join(lines)
 
 
+COLUMNS = ("minigrad", "compiled", "numpy", "torch", "jax.jit")
+
+
 def format_markdown(results, info):
     """The results as a Markdown table (what the README shows)."""
     lines = [f"Measured {info['date']} on {info['cpu_count']} CPUs, Python {info['python']}, "
              f"numpy {info['numpy']} ({info.get('numpy_blas', '?')}), torch {info.get('torch')}, "
-             f"{info.get('torch_threads', '-')} thread(s):", "",
-             "| case | minigrad | numpy | torch | target | ratio | |",
-             "|---|---|---|---|---|---|---|"]
+             f"jax {info.get('jax')}, {info.get('torch_threads', '-')} thread(s):", "",
+             "| case | minigrad | compiled | numpy | torch | jax.jit | target | ratio | |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         v, unit = r["values"], r["unit"]
 
@@ -181,13 +190,13 @@ def format_markdown(results, info):
 
         if {"minigrad", "numpy"} <= set(v):
             first = f"**{r['case']}** {r['title']}"
-            cells = [cell("minigrad"), cell("numpy"), cell("torch")]
+            cells = [cell(k) for k in COLUMNS]
         else:
             first = f"**{r['case']}** {r['title']}: " + ", ".join(
                 f"{k} {x:.3g} {unit}".strip() for k, x in v.items())
-            cells = ["", "", ""]
+            cells = [""] * len(COLUMNS)
         for i, t in enumerate(r["targets"] or [None]):
-            row = [first, *cells] if i == 0 else ["", "", "", ""]
+            row = [first, *cells] if i == 0 else [""] * (1 + len(COLUMNS))
             if t is None:
                 lines.append("| " + " | ".join(row + ["", "", ""]) + " |")
                 continue

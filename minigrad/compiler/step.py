@@ -66,6 +66,17 @@ class CompiledStep:
     def traces(self):
         return len(self._traces)
 
+    @property
+    def held_bytes(self):
+        """Bytes of the buffers and constants the traces keep between calls."""
+        seen, total = set(), 0
+        for trace in self._traces.values():
+            for value in trace.function.__globals__.values():
+                if isinstance(value, np.ndarray) and id(value) not in seen:
+                    seen.add(id(value))
+                    total += value.nbytes
+        return total
+
     def __call__(self, *args, **kwargs):
         if kwargs:
             raise TypeError("a compiled step takes its inputs as positional arguments")
