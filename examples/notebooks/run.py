@@ -5,12 +5,15 @@
     python examples/notebooks/run.py --check         # execute copies; report saved outputs
                                                      # that differ from fresh ones (exit 1)
 
+Each prints how long each notebook took.
+
 The kernel is this interpreter (``sys.executable -m ipykernel_launcher``), not
 whatever kernel named ``python3`` Jupyter finds first, and it imports minigrad
 from this checkout (the repository root goes first on ``PYTHONPATH``). Its
 working directory is this folder. Needs ``pip install "minigrad[notebooks,plot,data]"``.
 
-tests/test_notebooks.py uses :func:`execute_all` and :func:`compare` the same way.
+A notebook with an error (or a warning on stderr) is reported, not saved.
+tests/test_notebooks.py uses :func:`execute_all`, :func:`errors` and :func:`compare`.
 """
 import argparse
 import asyncio
@@ -67,8 +70,10 @@ async def _execute(path, timeout):
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as socket_dir:
+        # allow_errors: run to the end, so that an error is an output to report (see errors())
         client = NotebookClient(nb, km=_kernel_manager(socket_dir), timeout=timeout,
-                                record_timing=False, resources={"metadata": {"path": HERE}})
+                                allow_errors=True, record_timing=False,
+                                resources={"metadata": {"path": HERE}})
         await client.async_execute(cleanup_kc=True, env=_kernel_env())  # shut it down after
     seconds = time.perf_counter() - start
     for cell in nb.cells:
@@ -88,6 +93,20 @@ def execute_all(paths=None, timeout=TIMEOUT, parallel=True):
         return [await _execute(p, timeout) for p in paths]
 
     return dict(zip(paths, asyncio.run(run())))
+
+
+def errors(nb):
+    """What went wrong in an executed notebook: one line per error output and per
+    stderr output that says Warning, Traceback or Error."""
+    found = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.output_type == "error":
+                found.append(f"cell {i}: {out.ename}: {out.evalue}")
+            elif (out.output_type == "stream" and out.name == "stderr"
+                  and re.search(r"Warning|Traceback|Error", out.text)):
+                found.append(f"cell {i} wrote to stderr: {out.text.strip()}")
+    return found
 
 
 # ------------------------------------------------------------------ comparing outputs
@@ -169,14 +188,16 @@ def main(argv=None):
     status = 0
     for path, (nb, seconds) in execute_all(paths).items():
         name = os.path.basename(path)
-        if args.check:
+        problems = errors(nb)
+        if problems:
+            print(f"{name}: {seconds:.1f} s, not saved:\n  " + "\n  ".join(problems))
+            status = 1
+        elif args.check:
             diff = compare(nbformat.read(path, as_version=4), nb, name)
             print(f"{name}: {seconds:.1f} s, " + ("outputs up to date" if not diff else
                                                  "saved outputs differ:\n" + diff))
             status |= bool(diff)
         else:
-            nb = copy.deepcopy(nb)
-            nb.metadata.pop("widgets", None)
             nbformat.write(nb, path)
             print(f"{name}: executed in {seconds:.1f} s, saved")
     return status
