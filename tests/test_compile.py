@@ -325,3 +325,30 @@ def test_the_replay_runs_the_printed_code():
 def test_code_before_any_call_says_what_to_do():
     with pytest.raises(RuntimeError, match="call the compiled step once"):
         mg.compile(lambda x: x).code
+
+
+def test_a_large_step_recomputes_what_backward_needs_and_keeps_the_bits():
+    """At 70,000 samples, 1 - y is computed again in backward instead of kept."""
+    def make_large():
+        model = mg.nn.Linear(4, 1, rng=0)
+        opt = mg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loss_fn = mg.losses.BinaryCrossentropy(from_logits=True)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = loss_fn(y, model(x))
+            loss.backward()
+            opt.step()
+            return loss
+        return model, opt, step
+    m1, o1, s1 = make_large()
+    m2, o2, s2 = make_large()
+    step = mg.compile(s2)
+    rng = np.random.default_rng(0)
+    for i in range(4):
+        x = mg.tensor(rng.normal(size=(70_000, 4)).astype(np.float32))
+        y = mg.tensor((rng.random((70_000, 1)) > 0.5).astype(np.float32))
+        np.testing.assert_array_equal(s1(x, y).numpy(), step(x, y).numpy())
+        assert_same_state(m1, o1, m2, o2)
+    backward = step.code.split("# backward")[1]
+    assert "np.subtract(1.0, y" in backward

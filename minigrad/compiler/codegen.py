@@ -91,6 +91,7 @@ def fold_constants(lines, wanted):
     for line in lines:
         args = [] if line.fn in _SHAPE_ONLY else reads(line)
         if (line.kind in ("call", "method", "getitem") and not line.writes and line.outs
+                and all(_small_or_view(v.value) for v in line.outs)
                 and all(v.kind == "const" for v in args)
                 and not any(id(_root(v)) in written or id(v) in keep_ids for v in line.outs)
                 and all(isinstance(v.value, np.ndarray) for v in line.outs)):
@@ -100,6 +101,12 @@ def fold_constants(lines, wanted):
             continue
         out.append(line)
     return out
+
+
+def _small_or_view(a):
+    """A constant worth keeping between calls: small, or a view (of a small one)."""
+    return not isinstance(a, np.ndarray) or a.size <= 4096 or a.base is not None \
+        and a.base.size <= 4096
 
 
 def elide_copies(lines, wanted):
@@ -202,12 +209,58 @@ def _outer(line):
     return a, b
 
 
-def plan_buffers(lines, escaping):
+def recompute_for_backward(lines, large=1 << 16):
+    """A large forward value computed by one ufunc from the step's inputs and
+    state alone (``1 - y``), and read again after the forward pass, is
+    computed again there rather than kept alive in between: the same call on
+    the same unchanged operands, so the same bits, and one buffer fewer at
+    the peak of memory."""
+    from .trace import Line
+    written = {id(_root(v)) for line in lines for v in line.writes}
+    sources = {}
+    for line in lines:
+        v = _recomputable(line, written)
+        if v is not None and v.value.size >= large:
+            sources[id(v)] = line
+    out, again = [], {}
+    for line in lines:
+        if line.section != "forward":
+            for v in reads(line):
+                src = sources.get(id(v))
+                if src is not None and id(v) not in again:
+                    twin = Line(src.fn, src.text, src.args, src.kwargs, src.kind, line.section)
+                    fresh = again[id(v)] = Var(v.value, "op", v.name, v.index)
+                    fresh.fresh = True
+                    twin.outs = [fresh]
+                    out.append(twin)
+            if again:
+                line.args = _substitute(line.args, again)
+                line.kwargs = _substitute(line.kwargs, again)
+        out.append(line)
+    return out
+
+
+def _recomputable(line, written):
+    if line.section != "forward" or line.kind != "call" or line.kwargs or line.writes:
+        return None
+    if not isinstance(line.fn, np.ufunc) or line.fn.signature is not None or len(line.outs) != 1:
+        return None
+    args = reads(line)
+    if not args or any(v.kind not in ("input", "state", "const") or id(_root(v)) in written
+                       for v in args):
+        return None
+    return line.outs[0]
+
+
+def plan_buffers(lines, escaping, shared=None):
     """Give each new array that lives only inside the step a buffer, reused
     once the value in it is dead: ``{id(line): buffer}``.  Only ufunc calls
     (``np.matmul`` among them) write into a given buffer; the buffer has the
     shape, dtype and strides the trace's result had, so the bits and the
-    layout are the same."""
+    layout are the same.  ``shared`` (key -> buffers) is the pool of the
+    other traces of the same step, which never run at the same time."""
+    shared = {} if shared is None else shared
+    taken = {}
     last = {}
     for i, line in enumerate(lines):
         for v in reads(line) + line.writes:
@@ -218,7 +271,7 @@ def plan_buffers(lines, escaping):
             for u in _chain(v.base):
                 last[id(u)] = max(last.get(id(u), i), last.get(id(v), i))
     escaping = {id(u) for v in escaping for u in _chain(v)}
-    free, busy, plan = {}, [], {}
+    free, busy, plan, holder = {}, [], {}, {}
     for i, line in enumerate(lines):
         still = []
         for end, key, buf in busy:
@@ -228,13 +281,44 @@ def plan_buffers(lines, escaping):
         if v is None or id(v) in escaping:
             continue
         key = (v.value.shape, v.value.dtype.str, v.value.strides)
-        pool = free.get(key)
-        buf = pool.pop() if pool else np.empty_like(v.value)
+        buf = _dying_input(line, key, i, last, holder, busy)
+        if buf is None:
+            pool = free.get(key)
+            buf = pool.pop() if pool else _new_buffer(shared, taken, key, v.value)
         if buf.strides != v.value.strides:
             continue
         plan[id(line)] = buf
+        holder[id(v)] = buf
         busy.append((last.get(id(v), i), key, buf))
     return plan
+
+
+def _new_buffer(shared, taken, key, like):
+    """The next buffer of ``key`` this trace needs: one the other traces
+    have, else a new one (kept for them)."""
+    n = taken[key] = taken.get(key, 0) + 1
+    buffers = shared.setdefault(key, [])
+    if len(buffers) < n:
+        buffers.append(np.empty_like(like))
+    return buffers[n - 1]
+
+
+def _dying_input(line, key, i, last, holder, busy):
+    """The buffer of an input of elementwise ``line`` that is last read by
+    it, and has the output's shape, dtype and layout: the output can take
+    its place (an elementwise ufunc may write over an input it reads)."""
+    if line.fn.signature is not None:          # matmul: not elementwise
+        return None
+    for a in line.args:
+        if isinstance(a, Var) and last.get(id(a)) == i and id(a) in holder:
+            buf = holder[id(a)]
+            if (a.value.shape, a.value.dtype.str, a.value.strides) != key:
+                continue
+            for k, (end, bkey, b) in enumerate(busy):
+                if b is buf:
+                    del busy[k]
+                    return buf
+    return None
 
 
 def _bufferable(line):
@@ -277,13 +361,13 @@ def used_vars(lines, wanted):
     return used
 
 
-def source(name, params, lines, outs):
+def source(name, params, lines, outs, shared=None):
     """The Python source of the step ``name`` and the globals it runs with:
     the lines under their section headings, returning ``outs`` (None for a
     gradient set to None)."""
     wanted = [v for v in outs if v is not None]
     used = used_vars(lines, wanted)
-    buffers = plan_buffers(lines, wanted)
+    buffers = plan_buffers(lines, wanted, shared)
     consts = constants(lines)
     names = assign_names(params + [v for line in lines for v in line.outs] + consts)
     renderer = Renderer(names)

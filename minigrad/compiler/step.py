@@ -50,6 +50,7 @@ class CompiledStep:
             raise TypeError(f"mg.compile takes a function, not a {type(fn).__name__}")
         self.fn = fn
         self._traces = {}
+        self._buffers = {}          # (shape, dtype, strides) -> buffers the traces share
         self._found = None
         self._last = None
         self._lock = threading.RLock()
@@ -72,6 +73,8 @@ class CompiledStep:
         seen, total = set(), 0
         for trace in self._traces.values():
             for value in trace.function.__globals__.values():
+                while isinstance(value, np.ndarray) and value.base is not None:
+                    value = value.base          # a view: count the memory it views, once
                 if isinstance(value, np.ndarray) and id(value) not in seen:
                     seen.add(id(value))
                     total += value.nbytes
@@ -93,7 +96,7 @@ class CompiledStep:
             key = (_arg_key(args), state_key(self._found), now.enabled)
             trace = self._traces.get(key)
             if trace is None:
-                result, trace = _Tracer(self.fn, self._found, args).run()
+                result, trace = _Tracer(self.fn, self._found, args, self._buffers).run()
                 self._traces[key] = trace
                 self._last = trace
                 return result
@@ -116,8 +119,9 @@ def _parameter_names(fn, n):
 class _Tracer:
     """One trace: installs Traced views, runs the step, restores, builds the program."""
 
-    def __init__(self, fn, found, args):
+    def __init__(self, fn, found, args, buffers):
         self.fn, self.found, self.args = fn, found, args
+        self.buffers = buffers      # the step's buffers, shared by its traces
         self.rec = Recorder()
         self.rec.module_names = found.modules
         self.loaders = []           # (Var, how to read it at a replay)
@@ -345,6 +349,7 @@ class _Trace:
         lines = codegen.live_lines(rec.lines, results + [v for _, _, v in writebacks if v])
         lines = codegen.fold_constants(lines, results + [v for _, _, v in writebacks if v])
         lines = codegen.outer_products(lines)
+        lines = codegen.recompute_for_backward(lines)
         lines, replaced = codegen.elide_copies(
             lines, results + [v for _, _, v in writebacks if v is not None])
         self.template = _substitute_template(template, replaced)
@@ -357,7 +362,7 @@ class _Trace:
         params = self._bind_inputs(tracer, codegen.used_vars(lines, [v for v in outs if v]))
         codegen.name_sums(lines)
         name = _identifier(getattr(tracer.fn, "__name__", "step"))
-        self.source, namespace = codegen.source(name, params, lines, outs)
+        self.source, namespace = codegen.source(name, params, lines, outs, tracer.buffers)
         _count[0] += 1
         filename = f"<minigrad.compile {name} #{_count[0]}>"
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True),
