@@ -223,3 +223,16 @@ def _readme_flat():
     path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
     with open(path) as f:
         return " ".join(f.read().split())
+
+
+def test_compiled_training(capsys):
+    assert load("compiled_training").main(["--epochs", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "identical, bit for bit" in out and "# backward" in out and "2 traces" in out
+
+
+def test_compiled_training_reports_a_difference(capsys, monkeypatch):
+    mod = load("compiled_training")
+    monkeypatch.setattr(mod, "same", lambda *a: False)
+    assert mod.main(["--epochs", "1", "--no-code"]) == 1
+    assert "DIFFERENT" in capsys.readouterr().out

@@ -41,3 +41,32 @@ def test_the_hand_written_loop_prints_what_the_readme_shows(capsys):
     with pytest.raises(RuntimeError) as e:
         p -= 0.1
     assert f"RuntimeError: {e.value}\n" == error
+
+
+def test_the_gradient_code_is_what_the_readme_shows(capsys):
+    code, printed = _blocks("See the gradient code")[:2]
+    exec(compile(code, "README gradient code", "exec"), {})
+    assert capsys.readouterr().out == printed
+    for name in ("matmul_model", "log_sigmoid_loss_fn", "grad_add_model", "sgd_numbers('lr')",
+                 "grad_sub_loss_fn", "grad_log_sigmoid_loss_fn", "subtract_loss_fn"):
+        assert name in printed
+
+
+def test_the_gradient_code_walkthrough_is_right():
+    """What the README says the backward lines compute: grad_add_model is
+    (sigmoid(z) - y) / N, and the two constants are +1/N and -1/N."""
+    import numpy as np
+    import minigrad as mg
+    code = _blocks("See the gradient code")[0]
+    namespace = {}
+    exec(compile(code.replace("print(step.code)", ""), "README gradient code", "exec"), namespace)
+    consts = namespace["step"]._last.function.__globals__
+    np.testing.assert_array_equal(consts["grad_sub_loss_fn"], np.full((8, 1), 1 / 8, np.float32))
+    np.testing.assert_array_equal(consts["grad_log_sigmoid_loss_fn"],
+                                  np.full((8, 1), -1 / 8, np.float32))
+    model, X, y = namespace["model"], namespace["X"], namespace["y"]
+    z = (X.numpy() @ model.weight.numpy().T + model.bias.numpy()).astype(np.float64)
+    expected = (1 / (1 + np.exp(-z)) - y.numpy()) / 8
+    model.zero_grad()
+    mg.nn.BCEWithLogitsLoss()(model(X), y).backward()
+    np.testing.assert_allclose(model.bias.grad.numpy(), expected.sum(0), rtol=1e-5)

@@ -18,6 +18,7 @@ import contextlib
 import contextvars
 import functools
 import os
+import re
 import sys
 
 import numpy as np
@@ -139,6 +140,7 @@ _STATIC = {np.shape, np.ndim, np.size, np.result_type, np.may_share_memory,
            np.shares_memory, np.iscomplexobj, np.isrealobj, np.min_scalar_type,
            np.can_cast}
 # results whose shape depends on the data: a replay could not reuse the trace
+_OP_NAMES = {"MatMul": "matmul"}
 # numpy functions that change their first argument in place (and return None)
 _WRITES_FIRST = {np.put_along_axis, np.put, np.copyto, np.place, np.putmask, np.fill_diagonal}
 _DATA_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.extract,
@@ -338,8 +340,22 @@ class Recorder:
         if writes:
             if out is None:
                 return None
-            return out[0] if type(out) is tuple and len(out) == 1 else out
+            out = out[0] if type(out) is tuple and len(out) == 1 else out
+            if type(out) is Traced and kind == "call":
+                self._new_version(out, line)
+            return out
         return self._wrap(result, line, raw_args)
+
+    def _new_version(self, out, line):
+        """A result written over a trace-local array gets a name of its own
+        (``exp = np.exp(t, out=t)``): the code says what each line made."""
+        old = out._var
+        if old is None or old.kind != "op":
+            return
+        v = self.new_var(old.value, "op", self._name(line.text), len(self.lines) - 1)
+        v.base = old
+        line.outs.append(v)
+        out._var = v
 
     def _own(self, a):
         """``a``, a raw array that the step writes into: a trace-local copy of it
@@ -387,9 +403,14 @@ class Recorder:
 
     # ------------------------------------------------------------ naming by the engine
     def node_made(self, node, out):
-        """The engine made ``node`` for a result ``out``: remember its Var."""
+        """The engine made ``node`` for a result ``out``: remember its Var,
+        and name it after the op (``log_sigmoid_loss``), as the graph does."""
         if type(out) is Traced and out._var is not None:
             self.node_vars[node] = out._var
+            if out._var.kind == "op":
+                op = _OP_NAMES.get(type(node).__name__) or re.sub(
+                    r"(?<!^)(?=[A-Z])", "_", type(node).__name__).lower()
+                out._var.name = f"{op}_{self.part}" if self.part else op
 
     def edge_name(self, edge):
         """The name of the value an edge of the graph carries."""
