@@ -56,3 +56,27 @@ def test_bad_arguments_get_one_line_and_status_2(args):
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "error:" in lines[0] and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("args", [("bce", "--from-logits"), ("bce", "--flavour", "pytorch"),
+                                  ("cce",), ("sparse_cce", "--from-logits"), ("mse",)])
+def test_code_prints_the_forward_and_backward_of_a_loss(args, capsys):
+    import numpy as np
+    import minigrad as mg
+    assert cli.main(["code", *args]) == 0
+    out = capsys.readouterr().out
+    assert "# forward" in out and "# backward" in out and "# update" not in out
+    compile(out, "printed code", "exec")          # valid Python
+    info = cli.LOSSES[cli._loss_name(args[0])]
+    flavour = "pytorch" if "pytorch" in args else "keras"
+    y, p = cli._example(info)
+    p = mg.tensor(p, requires_grad=True)
+    loss = cli._loss_of(info, flavour, "--from-logits" in args)(y, p)
+    loss.backward()
+    assert f"loss = {loss.item():.10g}," in out
+    assert f"y_pred.grad = {p.grad.numpy().tolist()}" in out
+
+
+def test_code_refuses_an_option_the_loss_has_not(capsys):
+    assert cli.main(["code", "mse", "--from-logits"]) == 2
+    assert "leave out --from-logits" in capsys.readouterr().err

@@ -352,3 +352,40 @@ def test_a_large_step_recomputes_what_backward_needs_and_keeps_the_bits():
         assert_same_state(m1, o1, m2, o2)
     backward = step.code.split("# backward")[1]
     assert "np.subtract(1.0, y" in backward
+
+
+def _loss_cases():
+    from minigrad import cli
+    for name, info in cli.LOSSES.items():
+        for flavour in ("keras", "pytorch"):
+            if flavour == "pytorch" and info.torch is None:
+                continue
+            for logits in ((False, True) if info.logits else (False,)):
+                yield pytest.param(name, flavour, logits, id=f"{info.short}-{flavour}"
+                                   + ("-logits" if logits else ""))
+
+
+@pytest.mark.parametrize("name, flavour, logits", list(_loss_cases()))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_explained_loss_replays_its_value_and_gradient_exactly(name, flavour, logits,
+                                                                     dtype):
+    from minigrad import cli
+    info = cli.LOSSES[name]
+    loss_of = cli._loss_of(info, flavour, logits)
+
+    def loss_and_gradient(y, p):
+        loss = loss_of(y, p)
+        loss.backward()
+        return loss
+    step = mg.compile(loss_and_gradient)
+    y0, p0 = cli._example(info)
+    rng = np.random.default_rng(1)
+    for i in range(4):
+        p = p0 + rng.uniform(-0.04, 0.04, p0.shape) * (i > 0)
+        y, p = y0.astype(dtype), p.astype(dtype)
+        eager_p, compiled_p = mg.tensor(p, requires_grad=True), mg.tensor(p, requires_grad=True)
+        expected = loss_and_gradient(y, eager_p)
+        got = step(y, compiled_p)
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+        np.testing.assert_array_equal(compiled_p.grad.numpy(), eager_p.grad.numpy())
+    assert step.traces == 1

@@ -129,6 +129,7 @@ class _Tracer:
         self.restore = []           # (how to put the original back)
         self.grad_owners = []       # tensors whose .grad the step may set
         self.stand_ins = {}         # tensor -> (the traced stand-in of its grad, the grad)
+        self.positions = {}         # an argument tensor -> its position (a replay's is another)
 
     def run(self):
         call_args = self._install_inputs()
@@ -164,6 +165,7 @@ class _Tracer:
                 self.inputs.append((a._data._var, i))
                 self.restore.append((a, original))
                 self.grad_owners.append(a)
+                self.positions[a] = i
                 self._install_grad(a, name)
                 call_args.append(a)
             elif isinstance(a, np.ndarray):
@@ -197,7 +199,8 @@ class _Tracer:
         g = t._grad
         if g is not None:
             view = self.rec.traced(g._data, "state", f"grad_{name}")
-            self.loaders.append((view._var, _GradOf(t)))
+            pos = self.positions.get(t)
+            self.loaders.append((view._var, _GradOf(t) if pos is None else _ArgGradOf(pos)))
             t._grad = engine._make(view, None)
             self.stand_ins[t] = (t._grad, g)
 
@@ -212,7 +215,7 @@ class _Tracer:
                     and d._var.value is original:
                 t._data = original
             elif type(d) is Traced and d._var is not None:
-                writebacks.append(("data", t, d._var))
+                writebacks.append(("data", self._target(t), d._var))
                 t._data = _view(d, np.ndarray)
             elif result is not None:
                 raise TraceError(f"the step replaced the data of {self.found.tensors.get(t, 'a tensor')} "
@@ -228,10 +231,16 @@ class _Tracer:
                         opt.state[p][k] = _view(v, np.ndarray)
         return writebacks
 
+    def _target(self, t):
+        """What a write-back changes: ``t``, or for an argument its position
+        (a replay writes into the tensor it is given there)."""
+        pos = self.positions.get(t)
+        return t if pos is None else _Argument(pos)
+
     def _finish_grad(self, t, ok):
         g = t._grad
         if g is None:
-            return [] if t not in self.stand_ins else [("grad", t, None)]
+            return [] if t not in self.stand_ins else [("grad", self._target(t), None)]
         stand_in, original = self.stand_ins.get(t, (None, None))
         if g is stand_in:
             t._grad = original          # changed in place, if at all: recorded
@@ -239,7 +248,7 @@ class _Tracer:
         if type(g._data) is Traced:
             var = g._data._var
             g._data = _view(g._data, np.ndarray)
-            return [("grad", t, var)]
+            return [("grad", self._target(t), var)]
         if ok:
             raise TraceError("the step set a .grad to a tensor made outside the trace; "
                              "let backward() make gradients, or set .grad outside the step")
@@ -261,20 +270,40 @@ def _same_options(optimizers, before):
 
 
 class _DataOf:
+    """Reads a tensor's array at a replay (``load(args)``)."""
     __slots__ = ("t",)
 
     def __init__(self, t):
         self.t = t
 
-    def __call__(self):
+    def __call__(self, args):
         return self.t._data
 
 
 class _GradOf(_DataOf):
     __slots__ = ()
 
-    def __call__(self):
+    def __call__(self, args):
         return self.t._grad._data
+
+
+class _ArgGradOf:
+    """Reads the gradient of the replay's argument at ``pos``."""
+    __slots__ = ("pos",)
+
+    def __init__(self, pos):
+        self.pos = pos
+
+    def __call__(self, args):
+        return args[self.pos]._grad._data
+
+
+class _Argument:
+    """The tensor a replay gets at position ``pos``, as a write-back's target."""
+    __slots__ = ("pos",)
+
+    def __init__(self, pos):
+        self.pos = pos
 
 
 class _OptState:
@@ -283,7 +312,7 @@ class _OptState:
     def __init__(self, opt, p, k):
         self.opt, self.p, self.k = opt, p, k
 
-    def __call__(self):
+    def __call__(self, args):
         return self.opt.state[self.p][self.k]
 
 
@@ -385,10 +414,10 @@ class _Trace:
     def replay(self, args):
         arrays = [args[i]._data if isinstance(args[i], Tensor) else args[i]
                   for i in self.inputs]
-        state = [load() for load in self.loaders]
+        state = [load(args) for load in self.loaders]
         outs = self.function(*arrays, *state)
         for (kind, target), value in zip(self.writebacks, outs[self.n_results:]):
-            _write_back(kind, target, value)
+            _write_back(kind, args[target.pos] if type(target) is _Argument else target, value)
         for i in self.changed:
             engine.mark_changed(state[i])
         for pos in self.changed_inputs:

@@ -39,20 +39,30 @@ class TraceError(RuntimeError):
 
 def user_line():
     """``'file.py, line N: source'`` for the innermost frame outside minigrad."""
-    frame = sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+    frame = first = sys._getframe(1)
+    while frame is not None and (os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE)
+                                 or frame.f_code.co_filename.startswith("<frozen")):
         frame = frame.f_back
-    if frame is None:
-        return "(unknown line)"
+    inside = frame is None
+    if inside:                      # minigrad's own code (the CLI): name the line inside it
+        while first.f_back is not None and first.f_code.co_filename == __file__:
+            first = first.f_back
+        frame = first
     import linecache
     src = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    return f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}: `{src}`"
+    where = f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}: `{src}`"
+    return "minigrad:" + where if inside else where
 
 
 def refuse(what):
     """Raise :class:`TraceError`: the step read a traced value into Python."""
+    where = user_line()
+    if where.startswith("minigrad:"):
+        raise TraceError(
+            f"mg.compile cannot trace {where[len('minigrad:'):]}: minigrad's own code there "
+            f"{what}, which a replay could not repeat; run this step eagerly (uncompiled)")
     raise TraceError(
-        f"mg.compile cannot trace {user_line()}: it {what}, and a replay runs the "
+        f"mg.compile cannot trace {where}: it {what}, and a replay runs the "
         "recorded numpy code without running your Python again, so it would reuse "
         "this call's value. Move that code out of the compiled function (return the "
         "tensor and read it after the call), or run the step eagerly")

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _checks as checks
 from .. import formulas, ops
 from ..explanation import Explanation, convention, gradient, indices, mean
+from ..compiler.trace import value_check
 from ..tensor import Tensor
 from . import keras_base as kb
 from . import torch_base as tb
@@ -23,11 +24,18 @@ from .registry import LABEL_SMOOTHING, declare
 
 def _class_probabilities(y_pred, axis, y_true=None):
     checks.probabilities(y_pred, "y_pred", kb.PROB_HINT)
-    if y_pred.ndim and (np.sum(y_pred.data, axis=axis) <= 0).any():
-        raise ValueError("a row of y_pred sums to 0, so it cannot be normalised into "
-                         "probabilities; pass from_logits=True if these are logits")
+    if y_pred.ndim:
+        _rows_sum_above_zero(y_pred, axis)
     if y_true is not None:
         checks.argument_order(y_pred, y_true, "y_pred", "y_true", kb.ORDER)
+
+
+@value_check
+def _rows_sum_above_zero(y_pred, axis):
+    """Raise if a row of probabilities sums to 0 (it cannot be normalised)."""
+    if (np.sum(y_pred.data, axis=axis) <= 0).any():
+        raise ValueError("a row of y_pred sums to 0, so it cannot be normalised into "
+                         "probabilities; pass from_logits=True if these are logits")
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
