@@ -389,3 +389,20 @@ def test_every_explained_loss_replays_its_value_and_gradient_exactly(name, flavo
         np.testing.assert_array_equal(got.numpy(), expected.numpy())
         np.testing.assert_array_equal(compiled_p.grad.numpy(), eager_p.grad.numpy())
     assert step.traces == 1
+
+
+def test_numpy_copies_of_traced_arrays_are_recorded_not_frozen():
+    """np.array(t.data) inside a step is a numpy call like any other: replays
+    compute it from their own data (it would otherwise be a stale constant)."""
+    w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def step(x):
+        scale = np.array(x.data) + np.asarray(x.data) + np.ascontiguousarray(x.data)
+        return (w * mg.tensor(scale)).sum()
+    compiled = mg.compile(step)
+    for i in range(4):
+        x = mg.tensor(np.arange(3.0, dtype=np.float32) + i)
+        assert compiled(x).item() == step(x).item()
+    assert "np.array(x" in compiled.code
+    from minigrad.compiler.trace import _ORIGINAL
+    assert all(getattr(np, name) is fn for name, fn in _ORIGINAL.items())   # put back

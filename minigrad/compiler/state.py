@@ -42,10 +42,6 @@ class Found:
             else:
                 self.generic.discard(t)
 
-    @property
-    def tensor_list(self):
-        return list(self.tensors)
-
 
 def _part_name(path, module, top):
     """``linear0`` for a Sequential's first Linear, ``fc1`` for an attribute."""
@@ -155,21 +151,21 @@ def find_state(fn):
 
 def hyper_key(group):
     """What in an optimizer group steers the traced update (all options
-    except the learning rate, which each replay reads afresh)."""
-    return tuple((k, bool(v) if k == "lr" else v) for k, v in group.items() if k != "params")
+    except the learning rate, which each replay reads afresh: only whether
+    it is 0)."""
+    return tuple([v if k != "lr" else v != 0 for k, v in group.items() if k != "params"])
 
 
 def state_key(found):
     """Everything besides the arguments that a trace depends on: each
     tensor's shape, dtype, layout and whether it has a gradient; the
     optimizers' options and how much state they keep; training modes."""
-    key = []
-    for t in found.tensor_list:
-        d = t._data
-        key += (d.shape, d.dtype.num, d.strides, t._grad is None)
+    key = [(t._data.shape, t._data.dtype.num, t._data.strides, t._grad is None)
+           for t in found.tensors]
     for opt in found.optimizers:
         key += [hyper_key(g) for g in opt.param_groups]
         state = opt.state
-        key += [len(state.get(p, ())) for p in opt._params()]
+        key += [len(state[p]) if p in state else 0 for g in opt.param_groups
+                for p in g["params"]]
     key += [m.training for m in found.module_list]
     return tuple(key)

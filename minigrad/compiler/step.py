@@ -12,7 +12,7 @@ from .. import engine, modes
 from ..tensor import Tensor
 from . import codegen
 from .state import find_state, state_key
-from .trace import TRACING, Recorder, TraceError, Traced, _active, _view
+from .trace import Recorder, TraceError, Traced, _active, _view, start_tracing, stop_tracing
 
 
 def _arg_key(args):
@@ -137,16 +137,16 @@ class _Tracer:
         options = [[dict(g) for g in opt.param_groups] for opt in self.found.optimizers]
         token = _active.set(self.rec)
         mode_token = modes._modes_var.set(modes.current_modes().but(trace=True))
-        TRACING[0] += 1
+        start_tracing()
         try:
             result = self.fn(*call_args)
         except BaseException:
-            TRACING[0] -= 1
+            stop_tracing()
             modes._modes_var.reset(mode_token)
             _active.reset(token)
             self._finish(None)
             raise
-        TRACING[0] -= 1
+        stop_tracing()
         modes._modes_var.reset(mode_token)
         _active.reset(token)
         writebacks = self._finish(result)

@@ -20,6 +20,7 @@ import functools
 import os
 import re
 import sys
+import threading
 
 import numpy as np
 
@@ -260,6 +261,47 @@ def _call(fn, text, args, kwargs, kind="call"):
     if rec is None:                       # a Traced array outside its trace: plain numpy
         return fn(*raw_args, **raw_kwargs)
     return rec.call(fn, text, args, kwargs, raw_args, raw_kwargs, kind)
+
+
+# numpy's array constructors do not dispatch to a subclass: ``np.array(traced)``
+# would copy the values into a plain array, a constant to every replay.  While
+# any step is traced they are wrapped so that, given traced arrays, they are
+# recorded like any other call (other threads, with no trace, go straight through).
+_CONVERTERS = ("array", "asarray", "asanyarray", "ascontiguousarray", "asfortranarray")
+_ORIGINAL = {name: getattr(np, name) for name in _CONVERTERS}
+_patch_lock = threading.Lock()
+
+
+def _converter(name):
+    original = _ORIGINAL[name]
+
+    @functools.wraps(original)
+    def convert(obj, *args, **kwargs):
+        if recorder() is not None and _traced_in(obj):
+            return _call(original, f"np.{name}", (obj,) + args, kwargs)
+        return original(obj, *args, **kwargs)
+    return convert
+
+
+_WRAPPED = {name: _converter(name) for name in _CONVERTERS}
+
+
+def start_tracing():
+    """Count a trace in; the first wraps numpy's array constructors."""
+    with _patch_lock:
+        TRACING[0] += 1
+        if TRACING[0] == 1:
+            for name, fn in _WRAPPED.items():
+                setattr(np, name, fn)
+
+
+def stop_tracing():
+    """Count a trace out; the last puts numpy's constructors back."""
+    with _patch_lock:
+        TRACING[0] -= 1
+        if TRACING[0] == 0:
+            for name, fn in _ORIGINAL.items():
+                setattr(np, name, fn)
 
 
 class Recorder:
