@@ -406,3 +406,53 @@ def test_numpy_copies_of_traced_arrays_are_recorded_not_frozen():
     assert "np.array(x" in compiled.code
     from minigrad.compiler.trace import _ORIGINAL
     assert all(getattr(np, name) is fn for name, fn in _ORIGINAL.items())   # put back
+
+
+LAYER_MODELS = {
+    "batchnorm-dropout": (lambda: mg.nn.Sequential(
+        mg.nn.Linear(6, 8, rng=0), mg.nn.BatchNorm1d(8), mg.nn.ReLU(), mg.nn.Dropout(0.3, rng=4),
+        mg.nn.Linear(8, 1, rng=1)), lambda rng: rng.normal(size=(16, 6))),
+    "layernorm-gelu": (lambda: mg.nn.Sequential(
+        mg.nn.Linear(6, 8, rng=0), mg.nn.LayerNorm(8), mg.nn.GELU(), mg.nn.Linear(8, 1, rng=1)),
+        lambda rng: rng.normal(size=(16, 6))),
+    "leaky-sigmoid-tanh": (lambda: mg.nn.Sequential(
+        mg.nn.Linear(6, 8, rng=0), mg.nn.LeakyReLU(0.1), mg.nn.Sigmoid(), mg.nn.Tanh(),
+        mg.nn.Linear(8, 1, rng=1)), lambda rng: rng.normal(size=(16, 6))),
+    "cnn": (lambda: mg.nn.Sequential(
+        mg.nn.Conv2d(1, 4, 3, padding=1, rng=0), mg.nn.ReLU(), mg.nn.MaxPool2d(2),
+        mg.nn.AvgPool2d(2), mg.nn.Flatten(), mg.nn.Linear(16, 1, rng=1)),
+        lambda rng: rng.normal(size=(8, 1, 8, 8))),
+    "embedding": (lambda: mg.nn.Sequential(
+        mg.nn.Embedding(10, 4, rng=0), mg.nn.Flatten(), mg.nn.Linear(12, 1, rng=1)),
+        lambda rng: rng.integers(0, 10, size=(16, 3))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_MODELS))
+def test_layers_replay_exactly_in_training_and_then_in_eval_mode(name):
+    make, data = LAYER_MODELS[name]
+    m1, m2 = make(), make()
+    o1 = mg.optim.SGD(m1.parameters(), lr=0.1, momentum=0.9)
+    o2 = mg.optim.SGD(m2.parameters(), lr=0.1, momentum=0.9)
+
+    def make_step(model, opt):
+        def step(x):
+            opt.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return step
+    eager, compiled = make_step(m1, o1), mg.compile(make_step(m2, o2))
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        raw = data(rng)
+        x = mg.tensor(raw.astype(np.float32) if raw.dtype.kind == "f" else raw)
+        np.testing.assert_array_equal(eager(x).numpy(), compiled(x).numpy())
+        for (k, a), (_, b) in zip(m1.state_dict().items(), m2.state_dict().items()):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b), err_msg=k)
+    m1.eval()
+    m2.eval()
+    x = mg.tensor(data(rng).astype(np.float32) if name != "embedding" else data(rng))
+    np.testing.assert_array_equal(eager(x).numpy(), compiled(x).numpy())
+    assert compiled.traces == 3

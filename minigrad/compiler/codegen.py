@@ -105,8 +105,8 @@ def fold_constants(lines, wanted):
 
 def _small_or_view(a):
     """A constant worth keeping between calls: small, or a view (of a small one)."""
-    return not isinstance(a, np.ndarray) or a.size <= 4096 or a.base is not None \
-        and a.base.size <= 4096
+    return not isinstance(a, np.ndarray) or a.size <= 4096 or \
+        isinstance(a.base, np.ndarray) and a.base.size <= 4096
 
 
 def elide_copies(lines, wanted):

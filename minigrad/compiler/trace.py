@@ -230,6 +230,17 @@ def every(mask):
     return type(mask) is not Traced and bool(mask.all())
 
 
+def recorded(fn, text):
+    """``fn`` (a numpy function that does not dispatch to array subclasses,
+    such as ``as_strided``), recorded as ``text`` when given traced arrays."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        if recorder() is not None and _traced_in(args):
+            return _call(fn, text, args, kwargs)
+        return fn(*args, **kwargs)
+    return call
+
+
 def value_check(fn):
     """Mark ``fn`` (which raises or warns about bad values, and returns
     nothing) as a check that a compiled replay repeats on each call's data."""

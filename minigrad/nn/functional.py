@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from .. import ops, random
+from ..compiler.trace import value_check
 from ..lossdefs import registry
 from ..modes import no_grad
 from ..ops import avg_pool2d, conv2d, max_pool2d, relu, sigmoid, tanh  # noqa: F401 (as torch's F)
@@ -228,7 +229,14 @@ def embedding(input, weight):
         raise TypeError(f"embedding takes integer indices, got {idx.dtype}")
     if w.ndim != 2:
         raise ValueError(f"embedding: weight must be 2-d (num_embeddings, dim), got {w.shape}")
-    if idx.size and (idx.min() < 0 or idx.max() >= w.shape[0]):
-        raise IndexError(f"embedding: indices must be in [0, {w.shape[0]}), got values from "
-                         f"{idx.min()} to {idx.max()}")
+    if idx.size:
+        _indices_below(idx, w.shape[0])
     return w[idx]
+
+
+@value_check
+def _indices_below(idx, n):
+    """Raise unless every index is in ``[0, n)``."""
+    if idx.min() < 0 or idx.max() >= n:
+        raise IndexError(f"embedding: indices must be in [0, {n}), got values from "
+                         f"{idx.min()} to {idx.max()}")

@@ -17,9 +17,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
+from numpy.lib import stride_tricks
 
-from ..compiler.trace import every
+from ..compiler.trace import every, recorded
 from ..engine import Node, differentiable, record, unary
 from ..tensor import Tensor, coerce
 from .registry import op
@@ -49,6 +49,9 @@ def _geometry(shape, kernel_size, stride, padding, who):
         raise ValueError(f"{who}: the input's spatial size {shape[2:]} (padded by {p}) is "
                          f"smaller than the kernel {k}")
     return k, s, p, out
+
+
+as_strided = recorded(stride_tricks.as_strided, "np.lib.stride_tricks.as_strided")
 
 
 def _unfold_numpy(x, k, s, p, out):
