@@ -456,3 +456,35 @@ def test_layers_replay_exactly_in_training_and_then_in_eval_mode(name):
     x = mg.tensor(data(rng).astype(np.float32) if name != "embedding" else data(rng))
     np.testing.assert_array_equal(eager(x).numpy(), compiled(x).numpy())
     assert compiled.traces == 3
+
+
+def test_replacing_a_layer_or_the_model_traces_again():
+    model = mg.nn.Sequential(mg.nn.Linear(3, 2, rng=0), mg.nn.Linear(2, 1, rng=1))
+    step = mg.compile(lambda x: model(x).sum())
+    x = mg.ones(4, 3)
+    step(x)
+    model.layers[1] = mg.nn.Linear(2, 1, rng=5)          # a new layer in place of the old
+    assert step(x).item() == model(x).sum().item()
+    other = mg.nn.Sequential(mg.nn.Linear(3, 2, rng=7), mg.nn.Linear(2, 1, rng=8))
+    globals()["_swapped_model"] = other
+
+    def uses_global(x):
+        return _swapped_model(x).sum()      # noqa: F821 - set just above
+    step2 = mg.compile(uses_global)
+    assert step2(x).item() == other(x).sum().item()
+    globals()["_swapped_model"] = model
+    assert step2(x).item() == model(x).sum().item()
+
+
+def test_freezing_a_parameter_traces_again():
+    model, opt, s = make("logistic", np.float64, "sgd", "torch")
+    m1, o1, s1 = make("logistic", np.float64, "sgd", "torch")
+    step = mg.compile(s)
+    for i in range(3):
+        if i == 2:
+            model.bias.requires_grad_(False)
+            m1.bias.requires_grad_(False)
+        x, y = batch("logistic", np.float64, i)
+        np.testing.assert_array_equal(s1(x, y).numpy(), step(x, y).numpy())
+        np.testing.assert_array_equal(m1.bias.numpy(), model.bias.numpy())
+        np.testing.assert_array_equal(m1.weight.numpy(), model.weight.numpy())

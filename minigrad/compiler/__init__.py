@@ -22,7 +22,17 @@ def compile(fn):     # noqa: A001 - the name the API gives it
     dtype, layout or state (a first optimizer step, ``model.eval()``)
     traces again.  Reading a traced value into Python inside ``fn``
     (``float(t)``, ``t.item()``, ``bool(t)``, ``t.numpy()``) raises
-    :class:`TraceError` naming the line.
+    :class:`TraceError` naming the line, and so do a learning-rate
+    scheduler stepped inside ``fn`` and :class:`minigrad.detect_anomaly`.
+    Random draws (dropout) are made afresh at every replay, from the same
+    generator, as eager calls would make them.
+
+    As with ``jax.jit``, your own Python runs only when a call traces:
+    printing, appending to a list, or a Python number ``fn`` reads from
+    outside (a global factor, a counter) is fixed at that call.  Pass such a
+    number as an argument (a new value traces again), and return what you
+    want to look at.  Returned tensors have no graph: call ``backward()``
+    inside ``fn``.
 
     Examples
     --------

@@ -20,6 +20,7 @@ from ..optim.optimizer import Optimizer
 from ..tensor import Tensor
 
 _MAX_DEPTH = 3
+_MISSING = object()
 
 
 class Found:
@@ -31,7 +32,26 @@ class Found:
         self.module_list = []
         self.optimizers = []
         self.generic = set()     # tensors known only by a made-up name so far
+        self.watched = []        # (mapping or sequence, key, object): what must stay bound
         self._seen = set()
+
+    def watch(self, container, key, obj):
+        """Note that ``container[key]`` is ``obj`` now (a closure cell: key None)."""
+        self.watched.append((container, key, obj))
+
+    def unchanged(self):
+        """Whether every watched name, attribute and list item still holds the
+        object it held when the state was found (else: find it again)."""
+        for container, key, obj in self.watched:
+            if key is None:
+                if container.cell_contents is not obj:
+                    return False
+            elif type(key) is int:
+                if (container[key] if key < len(container) else _MISSING) is not obj:
+                    return False
+            elif container.get(key, _MISSING) is not obj:
+                return False
+        return True
 
     def add_tensor(self, t, name, generic=False):
         """Note tensor ``t`` as ``name`` (a ``generic`` name yields to any other)."""
@@ -58,6 +78,7 @@ def _add_module(found, m, top):
         if id(sub) in found.modules:
             continue
         part = _part_name(path, sub, top)
+        _watch_members(found, sub)
         found.modules[id(sub)] = part
         found.module_list.append(sub)
         for name, p in sub.named_parameters():
@@ -66,6 +87,17 @@ def _add_module(found, m, top):
         for name, b in sub.named_buffers():
             if "." not in name and b is not None:
                 found.add_tensor(b, f"{part}_{name}")
+
+
+def _watch_members(found, m):
+    """Watch the attributes (and list items) of ``m`` that hold parameters and
+    submodules: replacing a layer must not leave a replay with the old one."""
+    for name, value in vars(m).items():
+        if isinstance(value, (Tensor, Module, list, tuple, dict)):
+            found.watch(vars(m), name, value)
+        if isinstance(value, list):
+            for i, v in enumerate(value + [_MISSING]):      # and nothing after the last
+                found.watch(value, i, v)
 
 
 def _visit(found, obj, name, depth):
@@ -78,6 +110,10 @@ def _visit(found, obj, name, depth):
         found.modules.setdefault(id(obj), name)
     elif isinstance(obj, Optimizer):
         found.optimizers.append(obj)
+        found.watch(vars(obj), "param_groups", obj.param_groups)
+        for group in obj.param_groups:
+            for i, p in enumerate(group["params"] + [_MISSING]):
+                found.watch(group["params"], i, p)
         for i, p in enumerate(obj._params()):
             found.add_tensor(p, f"param{i}", generic=True)
     elif isinstance(obj, Tensor):
@@ -113,11 +149,14 @@ def _visit_function(found, fn, depth):
     code = fn.__code__
     for name, cell in zip(code.co_freevars, fn.__closure__ or ()):
         try:
-            _visit(found, cell.cell_contents, name, depth)
+            contents = cell.cell_contents
         except ValueError:          # an empty cell
-            pass
+            continue
+        found.watch(cell, None, contents)
+        _visit(found, contents, name, depth)
     for name in sorted(_names_in(code)):
         if name in fn.__globals__:
+            found.watch(fn.__globals__, name, fn.__globals__[name])
             _visit(found, fn.__globals__[name], name, depth)
     for i, v in enumerate(fn.__defaults__ or ()):
         _visit(found, v, f"default{i}", depth)
@@ -160,8 +199,8 @@ def state_key(found):
     """Everything besides the arguments that a trace depends on: each
     tensor's shape, dtype, layout and whether it has a gradient; the
     optimizers' options and how much state they keep; training modes."""
-    key = [(t._data.shape, t._data.dtype.num, t._data.strides, t._grad is None)
-           for t in found.tensors]
+    key = [(t._data.shape, t._data.dtype.num, t._data.strides, t._grad is None,
+            t.requires_grad) for t in found.tensors]
     for opt in found.optimizers:
         key += [hyper_key(g) for g in opt.param_groups]
         state = opt.state

@@ -91,8 +91,9 @@ class CompiledStep:
         if now.trace:
             return self.fn(*args)           # inside another trace: trace through
         with self._lock:
-            if self._found is None:
-                self._found = find_state(self.fn)
+            if self._found is None or not self._found.unchanged():
+                self._found = find_state(self.fn)       # a new model, layer or optimizer:
+                self._traces.clear()                    # the traces read the old ones
             key = (_arg_key(args), state_key(self._found), now.enabled)
             trace = self._traces.get(key)
             if trace is None:
