@@ -488,3 +488,32 @@ def test_freezing_a_parameter_traces_again():
         np.testing.assert_array_equal(s1(x, y).numpy(), step(x, y).numpy())
         np.testing.assert_array_equal(m1.bias.numpy(), model.bias.numpy())
         np.testing.assert_array_equal(m1.weight.numpy(), model.weight.numpy())
+
+
+def test_values_kept_from_a_traced_call_are_plain_arrays_afterwards():
+    kept = {}
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+
+    def step(x):
+        y = w * x
+        kept["y"] = y
+        return y.sum()
+    mg.compile(step)(mg.tensor([3.0, 4.0]))
+    y = kept["y"]
+    assert y.tolist() == [3.0, 8.0] and float(y[1]) == 8.0 and bool((y > 0).numpy().all())
+    assert "3." in repr(y) and [float(v) for v in y.numpy()] == [3.0, 8.0]
+    import pickle
+    assert pickle.loads(pickle.dumps(y.numpy())).tolist() == [3.0, 8.0]
+
+
+def test_numpy_arrays_the_step_refers_to_are_read_afresh():
+    features = np.array([[1.0, 2.0], [3.0, 4.0]], dtype=np.float32)
+    w = mg.tensor([[0.5], [-1.0]], requires_grad=True)
+
+    def step():
+        return (mg.tensor(features) @ w).sum()
+    compiled = mg.compile(step)
+    assert compiled().item() == step().item()
+    features[:] = [[5.0, 6.0], [7.0, 8.0]]          # new data, in place
+    assert compiled().item() == step().item() == -8.0
+    assert compiled.traces == 1

@@ -33,6 +33,7 @@ class Found:
         self.optimizers = []
         self.generic = set()     # tensors known only by a made-up name so far
         self.watched = []        # (mapping or sequence, key, object): what must stay bound
+        self.arrays = []         # (mapping or closure cell, key, name): numpy arrays it reads
         self._seen = set()
 
     def watch(self, container, key, obj):
@@ -134,7 +135,17 @@ def _visit(found, obj, name, depth):
         return
     elif hasattr(obj, "__dict__"):
         for k, v in vars(obj).items():
-            _visit(found, v, k, depth + 1)
+            _visit_value(found, vars(obj), k, v, k, depth + 1)
+
+
+def _visit_value(found, container, key, value, name, depth):
+    """Visit ``value``, held at ``container[key]``: a numpy array there is read
+    afresh at every replay (the step may see new values in it)."""
+    if type(value) is np.ndarray and depth <= _MAX_DEPTH:
+        if all(c is not container or k != key for c, k, _ in found.arrays):
+            found.arrays.append((container, key, name))
+        return
+    _visit(found, value, name, depth)
 
 
 def _names_in(code):
@@ -153,11 +164,11 @@ def _visit_function(found, fn, depth):
         except ValueError:          # an empty cell
             continue
         found.watch(cell, None, contents)
-        _visit(found, contents, name, depth)
+        _visit_value(found, cell, None, contents, name, depth)
     for name in sorted(_names_in(code)):
         if name in fn.__globals__:
             found.watch(fn.__globals__, name, fn.__globals__[name])
-            _visit(found, fn.__globals__[name], name, depth)
+            _visit_value(found, fn.__globals__, name, fn.__globals__[name], name, depth)
     for i, v in enumerate(fn.__defaults__ or ()):
         _visit(found, v, f"default{i}", depth)
     for k, v in (fn.__kwdefaults__ or {}).items():

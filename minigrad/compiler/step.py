@@ -131,6 +131,7 @@ class _Tracer:
         self.grad_owners = []       # tensors whose .grad the step may set
         self.stand_ins = {}         # tensor -> (the traced stand-in of its grad, the grad)
         self.positions = {}         # an argument tensor -> its position (a replay's is another)
+        self.held = []              # (container, key, original, traced view): numpy arrays read
 
     def run(self):
         call_args = self._install_inputs()
@@ -187,6 +188,12 @@ class _Tracer:
             self.restore.append((t, original))
             self.grad_owners.append(t)
             self._install_grad(t, name)
+        for container, key, name in self.found.arrays:
+            original = _read(container, key)
+            view = self.rec.traced(original, "state", name)
+            _write(container, key, view)
+            self.loaders.append((view._var, _Held(container, key)))
+            self.held.append((container, key, original, view))
         for opt in self.found.optimizers:
             for p in opt._params():
                 st = opt.state.get(p)
@@ -223,6 +230,12 @@ class _Tracer:
                                  "with an array made outside the trace; update it in place instead")
         for t in self.grad_owners:
             writebacks += self._finish_grad(t, result is not None)
+        for container, key, original, view in self.held:
+            now = _read(container, key)
+            _write(container, key, original)
+            if now is not view and result is not None:
+                raise TraceError(f"the step rebinds {key or 'a closure variable'} to another "
+                                 "array; change the array in place (a[...] = ...) instead")
         for opt in self.found.optimizers:
             for p in opt._params():
                 for k, v in list(opt.state.get(p, {}).items()):
@@ -297,6 +310,29 @@ class _ArgGradOf:
 
     def __call__(self, args):
         return args[self.pos]._grad._data
+
+
+def _read(container, key):
+    return container.cell_contents if key is None else container[key]
+
+
+def _write(container, key, value):
+    if key is None:
+        container.cell_contents = value
+    else:
+        container[key] = value
+
+
+class _Held:
+    """Reads a numpy array the step refers to (a closure cell, a global, an
+    attribute) at a replay."""
+    __slots__ = ("container", "key")
+
+    def __init__(self, container, key):
+        self.container, self.key = container, key
+
+    def __call__(self, args):
+        return _read(self.container, self.key)
 
 
 class _Argument:

@@ -213,14 +213,20 @@ class Traced(np.ndarray):
         return self.transpose()
 
     # --- reading a value into Python: refused
-    def _python(self, *args):
-        refuse("reads the value of a traced array into Python")
+    def _reader(name):      # noqa: N805 - a factory used in the class body
+        base = getattr(np.ndarray, name)
 
-    item = tolist = tobytes = __float__ = __int__ = __index__ = __complex__ = _python
-    __bool__ = __iter__ = _python
+        def read(self, *args):
+            if recorder() is not None:
+                refuse("reads the value of a traced array into Python")
+            return base(_view(self, np.ndarray), *args)     # after its trace: a plain array
+        read.__name__ = name
+        return read
 
-    def __reduce__(self):
-        refuse("pickles a traced array")
+    for _name in ("item", "tolist", "tobytes", "__float__", "__int__", "__index__",
+                  "__complex__", "__bool__", "__iter__", "__reduce__", "__repr__", "__str__"):
+        locals()[_name] = _reader(_name)
+    del _name, _reader
 
 
 def every(mask):
