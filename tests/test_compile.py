@@ -517,3 +517,14 @@ def test_numpy_arrays_the_step_refers_to_are_read_afresh():
     features[:] = [[5.0, 6.0], [7.0, 8.0]]          # new data, in place
     assert compiled().item() == step().item() == -8.0
     assert compiled.traces == 1
+
+
+def test_a_loss_weight_changed_in_place_is_read_afresh():
+    weight = mg.tensor([1.0, 2.0, 3.0])
+    loss_fn = mg.nn.CrossEntropyLoss(weight=weight)
+    logits = mg.tensor([[1.0, 2.0, 0.5], [0.1, 0.2, 3.0]], requires_grad=True)
+    step = mg.compile(lambda x, y: loss_fn(x, y))
+    y = mg.tensor([0, 2])
+    assert step(logits, y).item() == loss_fn(logits, y).item()
+    weight.data[:] = [3.0, 1.0, 0.5]
+    assert step(logits, y).item() == loss_fn(logits, y).item()

@@ -88,6 +88,11 @@ def _add_module(found, m, top):
         for name, b in sub.named_buffers():
             if "." not in name and b is not None:
                 found.add_tensor(b, f"{part}_{name}")
+        for name, value in vars(sub).items():    # other tensors and arrays it keeps (a weight)
+            if isinstance(value, Tensor):
+                found.add_tensor(value, f"{part}_{name}")
+            elif type(value) is np.ndarray:
+                found.arrays.append((vars(sub), name, f"{part}_{name}"))
 
 
 def _watch_members(found, m):
