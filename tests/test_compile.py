@@ -528,3 +528,14 @@ def test_a_loss_weight_changed_in_place_is_read_afresh():
     assert step(logits, y).item() == loss_fn(logits, y).item()
     weight.data[:] = [3.0, 1.0, 0.5]
     assert step(logits, y).item() == loss_fn(logits, y).item()
+
+
+def test_arrays_in_a_dict_or_list_the_step_reads_are_read_afresh():
+    data = {"x": np.ones((2, 2), np.float32)}
+    scales = [np.float32(2.0) * np.ones(2, np.float32)]
+    w = mg.tensor([1.0, -1.0], requires_grad=True)
+    step = mg.compile(lambda: (mg.tensor(data["x"]) @ (w * mg.tensor(scales[0]))).sum())
+    assert step().item() == 0.0
+    data["x"][0, 0] = 5.0
+    scales[0][1] = 3.0
+    assert step().item() == (data["x"] @ (w.numpy() * scales[0])).sum()

@@ -125,12 +125,15 @@ def _visit(found, obj, name, depth):
     elif isinstance(obj, Tensor):
         if obj.requires_grad or obj.is_leaf:
             found.add_tensor(obj, name)
-    elif isinstance(obj, (list, tuple)):
+    elif isinstance(obj, tuple):
         for i, v in enumerate(obj):
             _visit(found, v, f"{name}{i}", depth + 1)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _visit_value(found, obj, i, v, f"{name}{i}", depth + 1)
     elif isinstance(obj, dict):
         for k, v in obj.items():
-            _visit(found, v, str(k), depth + 1)
+            _visit_value(found, obj, k, v, str(k), depth + 1)
     elif isinstance(obj, types.FunctionType):
         _visit_function(found, obj, depth + 1)
     elif isinstance(obj, types.MethodType):
