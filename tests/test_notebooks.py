@@ -8,7 +8,7 @@ scikit-learn), independently of the notebook's code, then looked for in what
 the notebook printed. The BCE/CCE walkthroughs' own numbers are written out as
 the walkthroughs print them.
 
-All four notebooks run once per session, in parallel (one kernel each).
+All five notebooks run once per session, in parallel (one kernel each).
 Notebook 04 draws a graph with mg.draw, which needs Graphviz's dot program:
 where it is missing, 04 is not executed and the tests that need its fresh
 outputs skip, saying so; everything else still runs.
@@ -26,8 +26,10 @@ import minigrad as mg
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FOLDER = os.path.join(ROOT, "examples", "notebooks")
 NOTEBOOKS = ["01_bce_by_hand.ipynb", "02_logistic_regression.ipynb",
-             "03_softmax_and_cce.ipynb", "04_mlp_toy_classifiers.ipynb"]
+             "03_softmax_and_cce.ipynb", "04_mlp_toy_classifiers.ipynb",
+             "05_see_the_gradient_code.ipynb"]
 NEEDS_DOT = ["04_mlp_toy_classifiers.ipynb"]            # mg.draw: Graphviz's dot program
+NO_FIGURE = ["05_see_the_gradient_code.ipynb"]          # it reads code, and prints it
 
 # the walkthroughs' numbers, as they print them
 WALKTHROUGH_NUMPY = "0.3240220233084354"        # numpy, float64
@@ -117,7 +119,7 @@ def assert_printed(nb, *texts):
 
 # ------------------------------------------------------------------ all notebooks
 
-def test_the_folder_holds_the_four_notebooks():
+def test_the_folder_holds_the_five_notebooks():
     assert sorted(f for f in os.listdir(FOLDER) if f.endswith(".ipynb")) == NOTEBOOKS
 
 
@@ -159,7 +161,7 @@ def test_saved_with_outputs_in_order(saved, name):
     assert nb.metadata.kernelspec.name == "python3"
     figures = [o for c in nb.cells for o in c.get("outputs", [])
                if "data" in o and "image/png" in o.data]
-    assert figures, "no figure saved"
+    assert bool(figures) == (name not in NO_FIGURE), "no figure saved"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -466,3 +468,112 @@ def test_without_graphviz_notebook_04_is_skipped_not_failed(monkeypatch):
     with pytest.raises(KeyError):
         executed["no_such.ipynb"]
 
+
+# ------------------------------------------------------------------ 05: the gradient code
+
+def setup_05():
+    """The notebook's data, model, optimizer and loss."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 2)).astype(np.float32)
+    y = (X[:, :1] > 0).astype(np.float32)
+    model = mg.nn.Linear(2, 1, rng=0)
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    return X, y, model, opt, mg.nn.BCEWithLogitsLoss()
+
+
+def step_05(model, opt, loss_fn):
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def cell_output(nb, source_start):
+    """The text printed by the code cell whose source starts with ``source_start``."""
+    (cell,) = [c for c in nb.cells if c.cell_type == "code" and c.source.startswith(source_start)]
+    return "".join(o.text for o in cell.outputs if o.output_type == "stream")
+
+
+def test_05_the_printed_code_is_step_code(executed):
+    """The code the notebook prints is what mg.compile makes of the same step
+    here, after the same three calls (traced, traced again, replayed)."""
+    nb = executed["05_see_the_gradient_code.ipynb"]
+    X, y, model, opt, loss_fn = setup_05()
+    step = mg.compile(step_05(model, opt, loss_fn))
+    for call in range(1, 4):
+        loss = step(mg.tensor(X), mg.tensor(y))
+        assert_printed(nb, f"call {call}: loss {loss.item():.6f}, traces so far: {min(call, 2)}")
+    assert cell_output(nb, "print(step.code)") == step.code + "\n"
+    for name in ("matmul_model", "log_sigmoid_loss_fn", "grad_add_model", "sgd_numbers"):
+        assert f"`{name}" in prose(nb)            # the text reads the lines it prints
+
+
+def test_05_the_backward_is_sigmoid_minus_y_over_n(executed):
+    """After the same three steps: the fourth step's loss, and its gradients
+    against (sigmoid(z) - y) / N computed here in float64."""
+    nb = executed["05_see_the_gradient_code.ipynb"]
+    X, y, model, opt, loss_fn = setup_05()
+    step = mg.compile(step_05(model, opt, loss_fn))
+    for _ in range(3):
+        step(mg.tensor(X), mg.tensor(y))
+    z = X @ model.weight.numpy().astype(np.float64).T + model.bias.numpy().astype(np.float64)
+    grad_z = (1 / (1 + np.exp(-z)) - y) / len(X)
+    loss = step(mg.tensor(X), mg.tensor(y)).item()
+    np.testing.assert_allclose(model.bias.grad.numpy(), grad_z.sum(0), rtol=0, atol=1e-7)
+    np.testing.assert_allclose(model.weight.grad.numpy(), (X.T @ grad_z).T, rtol=0, atol=1e-7)
+    assert_printed(nb, f"the compiled step {loss:.6f}", f"stable form, numpy {loss:.6f}",
+                   f"textbook BCE {loss:.6f}", "all agree to 1e-7: True")
+    with np.printoptions(precision=6, suppress=True, linewidth=100):
+        assert_printed(nb, f"model.bias.grad minigrad {model.bias.grad.numpy()} "
+                           f"numpy {grad_z.sum(0)}",
+                       f"model.weight.grad minigrad {model.weight.grad.numpy().ravel()}")
+
+
+def test_05_a_replay_is_eager_bit_for_bit(executed):
+    nb = executed["05_see_the_gradient_code.ipynb"]
+    finals = []
+    for compiled in (False, True):
+        X, y, model, opt, loss_fn = setup_05()
+        step = step_05(model, opt, loss_fn)
+        step = mg.compile(step) if compiled else step
+        losses = [step(mg.tensor(X), mg.tensor(y)).item() for _ in range(200)]
+        finals.append((losses, model.weight.numpy(), model.bias.numpy()))
+    (eager, w_eager, b_eager), (compiled, w_compiled, b_compiled) = finals
+    assert eager == compiled
+    assert np.array_equal(w_eager, w_compiled) and np.array_equal(b_eager, b_compiled)
+    assert_printed(nb, f"loss after 200 steps: eager {eager[-1]:.6f}, compiled "
+                       f"{compiled[-1]:.6f}",
+                   "all 200 losses identical: True", "weights identical: True",
+                   "biases identical: True")
+    assert "identical: False" not in printed(nb)
+
+
+def test_05_the_refusal_names_the_cell_and_the_line(executed):
+    """As IPython's tracebacks name a cell: Cell In[execution count], line N."""
+    nb = executed["05_see_the_gradient_code.ipynb"]
+    (cell,) = [c for c in nb.cells if "def branching_step" in c.source]
+    line = cell.source.splitlines().index("    if loss.item() > 0:") + 1
+    assert_printed(nb, f"TraceError: mg.compile cannot trace Cell In[{cell.execution_count}], "
+                       f"line {line}: `if loss.item() > 0:`",
+                   "Move that code out of the compiled function")
+
+
+def test_05_minigrad_code_is_the_command_s_output(executed, capsys):
+    from minigrad import cli
+
+    nb = executed["05_see_the_gradient_code.ipynb"]
+    assert cli.main(["code", "bce", "--from-logits"]) == 0
+    assert cell_output(nb, "from minigrad import cli") == capsys.readouterr().out
+    assert "grad_log_sigmoid_loss = [-0.25, -0.25, -0.25, -0.25]" in printed(nb)
+
+
+def test_05_prints_the_code_the_readme_shows(saved):
+    """The README's 'See the gradient code' is the same step: the same code."""
+    with open(os.path.join(ROOT, "README.md")) as f:
+        section = f.read().split("\n## See the gradient code\n", 1)[1].split("\n## ", 1)[0]
+    shown = re.search(r"\nprints\n\n```\n(def step.*?)\n```", section, re.S).group(1)
+    assert cell_output(saved["05_see_the_gradient_code.ipynb"], "print(step.code)").strip() == \
+        shown.strip()
