@@ -505,7 +505,7 @@ def test_05_the_printed_code_is_step_code(executed):
     step = mg.compile(step_05(model, opt, loss_fn))
     for call in range(1, 4):
         loss = step(mg.tensor(X), mg.tensor(y))
-        assert_printed(nb, f"call {call}: loss {loss.item():.6f}, traces so far: {min(call, 2)}")
+        assert_printed(nb, f"call {call}: loss {loss.item():.4f}, traces so far: {min(call, 2)}")
     assert cell_output(nb, "print(step.code)") == step.code + "\n"
     for name in ("matmul_model", "log_sigmoid_loss_fn", "grad_add_model", "sgd_numbers"):
         assert f"`{name}" in prose(nb)            # the text reads the lines it prints
@@ -524,9 +524,9 @@ def test_05_the_backward_is_sigmoid_minus_y_over_n(executed):
     loss = step(mg.tensor(X), mg.tensor(y)).item()
     np.testing.assert_allclose(model.bias.grad.numpy(), grad_z.sum(0), rtol=0, atol=1e-7)
     np.testing.assert_allclose(model.weight.grad.numpy(), (X.T @ grad_z).T, rtol=0, atol=1e-7)
-    assert_printed(nb, f"the compiled step {loss:.6f}", f"stable form, numpy {loss:.6f}",
-                   f"textbook BCE {loss:.6f}", "all agree to 1e-7: True")
-    with np.printoptions(precision=6, suppress=True, linewidth=100):
+    assert_printed(nb, f"the compiled step {loss:.4f}", f"stable form, numpy {loss:.4f}",
+                   f"textbook BCE {loss:.4f}", "all agree to 1e-7: True")
+    with np.printoptions(precision=4, suppress=True, linewidth=100):
         assert_printed(nb, f"model.bias.grad minigrad {model.bias.grad.numpy()} "
                            f"numpy {grad_z.sum(0)}",
                        f"model.weight.grad minigrad {model.weight.grad.numpy().ravel()}")
@@ -544,8 +544,8 @@ def test_05_a_replay_is_eager_bit_for_bit(executed):
     (eager, w_eager, b_eager), (compiled, w_compiled, b_compiled) = finals
     assert eager == compiled
     assert np.array_equal(w_eager, w_compiled) and np.array_equal(b_eager, b_compiled)
-    assert_printed(nb, f"loss after 200 steps: eager {eager[-1]:.6f}, compiled "
-                       f"{compiled[-1]:.6f}",
+    assert_printed(nb, f"loss after 200 steps: eager {eager[-1]:.4f}, compiled "
+                       f"{compiled[-1]:.4f}",
                    "all 200 losses identical: True", "weights identical: True",
                    "biases identical: True")
     assert "identical: False" not in printed(nb)
