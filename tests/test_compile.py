@@ -185,6 +185,37 @@ def test_a_python_branch_on_data_is_refused_naming_the_line(tmp_path, line, what
     assert "out of the compiled function" in str(err.value)
 
 
+def test_in_a_notebook_the_refusal_names_the_cell_as_ipython_does(tmp_path, monkeypatch):
+    """A notebook cell's code lives in a temporary file named by a hash; the
+    message names it as IPython's tracebacks do (Cell In[7]), not by the hash."""
+    import sys
+    import types
+
+    src = ("import minigrad as mg\n"
+           "w = mg.tensor([1.0, 2.0], requires_grad=True)\n"
+           "def step(x):\n"
+           "    loss = (w * x).sum()\n"
+           "    if loss.item() > 0:\n"
+           "        loss = loss * 2\n"
+           "    return loss\n")
+    path = str(tmp_path / "1964389927.py")
+    (tmp_path / "1964389927.py").write_text(src)
+    namespace = {}
+    exec(compile(src, path, "exec"), namespace)
+
+    class Compiler:
+        def format_code_name(self, name):
+            return ("Cell", "In[7]") if name == path else None
+
+    shell = types.SimpleNamespace(compile=Compiler())
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    with pytest.raises(TraceError, match=re.escape("Cell In[7], line 5: `if loss.item() > 0:`")):
+        mg.compile(namespace["step"])(mg.tensor([1.0, 1.0]))
+    shell.compile = None            # an IPython that cannot say: the file's name
+    with pytest.raises(TraceError, match=r"1964389927\.py, line 5"):
+        mg.compile(namespace["step"])(mg.tensor([1.0, 1.0]))
+
+
 def test_detect_anomaly_is_refused_by_name():
     w = mg.tensor([1.0], requires_grad=True)
     step = mg.compile(lambda x: (w * x).sum())

@@ -51,8 +51,21 @@ def user_line():
         frame = first
     import linecache
     src = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    where = f"{os.path.basename(frame.f_code.co_filename)}, line {frame.f_lineno}: `{src}`"
+    where = f"{_file_name(frame.f_code.co_filename)}, line {frame.f_lineno}: `{src}`"
     return "minigrad:" + where if inside else where
+
+
+def _file_name(filename):
+    """How to name the file of a line: IPython's name for code typed into a
+    notebook cell or its shell (``Cell In[3]``, as its tracebacks say, where
+    the file is a temporary one named by a hash), else the file's base name."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if hasattr(ipython, "get_ipython") else None
+    try:
+        label = shell.compile.format_code_name(filename) if shell is not None else None
+    except Exception:       # noqa: BLE001 - an IPython without it: the plain name
+        label = None
+    return " ".join(label) if label else os.path.basename(filename)
 
 
 def refuse(what):
