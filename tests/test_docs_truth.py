@@ -630,23 +630,99 @@ def _us(cell):
 
 def test_the_benchmark_table_is_labelled_as_one_runs_measurements():
     body, rows = _bench_table()
-    label = find(r"\n(One run's measurements \(timings vary from run to run[^)]*\)\. Measured "
-                 r"(\d{4}-\d{2}-\d{2}) on (\d+) CPUs, Python ([\d.]+), numpy ([\d.]+) \([^)]+\), "
-                 r"torch (\S+), (\d+) thread\(s\):)\n\n\| case \|", body, "the table's label")
+    find(r"\n(One run's measurements \(timings vary from run to run[^)]*\)\. Measured "
+         r"(\d{4}-\d{2}-\d{2}) on (\d+) CPUs, Python ([\d.]+), numpy ([\d.]+) \([^)]+\), "
+         r"torch (\S+), jax (\S+), (\d+) thread\(s\):)\n\n\| case \| minigrad \| compiled \| "
+         r"numpy \| torch \| jax.jit \|", body, "the table's label")
     assert set(rows) == {"a", "a32", "b-small", "b-large", "c", "d", "e", "f", "g", "g-mem",
                          "anomaly"}
+
+
+COLUMN = {"minigrad": 1, "compiled": 2, "numpy": 3, "torch": 4, "jax.jit": 5}
+
+
+def _targets(body):
+    """{(case, target): (ratio, verdict)} from the table, continuation rows included."""
+    out, case = {}, None
+    for line in body.splitlines():
+        if not line.startswith("| "):
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        m = re.match(r"\*\*([\w-]+)\*\*", cells[0])
+        case = m.group(1) if m else case
+        if len(cells) == 9 and cells[6] and case:
+            out[(case, cells[6])] = (float(cells[7]), cells[8])
+    return out
+
+
+def _timing(rows, case, impl):
+    return _us(rows[case][COLUMN[impl]])
+
+
+def test_the_compiled_benchmark_prose_matches_its_table():
+    body, rows = _bench_table()
+    flat = " ".join(body.split())
+    targets = _targets(body)
+    for case, bound, text in (("d", "0.9", "0.90x hand-written numpy"),
+                              ("b-small", "1", "1.00x numpy"), ("b-large", "1", "1.00x numpy")):
+        ratio, verdict = targets[(case, f"compiled <= {bound}x numpy (time)")]
+        m = find(rf"\({case}\) compiled <= {re.escape(text)}: missed \(({NUMBER})x\)", flat, case)
+        assert verdict == "**missed**" and as_shown(ratio, m.group(1))
+    ratio, verdict = targets[("c", "compiled <= 1x numpy (time)")]
+    m = find(rf"and \(c\) at ({NUMBER})x \(missed", flat, "(c)")
+    assert verdict == "**missed**" and as_shown(ratio, m.group(1))
+    ratio, verdict = targets[("f", "compiled <= 1x numpy (memory)")]
+    m = find(rf"\(f\) compiled <= 1.0x numpy's peak memory: met \(({NUMBER})x\)", flat, "(f)")
+    assert verdict == "met" and as_shown(ratio, m.group(1))
+    m = find(rf"it takes ({NUMBER})x of the time on \(d\) and ({NUMBER})x on \(b-small\)", flat,
+             "compiled against eager")
+    assert as_shown(_timing(rows, "d", "compiled") / _timing(rows, "d", "minigrad"), m.group(1))
+    assert as_shown(_timing(rows, "b-small", "compiled") / _timing(rows, "b-small", "minigrad"),
+                    m.group(2))
+    m = find(rf"stays ahead on \(d\), by ({NUMBER})%: ({NUMBER}) us against ({NUMBER}) us", flat,
+             "jax on (d)")
+    jax_d, compiled_d = _timing(rows, "d", "jax.jit"), _timing(rows, "d", "compiled")
+    assert jax_d < compiled_d and as_shown(100 * (1 - jax_d / compiled_d), m.group(1))
+    assert rows["d"][5] == f"{m.group(2)} us" and rows["d"][2] == f"{m.group(3)} us"
+    m = find(rf"ties on \(b-small\) \(({NUMBER}) us against ({NUMBER}) us\)", flat, "jax (b-small)")
+    assert rows["b-small"][5] == f"{m.group(1)} us" and rows["b-small"][2] == f"{m.group(2)} us"
+    assert abs(_timing(rows, "b-small", "jax.jit") / _timing(rows, "b-small", "compiled") - 1) < 0.03
+    m = find(rf"\(({NUMBER}) ms and ({NUMBER}) ms, against ({NUMBER}) ms and ({NUMBER}) ms\)", flat,
+             "jax (b-large, c)")
+    assert [rows["b-large"][5], rows["c"][5], rows["b-large"][2], rows["c"][2]] == \
+        [f"{m.group(k)} ms" for k in range(1, 5)]
+    assert all(_timing(rows, c, "jax.jit") > _timing(rows, c, "compiled") for c in ("b-large", "c"))
+    m = find(rf"has about ({NUMBER}) numpy calls to numpy's about ({NUMBER})", flat, "call counts")
+    assert abs(int(m.group(1)) - _compiled_calls()) <= 5
+    assert abs(int(m.group(2)) - _numpy_calls()) <= 5
+
+
+def _compiled_calls():
+    """Lines (one call each) of benchmark (d)'s compiled step."""
+    sys.path.insert(0, ROOT)
+    try:
+        from benchmarks import cases
+    finally:
+        sys.path.remove(ROOT)
+    X, y, params = cases._mlp_data(256, 64)
+    run = cases.mlp_minigrad(X, y, params, compiled=True)
+    for _ in range(3):
+        run()
+    code = run.__closure__ and [c.cell_contents for c in run.__closure__
+                                if isinstance(c.cell_contents, mg.compiler.step.CompiledStep)]
+    body = code[0].code.splitlines()[1:-1]
+    return sum(1 for line in body if not line.strip().startswith("#"))
 
 
 def test_the_benchmark_prose_matches_its_table():
     body, rows = _bench_table()
     flat = " ".join(body.split())
-    d = rows["d"]
-    mine, numpy_, torch_ = _us(d[1]), _us(d[2]), _us(d[3])
-    ratio = float(d[5])
-    assert d[4] == "minigrad <= 1.1x numpy (time)" and d[6] == "**missed**"
-    m = find(rf"\(d\) <= ({NUMBER})x hand-written numpy: missed \(({NUMBER})x\)", flat, "(d)")
+    mine, numpy_, torch_ = (_timing(rows, "d", k) for k in ("minigrad", "numpy", "torch"))
+    ratio, verdict = _targets(body)[("d", "minigrad <= 1.1x numpy (time)")]
+    assert verdict == "**missed**"
+    m = find(rf"\(d\) <= ({NUMBER})x hand-written numpy is missed \(({NUMBER})x\)", flat, "(d)")
     assert float(m.group(1)) == 1.1 and as_shown(ratio, m.group(2))
-    m = find(rf"The numpy step is about ({NUMBER}) numpy calls on 256 x 64 arrays: ({NUMBER}) us",
+    m = find(rf"numpy's step is about ({NUMBER}) numpy calls on 256 x 64 arrays, ({NUMBER}) us",
              flat, "the numpy step")
     assert as_shown(numpy_, m.group(2)) and abs(int(m.group(1)) - _numpy_calls()) <= 5
     m = find(rf"a graph of ({NUMBER}) nodes .*? that adds about ({NUMBER}) us, ~({NUMBER}) us "
@@ -661,10 +737,12 @@ def test_the_benchmark_prose_matches_its_table():
     m = find(rf"is itself at ({NUMBER})x numpy here, and minigrad is at ({NUMBER})x PyTorch",
              flat, "PyTorch's ratio")
     assert as_shown(torch_ / numpy_, m.group(1)) and as_shown(mine / torch_, m.group(2))
+    m = find(rf"1.10x by a little \(({NUMBER})x and ({NUMBER})x\)", flat, "b-large and c eager")
+    assert as_shown(_targets(body)[("b-large", "minigrad <= 1.1x numpy (time)")][0], m.group(1))
+    assert as_shown(_targets(body)[("c", "minigrad <= 1.1x numpy (time)")][0], m.group(2))
     m = find(rf"\(linear time: ({NUMBER}) take about ({NUMBER})x as long as ({NUMBER})\)", flat,
              "case (e)")
-    e_ratio = float(rows["e"][5])
-    assert as_shown(e_ratio, m.group(2))
+    assert as_shown(_targets(body)[("e", "time ratio <= 12")][0], m.group(2))
 
 
 def _mlp_graph_nodes():
