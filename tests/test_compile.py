@@ -570,3 +570,12 @@ def test_arrays_in_a_dict_or_list_the_step_reads_are_read_afresh():
     data["x"][0, 0] = 5.0
     scales[0][1] = 3.0
     assert step().item() == (data["x"] @ (w.numpy() * scales[0])).sum()
+
+
+def test_tensors_inside_a_container_argument_are_refused():
+    step = mg.compile(lambda pair: (pair[0] * pair[1]).sum())
+    with pytest.raises(TypeError, match="argument of its own"):
+        step((mg.ones(2), mg.ones(2)))
+    scaled = mg.compile(lambda x, k: (x * k).sum())
+    assert [scaled(mg.ones(2), k).item() for k in (2.0, 3.0, 2.0)] == [4.0, 6.0, 4.0]
+    assert scaled.traces == 2

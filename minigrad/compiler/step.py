@@ -23,15 +23,21 @@ def _arg_key(args):
             key.append(("T", d.shape, d.dtype.num, d.strides, a.requires_grad, a._grad is None))
         elif isinstance(a, np.ndarray):
             key.append(("A", a.shape, a.dtype.num, a.strides))
+        elif _constant(a):
+            key.append(("V", type(a), a))     # a new value traces again
         else:
-            try:
-                hash(a)
-            except TypeError:
-                raise TypeError(
-                    f"a compiled step takes tensors, numpy arrays and hashable constants "
-                    f"(numbers, strings), not a {type(a).__name__}") from None
-            key.append(("V", type(a), a))
+            raise TypeError(
+                f"a compiled step takes tensors, numpy arrays, numbers, strings and None "
+                f"(or tuples of these), not a {type(a).__name__}; pass each tensor as an "
+                "argument of its own")
     return tuple(key)
+
+
+def _constant(a):
+    """Whether ``a`` is a value a trace may depend on as a constant."""
+    if a is None or type(a) in (bool, int, float, str):
+        return True
+    return type(a) is tuple and all(_constant(v) for v in a)
 
 
 class CompiledStep:
@@ -58,6 +64,17 @@ class CompiledStep:
 
     @property
     def code(self):
+        """The Python source of the last call's trace: what a replay runs.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([2.0], requires_grad=True)
+        >>> step = mg.compile(lambda x: (w * x).sum())
+        >>> _ = step(mg.tensor([3.0]))
+        >>> print(step.code.splitlines()[1])
+            # forward
+        """
         if self._last is None:
             raise RuntimeError("step.code: call the compiled step once first; the code is "
                                "that of the trace the call makes")
@@ -65,6 +82,16 @@ class CompiledStep:
 
     @property
     def traces(self):
+        """How many input signatures have been traced (each trace kept).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> step = mg.compile(lambda x: (x * 2).sum())
+        >>> _ = step(mg.ones(2)), step(mg.ones(2)), step(mg.ones(3))
+        >>> step.traces
+        2
+        """
         return len(self._traces)
 
     @property

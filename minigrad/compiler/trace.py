@@ -93,7 +93,7 @@ class Var:
         self.kind = kind        # "input", "state", "const", "scalar" or "op"
         self.name = name
         self.index = index      # the line that made it (ops)
-        self.owner = None       # for state: (object, attribute) it is read from
+        self.owner = None       # for a per-step number: its key in the optimizer's numbers
         self.base = None        # the Var whose memory this one views, if any
         self.fresh = False      # a new array (not a view): may live in a reused buffer
 
@@ -108,7 +108,7 @@ class Line:
 
     def __init__(self, fn, text, args, kwargs, kind, section):
         self.fn, self.text, self.args, self.kwargs = fn, text, args, kwargs
-        self.kind = kind        # "call", "method", "getitem", "setitem", "scalars", "draw", "check"
+        self.kind = kind        # "call", "method", "getitem", "setitem", "numbers", "draw", "check"
         self.section = section
         self.outs = []
         self.writes = []        # Vars changed in place
