@@ -17,10 +17,6 @@ import numpy as np
 
 from .trace import Var
 
-# calls that can write their result into a given buffer, with the same bits
-_UFUNC_CALL = re.compile(r"^np\.[a-z0-9_]+$")
-
-
 def _root(v):
     while v.base is not None:
         v = v.base
