@@ -697,13 +697,19 @@ def test_the_compiled_benchmark_prose_matches_its_table():
     assert abs(int(m.group(2)) - _numpy_calls()) <= 5
 
 
-def _compiled_calls():
-    """Lines (one call each) of benchmark (d)'s compiled step."""
+def _cases():
+    """The benchmarks' cases module (the repository root is not on sys.path)."""
     sys.path.insert(0, ROOT)
     try:
         from benchmarks import cases
     finally:
         sys.path.remove(ROOT)
+    return cases
+
+
+def _compiled_calls():
+    """Lines (one call each) of benchmark (d)'s compiled step."""
+    cases = _cases()
     X, y, params = cases._mlp_data(256, 64)
     run = cases.mlp_minigrad(X, y, params, compiled=True)
     for _ in range(3):
@@ -747,11 +753,7 @@ def test_the_benchmark_prose_matches_its_table():
 
 def _mlp_graph_nodes():
     """Nodes in the graph of benchmark (d)'s step (leaves not counted)."""
-    sys.path.insert(0, ROOT)
-    try:
-        from benchmarks import cases
-    finally:
-        sys.path.remove(ROOT)
+    cases = _cases()
     X, y, params = cases._mlp_data(16, 8)
     W1, b1, W2, b2, W3, b3 = [mg.tensor(p, requires_grad=True) for p in params]
     Xt, yt = mg.from_numpy(X), mg.from_numpy(y)
@@ -764,11 +766,7 @@ def _mlp_graph_nodes():
 
 def _numpy_calls():
     """numpy calls (ufuncs, functions) that benchmark (d)'s numpy step makes."""
-    sys.path.insert(0, ROOT)
-    try:
-        from benchmarks import cases
-    finally:
-        sys.path.remove(ROOT)
+    cases = _cases()
     calls = []
 
     class Counted(np.ndarray):
