@@ -579,3 +579,11 @@ def test_tensors_inside_a_container_argument_are_refused():
     scaled = mg.compile(lambda x, k: (x * k).sum())
     assert [scaled(mg.ones(2), k).item() for k in (2.0, 3.0, 2.0)] == [4.0, 6.0, 4.0]
     assert scaled.traces == 2
+
+
+def test_a_replayed_scalar_is_a_tensor_of_a_0d_array():
+    w = mg.tensor(2.0, requires_grad=True)
+    step = mg.compile(lambda x: (w * x).sum())
+    for _ in range(2):
+        out = step(mg.tensor(3.0))
+        assert type(out.numpy()) is np.ndarray and out.shape == () and out.item() == 6.0

@@ -323,7 +323,7 @@ def _bufferable(line):
     if not isinstance(line.fn, np.ufunc) or line.fn.nout != 1:
         return None
     v = line.outs[0]
-    if not v.fresh or v.base is not None or v.value.ndim == 0:
+    if not v.fresh or v.base is not None:
         return None
     return v
 
@@ -482,6 +482,8 @@ class Renderer:
         return self.bind(x, "obj")
 
     def index(self, idx):
+        if type(idx) is tuple and not idx:
+            return "()"
         parts = idx if type(idx) is tuple else (idx,)
         out = []
         for p in parts:

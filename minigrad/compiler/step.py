@@ -489,9 +489,14 @@ class _Trace:
         return _build(self.template, iter(outs[:self.n_results]))
 
 
+def _array(value):
+    """A replay's result as an array (numpy gives a 0-d result as a scalar)."""
+    return value if type(value) is np.ndarray else np.asarray(value)
+
+
 def _write_back(kind, target, value):
     if kind == "grad":
-        target._grad = None if value is None else engine._make(value, None)
+        target._grad = None if value is None else engine._make(_array(value), None)
     elif kind == "data":
         target._data = value
     else:
@@ -502,9 +507,9 @@ def _write_back(kind, target, value):
 def _build(template, values):
     kind, body = template
     if kind == "T":
-        return engine._make(next(values), None)
+        return engine._make(_array(next(values)), None)
     if kind == "A":
-        return next(values)
+        return _array(next(values))
     if kind == "C":
         return body
     if kind is dict:

@@ -242,6 +242,11 @@ class Traced(np.ndarray):
     del _name, _reader
 
 
+def traced(a):
+    """Whether ``a`` is a traced array (its value may differ at a replay)."""
+    return type(a) is Traced
+
+
 def every(mask):
     """``mask.all()`` for an op's fast path; False for a traced mask, whose
     replays will see other data, so that the op takes its general path.  An

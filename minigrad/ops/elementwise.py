@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..compiler.trace import traced
 from ..engine import Node, _make, as_operand, binary, expand, record, unary
 from ..tensor import Tensor, coerce
 from .registry import op
@@ -132,9 +133,10 @@ class Pow(Node):
         ga = gb = None
         if ia is not None:
             bd = self.args[1]
-            if np.ndim(bd) == 0 and bd == 0:
+            known = np.ndim(bd) == 0 and not traced(bd)   # a traced exponent: the general rule
+            if known and bd == 0:
                 ga = g * 0
-            elif np.ndim(bd) == 0:
+            elif known:
                 ga = g * (b * a ** (b - 1))
             else:
                 zero = bd == 0

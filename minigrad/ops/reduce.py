@@ -122,7 +122,7 @@ class Max(Node):
         xd = self.args[0]
         top = self.out if keepdims else _keep(self.out, axis)
         hit = xd == top
-        if xd.dtype.kind == "f" and np.isnan(self.out).any():
+        if xd.dtype.kind == "f" and not every(~np.isnan(self.out)):
             hit |= np.isnan(xd) & np.isnan(top)
         count = np.maximum(hit.sum(axis=axis, keepdims=True), 1)
         share = (hit / count).astype(xd.dtype, copy=False)
