@@ -1,5 +1,5 @@
 """Random programs of minigrad's ops, compiled: a replay on new values gives
-the bits of running the program eagerly on them.
+the bits of running the program eagerly on them (first and second derivatives).
 
 Each example draws a program (``programs``: a random DAG of several ops on
 1-3 leaves, reduced to a scalar), compiles ``value and leaf gradients`` with
@@ -70,4 +70,48 @@ def test_compiled_random_programs_replay_the_eager_bits(dtype):
                 if e.grad is not None:
                     np.testing.assert_array_equal(c.grad.numpy(), e.grad.numpy(),
                                                   err_msg=repr(program))
+    run()
+
+
+def run_with_hvp(program, leaves):
+    """The value, the leaf gradients (mg.grad, create_graph) and the
+    Hessian-vector products of the program: second-order, all traced."""
+    env = list(leaves)
+    for step in program.steps:
+        args = [env[a] if isinstance(a, int) else a.value for a in step.args]
+        env.append(BY_NAME[step.op].mg(*args, **step.params))
+    loss = env[-1]
+    grads = mg.grad(loss, leaves, create_graph=True, allow_unused=True)
+    terms = [(g * mg.tensor(d)).sum() for g, d in zip(grads, program.hvp_directions)
+             if g is not None and g.requires_grad]
+    if not terms:
+        return (loss,)
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    hvps = mg.grad(total, leaves, allow_unused=True)
+    return (loss,) + tuple(g for g in grads if g is not None) + tuple(
+        h for h in hvps if h is not None)
+
+
+@pytest.mark.parametrize("dtype", ["float64"])
+def test_compiled_second_derivatives_replay_the_eager_bits(dtype):
+    @fuzz_settings(60)
+    @given(program=programs(dtype, hvp_rate=1.0))
+    def run(program):
+        step = mg.compile(lambda *leaves: run_with_hvp(program, leaves))
+        for k, values in enumerate([program.leaves, _replay_values(program, 1)]):
+            with np.errstate(all="ignore"):
+                try:
+                    expected = run_with_hvp(program, [mg.tensor(v, requires_grad=True)
+                                                      for v in values])
+                except Exception:
+                    return
+                try:
+                    got = step(*[mg.tensor(v, requires_grad=True) for v in values])
+                except mg.TraceError:
+                    return
+            assert len(got) == len(expected), repr(program)
+            for a, b in zip(got, expected):
+                np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=repr(program))
     run()
