@@ -31,6 +31,14 @@ def _class_probabilities(y_pred, axis, y_true=None):
 
 
 @value_check
+def _nonnegative_targets(target):
+    """Raise if a target probability is negative (log-probabilities given as p?)."""
+    if (target.data < 0).any():
+        raise ValueError("target holds negative probabilities; pass log_target=True if "
+                         "these are log-probabilities")
+
+
+@value_check
 def _rows_sum_above_zero(y_pred, axis):
     """Raise if a row of probabilities sums to 0 (it cannot be normalised)."""
     if (np.sum(y_pred.data, axis=axis) <= 0).any():
@@ -488,9 +496,7 @@ def kl_div(input, target, reduction="mean", log_target=False):
     if log_target:
         loss = formulas.kl_divergence(None, log_q=input, log_p=target)
     else:
-        if (target.data < 0).any():
-            raise ValueError("target holds negative probabilities; pass log_target=True if "
-                             "these are log-probabilities")
+        _nonnegative_targets(target)
         loss = formulas.kl_divergence(target, log_q=input)
     if reduction == "batchmean":
         return tb.mean_over(ops.sum(loss), input.shape[0] if input.ndim else 1, "samples",
