@@ -166,3 +166,63 @@ def test_compiled_losses_replay_the_eager_bits(dtype):
             for a, b in zip(got, expected):
                 np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=repr(case))
     run()
+
+
+def _optimizer(draw, params):
+    from hypothesis import strategies as st
+    name = draw(st.sampled_from(["sgd", "adam", "adamw", "rmsprop", "adagrad"]))
+    lr = draw(st.sampled_from([1e-3, 0.01, 0.1, 0.5]))
+    wd = draw(st.sampled_from([0.0, 0.0, 1e-4, 0.1]))
+    if name == "sgd":
+        mu = draw(st.sampled_from([0.0, 0.5, 0.9]))
+        nesterov = mu > 0 and draw(st.booleans())
+        damp = 0.0 if nesterov else draw(st.sampled_from([0.0, 0.1]))
+        return mg.optim.SGD(params, lr=lr, momentum=mu, weight_decay=wd, dampening=damp,
+                            nesterov=nesterov)
+    if name in ("adam", "adamw"):
+        betas = (draw(st.sampled_from([0.0, 0.3, 0.5, 0.9])),
+                 draw(st.sampled_from([0.5, 0.9, 0.999])))
+        cls = mg.optim.Adam if name == "adam" else mg.optim.AdamW
+        return cls(params, lr=lr, betas=betas, weight_decay=wd, amsgrad=draw(st.booleans()))
+    if name == "rmsprop":
+        return mg.optim.RMSprop(params, lr=lr, alpha=draw(st.sampled_from([0.3, 0.5, 0.99])),
+                                weight_decay=wd, momentum=draw(st.sampled_from([0.0, 0.9])),
+                                centered=draw(st.booleans()))
+    return mg.optim.Adagrad(params, lr=lr, weight_decay=wd,
+                            lr_decay=draw(st.sampled_from([0.0, 0.01])))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_compiled_optimizer_steps_replay_the_eager_bits(dtype):
+    """Random options of every optimizer (lerp's two sides, amsgrad, centered,
+    Nesterov, decay): eight compiled steps against eight eager ones."""
+    import copy
+
+    from hypothesis import strategies as st
+
+    @fuzz_settings(60)
+    @given(data=st.data())
+    def run(data):
+        model = mg.nn.Sequential(mg.nn.Linear(3, 4, rng=0, dtype=dtype), mg.nn.Tanh(),
+                                 mg.nn.Linear(4, 1, rng=1, dtype=dtype))
+        m1, o1 = model, _optimizer(data.draw, model.parameters())
+        m2, o2 = copy.deepcopy((m1, o1))      # the same model and options, its own state
+
+        def make_step(model, opt):
+            def step(x):
+                opt.zero_grad()
+                loss = (model(x) ** 2).mean()
+                loss.backward()
+                opt.step()
+                return loss
+            return step
+        eager, compiled = make_step(m1, o1), mg.compile(make_step(m2, o2))
+        rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
+        for _ in range(8):
+            x = mg.tensor(rng.normal(size=(5, 3)).astype(dtype))
+            np.testing.assert_array_equal(eager(x).numpy(), compiled(x).numpy())
+            for p1, p2 in zip(m1.parameters(), m2.parameters()):
+                np.testing.assert_array_equal(p1.numpy(), p2.numpy())
+                for k, v in o1.state[p1].items():
+                    np.testing.assert_array_equal(v, o2.state[p2][k])
+    run()
