@@ -21,6 +21,7 @@ import numbers
 import numpy as np
 
 from .. import engine
+from ..compiler.trace import TRACING, recorder
 from ..tensor import Tensor
 
 
@@ -285,7 +286,8 @@ def _lerp_(start, end, weight, one_minus_weight):
 def per_step_numbers(opt, group, p):
     """``opt._numbers(group, opt.state[p])``; while a step is traced, also
     recorded, so that every replay computes the numbers again."""
-    from ..compiler.trace import recorder
+    if not TRACING[0]:
+        return opt._numbers(group, opt.state[p])
     rec = recorder()
     if rec is None:
         return opt._numbers(group, opt.state[p])
