@@ -684,14 +684,13 @@ def test_the_compiled_benchmark_prose_matches_its_table():
     jax_d, compiled_d = _timing(rows, "d", "jax.jit"), _timing(rows, "d", "compiled")
     assert jax_d < compiled_d and as_shown(100 * (1 - jax_d / compiled_d), m.group(1))
     assert rows["d"][5] == f"{m.group(2)} us" and rows["d"][2] == f"{m.group(3)} us"
-    m = find(rf"ties on \(b-small\) \(({NUMBER}) us against ({NUMBER}) us\)", flat, "jax (b-small)")
-    assert rows["b-small"][5] == f"{m.group(1)} us" and rows["b-small"][2] == f"{m.group(2)} us"
-    assert abs(_timing(rows, "b-small", "jax.jit") / _timing(rows, "b-small", "compiled") - 1) < 0.03
-    m = find(rf"\(({NUMBER}) ms and ({NUMBER}) ms, against ({NUMBER}) ms and ({NUMBER}) ms\)", flat,
-             "jax (b-large, c)")
-    assert [rows["b-large"][5], rows["c"][5], rows["b-large"][2], rows["c"][2]] == \
-        [f"{m.group(k)} ms" for k in range(1, 5)]
-    assert all(_timing(rows, c, "jax.jit") > _timing(rows, c, "compiled") for c in ("b-large", "c"))
+    m = find(rf"behind on \(b-small\), \(b-large\) and \(c\): ({NUMBER}) us, ({NUMBER}) ms and "
+             rf"({NUMBER}) ms against ({NUMBER}) us, ({NUMBER}) ms and ({NUMBER}) ms", flat,
+             "jax (b-small, b-large, c)")
+    cases = ("b-small", "b-large", "c")
+    assert [rows[c][5] for c in cases] + [rows[c][2] for c in cases] == [
+        f"{m.group(k)} {u}" for k, u in zip(range(1, 7), ("us", "ms", "ms") * 2)]
+    assert all(_timing(rows, c, "jax.jit") > _timing(rows, c, "compiled") for c in cases)
     m = find(rf"has about ({NUMBER}) numpy calls to numpy's about ({NUMBER})", flat, "call counts")
     assert abs(int(m.group(1)) - _compiled_calls()) <= 5
     assert abs(int(m.group(2)) - _numpy_calls()) <= 5
