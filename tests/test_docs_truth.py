@@ -742,7 +742,7 @@ def test_the_benchmark_prose_matches_its_table():
     m = find(rf"is itself at ({NUMBER})x numpy here, and minigrad is at ({NUMBER})x PyTorch",
              flat, "PyTorch's ratio")
     assert as_shown(torch_ / numpy_, m.group(1)) and as_shown(mine / torch_, m.group(2))
-    m = find(rf"1.10x by a little \(({NUMBER})x and ({NUMBER})x\)", flat, "b-large and c eager")
+    m = find(rf"1.10x by a little \(({NUMBER})x and ({NUMBER})x;", flat, "b-large and c eager")
     assert as_shown(_targets(body)[("b-large", "minigrad <= 1.1x numpy (time)")][0], m.group(1))
     assert as_shown(_targets(body)[("c", "minigrad <= 1.1x numpy (time)")][0], m.group(2))
     m = find(rf"\(linear time: ({NUMBER}) take about ({NUMBER})x as long as ({NUMBER})\)", flat,
