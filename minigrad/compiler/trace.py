@@ -540,6 +540,7 @@ class Recorder:
         """An optimizer's per-step numbers for parameter ``p``: computed now,
         and recomputed by a call at every replay (its ``_numbers``)."""
         self.section = "update"
+        self.part = self.edge_name(p)      # the update's values are named after the parameter
         index = next(i for i, g in enumerate(opt.param_groups) if g is group)
         shared = opt._NUMBERS_PER_GROUP and self.group_numbers.get((id(opt), index))
         if shared:                       # the same numbers for every parameter of the group
