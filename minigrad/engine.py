@@ -707,8 +707,6 @@ def _accumulate_leaves(leaves, create):
                 t._grad = _make(t.grad._data + g, None)
 
 
-
-
 def _own(g, dtype=None):
     """A copy of gradient ``g`` (in ``dtype``), made by a method a trace records."""
     if isinstance(g, _ndarray):

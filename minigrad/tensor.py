@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import engine
+from .compiler.trace import Traced
 from .random import generator as _generator
 
 _DEFAULT_DTYPE = [np.dtype(np.float32)]
@@ -68,10 +69,10 @@ def as_array(data, dtype=None, copy=False):
     default = _DEFAULT_DTYPE[0] if dtype is None else dtype
     if isinstance(data, Tensor):
         arr = data._data
-    elif isinstance(data, np.ndarray):
-        arr = data          # (a subclass stays one: a traced array is copied by its method)
-    elif isinstance(data, np.generic):
-        arr = np.asarray(data)
+    elif type(data) is np.ndarray or type(data) is Traced:
+        arr = data          # (a traced array stays one: its copy is recorded by its method)
+    elif isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)      # np.matrix and other subclasses: a plain array
     elif isinstance(data, bool):
         arr = np.asarray(data)
     elif isinstance(data, (int, float)):

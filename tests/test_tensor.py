@@ -213,3 +213,16 @@ class TestBadInput:
             mg.max(mg.zeros(0))
         with pytest.raises(TypeError, match="axis must be an int"):
             mg.softmax(x, axis=(0,))
+
+
+def test_a_numpy_subclass_becomes_a_plain_array():
+    """np.matrix keeps its matrix semantics out of a tensor: ``*`` stays elementwise."""
+    import warnings
+    import numpy as np
+    import minigrad as mg
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PendingDeprecationWarning)
+        m = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    t = mg.tensor(m)
+    assert type(t.numpy()) is np.ndarray
+    np.testing.assert_array_equal((t * t).numpy(), [[1.0, 4.0], [9.0, 16.0]])
