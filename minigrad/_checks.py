@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from .compiler.trace import value_check
+from .compiler.trace import kept_array, value_check
 from .engine import is_grad_enabled
 from .tensor import Tensor, get_default_dtype
 
@@ -258,6 +258,4 @@ def constant_weight(w, name, fn):
         )
 
 
-def _array(x):
-    """``x`` as an array; an array (traced ones included) as it is."""
-    return x if isinstance(x, np.ndarray) else np.asarray(x)
+_array = kept_array

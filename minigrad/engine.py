@@ -29,6 +29,7 @@ import numpy as np
 from . import versions
 from .modes import (_anomaly_forward, _check_backward, _check_forward, current_modes,  # noqa: F401
                     enable_grad, is_grad_enabled, keep_values, no_grad)
+from .compiler.trace import Traced
 from .versions import mark_changed, register_view, version  # noqa: F401 (mg.engine.*)
 
 _ndarray = np.ndarray
@@ -249,7 +250,7 @@ def unary(cls, x, out=None, ctx=None):
         x = coerce(x)
     if out is None:
         out = cls.forward(x._data)
-    if type(out) is not _ndarray and not isinstance(out, _ndarray):
+    if type(out) is not _ndarray and type(out) is not Traced:
         out = np.asarray(out)
     now = current_modes()
     if not (x.requires_grad and now.enabled):
@@ -280,7 +281,7 @@ def binary(cls, a, b, ctx=None):
         bd = b = as_operand(b)
         rb = False
     out = cls.forward(ad, bd)
-    if type(out) is not _ndarray and not isinstance(out, _ndarray):
+    if type(out) is not _ndarray and type(out) is not Traced:
         out = np.asarray(out)
     now = current_modes()
     if not ((ra or rb) and now.enabled):
@@ -321,7 +322,7 @@ def record(cls, out, operands, ctx=None, elementwise=False):
         If True, operands that need a gradient are broadcast and cast to the
         output's shape and dtype through explicit nodes; otherwise only cast.
     """
-    if type(out) is not _ndarray and not isinstance(out, _ndarray):
+    if type(out) is not _ndarray and type(out) is not Traced:
         out = np.asarray(out)
     now = current_modes()
     if not (now.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)):

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .compiler.trace import every
+from .compiler.trace import every, kept_array
 from . import ops
 from .tensor import Tensor
 
@@ -261,7 +261,7 @@ def one_hot(labels, num_classes, axis=-1, dtype=np.float32):
            [1., 0., 0.],
            [0., 0., 0.]], dtype=float32)
     """
-    labels = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+    labels = kept_array(labels)
     out = np.equal(np.expand_dims(labels, -1), np.arange(num_classes)).astype(dtype)
     return np.moveaxis(out, -1, axis)
 
@@ -279,7 +279,7 @@ def pick(x, labels, axis):
     """
     from .ops.shape import take_one
 
-    labels = labels if isinstance(labels, np.ndarray) else np.asarray(labels)
+    labels = kept_array(labels)
     ok = (labels >= 0) & (labels < x.shape[axis])
     picked = take_one(x, np.where(ok, labels, 0), axis)
     return picked if every(ok) else picked * ok

@@ -242,6 +242,13 @@ class Traced(np.ndarray):
     del _name, _reader
 
 
+def kept_array(x):
+    """``x`` as a numpy array: a plain or traced array as it is; anything else
+    (lists, numbers, numpy subclasses such as ``np.matrix``) through
+    ``np.asarray``, which makes a plain array."""
+    return x if type(x) is np.ndarray or type(x) is Traced else np.asarray(x)
+
+
 def traced(a):
     """Whether ``a`` is a traced array (its value may differ at a replay)."""
     return type(a) is Traced

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiler.trace import traced
+from ..compiler.trace import kept_array, traced
 from ..engine import Node, _make, as_operand, binary, expand, record, unary
 from ..tensor import Tensor, coerce
 from .registry import op
@@ -744,8 +744,7 @@ def _comparison(ufunc, symbol):
     def compare(a, b):
         ad = a._data if isinstance(a, Tensor) else as_operand(a)
         bd = b._data if isinstance(b, Tensor) else as_operand(b)
-        r = ufunc(ad, bd)
-        return _make(r if isinstance(r, np.ndarray) else np.asarray(r), None)
+        return _make(kept_array(ufunc(ad, bd)), None)
 
     compare.__name__ = ufunc.__name__
     compare.__doc__ = f"""``a {symbol} b`` elementwise: a bool tensor with no gradient.

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from .. import engine
+from ..compiler.trace import kept_array
 from ..tensor import Tensor, get_default_dtype
 from .registry import op
 
@@ -22,10 +23,8 @@ def _array(x):
     """The numpy array behind ``x``, without copying a Tensor's data."""
     if isinstance(x, Tensor):
         return x._data
-    if isinstance(x, np.ndarray):
-        return x
     try:
-        return np.asarray(x)
+        return kept_array(x)
     except ValueError as e:
         raise TypeError(f"cannot read this data as an array: {e}") from None
 
@@ -47,8 +46,7 @@ def _arg(reduce, name, x, axis, keepdims):
         raise ValueError(f"{name} of an empty tensor (shape {d.shape}){where}: there is no "
                          "element to pick")
     out = reduce(d, axis=axis, keepdims=keepdims)
-    out = out if isinstance(out, np.ndarray) else np.asarray(out)
-    return engine._make(out.astype(np.int64, copy=False), None)
+    return engine._make(kept_array(out).astype(np.int64, copy=False), None)
 
 
 @op(numpy=np.argmax)
