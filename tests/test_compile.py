@@ -587,3 +587,23 @@ def test_a_replayed_scalar_is_a_tensor_of_a_0d_array():
     for _ in range(2):
         out = step(mg.tensor(3.0))
         assert type(out.numpy()) is np.ndarray and out.shape == () and out.item() == 6.0
+
+
+def test_a_refused_trace_leaves_every_array_as_it_was():
+    model, opt, s = make("mlp", np.float32, "adam", "torch")
+    s(*batch("mlp", np.float32, 0))            # Adam has state now
+
+    def step(x, y):
+        loss = s(x, y)
+        if loss.item() > 100:                  # refused
+            pass
+        return loss
+    with pytest.raises(TraceError):
+        mg.compile(step)(*batch("mlp", np.float32, 1))
+    from minigrad.compiler.trace import _ORIGINAL
+    assert all(type(p.data) is np.ndarray and type(p.grad.data) is np.ndarray
+               for p in model.parameters())
+    assert all(type(v) is np.ndarray for st in opt.state.values() for v in st.values()
+               if isinstance(v, np.ndarray))
+    assert all(getattr(np, name) is fn for name, fn in _ORIGINAL.items())
+    s(*batch("mlp", np.float32, 2))            # and eager training goes on

@@ -161,27 +161,31 @@ class _Tracer:
         self.held = []              # (container, key, original, traced view): numpy arrays read
 
     def run(self):
-        call_args = self._install_inputs()
-        self._install_state()
+        """Run the step once, recording it; its eager result and the trace."""
         options = [[dict(g) for g in opt.param_groups] for opt in self.found.optimizers]
-        token = _active.set(self.rec)
-        mode_token = modes._modes_var.set(modes.current_modes().but(trace=True))
-        start_tracing()
         try:
-            result = self.fn(*call_args)
+            call_args = self._install_inputs()
+            self._install_state()
+            result = self._call(call_args)
         except BaseException:
-            stop_tracing()
-            modes._modes_var.reset(mode_token)
-            _active.reset(token)
-            self._finish(None)
+            self._finish(None)          # every original array back in its place
             raise
-        stop_tracing()
-        modes._modes_var.reset(mode_token)
-        _active.reset(token)
         writebacks = self._finish(result)
         _same_options(self.found.optimizers, options)
         template = _template(result)
         return _plain(result), _Trace(self, template, writebacks)
+
+    def _call(self, call_args):
+        """``fn(*call_args)`` with this trace recording (in this thread only)."""
+        token = _active.set(self.rec)
+        mode_token = modes._modes_var.set(modes.current_modes().but(trace=True))
+        start_tracing()
+        try:
+            return self.fn(*call_args)
+        finally:
+            stop_tracing()
+            modes._modes_var.reset(mode_token)
+            _active.reset(token)
 
     # ------------------------------------------------------------ install
     def _install_inputs(self):
