@@ -607,3 +607,12 @@ def test_a_refused_trace_leaves_every_array_as_it_was():
                if isinstance(v, np.ndarray))
     assert all(getattr(np, name) is fn for name, fn in _ORIGINAL.items())
     s(*batch("mlp", np.float32, 2))            # and eager training goes on
+
+
+def test_a_step_keeps_a_bounded_number_of_traces():
+    from minigrad.compiler.step import MAX_TRACES
+    w = mg.tensor([1.0], requires_grad=True)
+    step = mg.compile(lambda x: (w * x).sum())
+    for n in range(1, MAX_TRACES + 5):
+        assert step(mg.ones(n)).item() == n
+    assert step.traces <= MAX_TRACES

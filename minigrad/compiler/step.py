@@ -15,6 +15,9 @@ from .state import find_state, state_key
 from .trace import Recorder, TraceError, Traced, _active, _view, start_tracing, stop_tracing
 
 
+MAX_TRACES = 32     # traces a compiled step keeps (each with its code and buffers)
+
+
 def _arg_key(args):
     key = []
     for a in args:
@@ -124,6 +127,9 @@ class CompiledStep:
             key = (_arg_key(args), state_key(self._found), now.enabled)
             trace = self._traces.get(key)
             if trace is None:
+                if len(self._traces) >= MAX_TRACES:     # shapes that keep changing: start over
+                    self._traces.clear()                # rather than keep every trace's buffers
+                    self._buffers.clear()
                 result, trace = _Tracer(self.fn, self._found, args, self._buffers).run()
                 self._traces[key] = trace
                 self._last = trace
