@@ -35,7 +35,21 @@ def recorder():
 
 
 class TraceError(RuntimeError):
-    """A step does something a compiled replay could not repeat."""
+    """A step does something a compiled replay could not repeat.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> w = mg.tensor([1.0], requires_grad=True)
+    >>> def step(x):
+    ...     loss = (w * x).sum()
+    ...     return loss * 2 if loss.item() > 0 else loss
+    >>> try:
+    ...     mg.compile(step)(mg.ones(1))
+    ... except mg.TraceError as e:
+    ...     print(str(e).split(":")[0])
+    mg.compile cannot trace <doctest minigrad.compiler.trace.TraceError[2]>, line 3
+    """
 
 
 def user_line():
