@@ -29,7 +29,7 @@ import numpy as np
 from . import versions
 from .modes import (_anomaly_forward, _check_backward, _check_forward, current_modes,  # noqa: F401
                     enable_grad, is_grad_enabled, keep_values, no_grad)
-from .compiler.trace import Traced
+from .compiler.trace import Traced, recorder
 from .versions import mark_changed, register_view, version  # noqa: F401 (mg.engine.*)
 
 _ndarray = np.ndarray
@@ -166,7 +166,6 @@ def _special(now, cls, out, node):
     if now.anomaly:
         _anomaly_forward(cls, out, node)
     if now.trace and node is not None:
-        from .compiler.trace import recorder
         rec = recorder()
         if rec is not None:
             rec.node_made(node, out)
@@ -527,7 +526,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
         else:
             traced = current_modes().trace
             if traced:
-                from .compiler.trace import recorder
                 recorder().section = "backward"
             _walk(heap, grads, leaves, want, captured, mark, "trace" if traced else False)
         if capture is not None:
@@ -628,7 +626,6 @@ def _run_lifted(node, g):
 def _run_traced(node, g):
     """Run ``node``'s rule while a step is traced, its numpy calls named
     after the node."""
-    from .compiler.trace import recorder
     rec = recorder()
     with rec.naming(node):
         gs = node.backward(g, node.out, *node.args)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compiler.trace import recorder
+
 _DEFAULT = [np.random.default_rng()]
 
 
@@ -97,7 +99,6 @@ def uniform(rng, shape):
     >>> mg.random.uniform(0, (2,)).shape
     (2,)
     """
-    from .compiler.trace import recorder
     rec = recorder()
     if rec is None:
         return generator(rng).random(shape)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import engine
-from .compiler.trace import Traced
+from .compiler.trace import Traced, recorder, refuse
 from .random import generator as _generator
 
 _DEFAULT_DTYPE = [np.dtype(np.float32)]
@@ -470,7 +470,6 @@ class Tensor:
                 "computed under mg.no_grad())"
             )
         if engine.current_modes().trace:         # a traced step: its backward starts here
-            from .compiler.trace import recorder
             recorder().section = "backward"
         g = root_gradient(self, gradient, "backward()")
         if retain_graph is None:
@@ -492,7 +491,6 @@ class Tensor:
 
 
 def _read_while_traced(data, how):
-    from .compiler.trace import Traced, recorder, refuse
     if type(data) is Traced and recorder() is not None:
         refuse(f"reads a traced tensor into numpy with {how}")
 

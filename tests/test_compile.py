@@ -54,6 +54,17 @@ def make(kind, dtype, opt_name, face):
     return model, opt, step
 
 
+def squared_output_step(model, opt):
+    """A training step on the mean squared output (the layer and optimizer tests)."""
+    def step(x):
+        opt.zero_grad()
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 def batch(kind, dtype, i, n=32):
     rng = np.random.default_rng(100 + i)
     x = rng.normal(size=(n, 20)).astype(dtype)
@@ -465,16 +476,7 @@ def test_layers_replay_exactly_in_training_and_then_in_eval_mode(name):
     m1, m2 = make(), make()
     o1 = mg.optim.SGD(m1.parameters(), lr=0.1, momentum=0.9)
     o2 = mg.optim.SGD(m2.parameters(), lr=0.1, momentum=0.9)
-
-    def make_step(model, opt):
-        def step(x):
-            opt.zero_grad()
-            loss = (model(x) ** 2).mean()
-            loss.backward()
-            opt.step()
-            return loss
-        return step
-    eager, compiled = make_step(m1, o1), mg.compile(make_step(m2, o2))
+    eager, compiled = squared_output_step(m1, o1), mg.compile(squared_output_step(m2, o2))
     rng = np.random.default_rng(0)
     for i in range(5):
         raw = data(rng)

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from .trace import Var
+from .trace import Var, vars_in
 
 def _root(v):
     while v.base is not None:
@@ -23,21 +23,8 @@ def _root(v):
     return v
 
 
-def _vars(x):
-    if isinstance(x, Var):
-        yield x
-    elif isinstance(x, (tuple, list)):
-        for v in x:
-            yield from _vars(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from _vars(v)
-    elif isinstance(x, slice):
-        yield from _vars((x.start, x.stop, x.step))
-
-
 def reads(line):
-    return list(_vars(line.args)) + list(_vars(line.kwargs))
+    return list(vars_in(line.args)) + list(vars_in(line.kwargs))
 
 
 def live_lines(lines, wanted):
@@ -225,7 +212,7 @@ def recompute_for_backward(lines, large=1 << 16):
                 src = sources.get(id(v))
                 if src is not None and id(v) not in again:
                     twin = Line(src.fn, src.text, src.args, src.kwargs, src.kind, line.section)
-                    fresh = again[id(v)] = Var(v.value, "op", v.name, v.index)
+                    fresh = again[id(v)] = Var(v.value, "op", v.name)
                     fresh.fresh = True
                     twin.outs = [fresh]
                     out.append(twin)

@@ -203,7 +203,6 @@ def find_state(fn):
         _visit_function(found, fn, 0)
     else:
         _visit(found, fn, "step", 0)
-    # optimizer parameters keep the names their modules gave them
     return found
 
 

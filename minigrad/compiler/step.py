@@ -459,12 +459,12 @@ class _Trace:
     def __init__(self, tracer, template, writebacks):
         rec = tracer.rec
         results = _template_vars(template)
-        lines = codegen.live_lines(rec.lines, results + [v for _, _, v in writebacks if v])
-        lines = codegen.fold_constants(lines, results + [v for _, _, v in writebacks if v])
+        wanted = results + [v for _, _, v in writebacks if v is not None]
+        lines = codegen.live_lines(rec.lines, wanted)
+        lines = codegen.fold_constants(lines, wanted)
         lines = codegen.outer_products(lines)
         lines = codegen.recompute_for_backward(lines)
-        lines, replaced = codegen.elide_copies(
-            lines, results + [v for _, _, v in writebacks if v is not None])
+        lines, replaced = codegen.elide_copies(lines, wanted)
         self.template = _substitute_template(template, replaced)
         results = [replaced.get(id(v), v) for v in results]
         writebacks = [(k, t, None if v is None else replaced.get(id(v), v))

@@ -100,13 +100,12 @@ class Var:
     """One value in a trace: an input, a piece of state, a constant, or the
     result of a recorded line."""
 
-    __slots__ = ("name", "value", "kind", "index", "owner", "base", "fresh")
+    __slots__ = ("name", "value", "kind", "owner", "base", "fresh")
 
-    def __init__(self, value, kind, name, index=-1):
+    def __init__(self, value, kind, name):
         self.value = value      # the array at trace time (a raw view)
         self.kind = kind        # "input", "state", "const", "scalar" or "op"
         self.name = name
-        self.index = index      # the line that made it (ops)
         self.owner = None       # for a per-step number: its key in the optimizer's numbers
         self.base = None        # the Var whose memory this one views, if any
         self.fresh = False      # a new array (not a view): may live in a reused buffer
@@ -365,7 +364,6 @@ class Recorder:
 
     def __init__(self):
         self.lines = []
-        self.vars = []
         self.consts = {}          # id(raw array) -> Var
         self.keep = []            # the raw arrays those ids belong to (kept alive)
         self.owned = set()        # ids of the arrays trace values live in
@@ -378,9 +376,8 @@ class Recorder:
         self.module_names = {}    # id(module) -> the name of the model part
 
     # ------------------------------------------------------------ vars
-    def new_var(self, value, kind, name, index=-1):
-        v = Var(value, kind, name, index)
-        self.vars.append(v)
+    def new_var(self, value, kind, name):
+        v = Var(value, kind, name)
         while isinstance(value, np.ndarray) and kind != "const":
             self.owned.add(id(value))      # memory a trace value lives in
             self.keep.append(value)
@@ -460,7 +457,7 @@ class Recorder:
         old = out._var
         if old is None or old.kind != "op":
             return
-        v = self.new_var(old.value, "op", self._name(line.text), len(self.lines) - 1)
+        v = self.new_var(old.value, "op", self._name(line.text))
         v.base = old
         line.outs.append(v)
         out._var = v
@@ -474,7 +471,7 @@ class Recorder:
         if start.kind == "const" and start.value is a:
             start.value = a.copy()          # its value before the write
             copy = Line(np.copy, "np.copy", (start,), {}, "call", self.section)
-            v = self.new_var(a, "op", self._name("copy"), len(self.lines))
+            v = self.new_var(a, "op", self._name("copy"))
             v.fresh = True
             copy.outs = [v]
             self.lines.append(copy)
@@ -490,7 +487,7 @@ class Recorder:
             refuse(f"computes a Python value ({type(result).__name__}) from traced arrays "
                    f"with {line.text}")
         t = _view(result, Traced)
-        v = t._var = self.new_var(result, "op", self._name(line.text), len(self.lines) - 1)
+        v = t._var = self.new_var(result, "op", self._name(line.text))
         v.base = self._viewed(result, line)
         v.fresh = v.base is None
         line.outs.append(v)
@@ -498,8 +495,8 @@ class Recorder:
 
     def _viewed(self, result, line):
         """The Var of an argument whose memory ``result`` shares, if any."""
-        for a in _flat(line.args):
-            if isinstance(a, Var) and a.value is not None and np.may_share_memory(result, a.value):
+        for a in vars_in(line.args):
+            if a.value is not None and np.may_share_memory(result, a.value):
                 return a
         return None
 
@@ -578,7 +575,7 @@ class Recorder:
         out = {}
         for key, value in num.items():
             s = out[key] = Scalar(value)
-            s.var = self.new_var(value, "scalar", f"{key}_{owner}", len(self.lines))
+            s.var = self.new_var(value, "scalar", f"{key}_{owner}")
             s.var.owner = key
             line.outs.append(s.var)
         self.lines.append(line)
@@ -615,12 +612,15 @@ class Recorder:
         return self._wrap(result, line, ())
 
 
-def _flat(x):
-    if isinstance(x, (tuple, list)):
+def vars_in(x):
+    """The Vars in a line's arguments (nested in tuples, lists, dicts, slices)."""
+    if isinstance(x, Var):
+        yield x
+    elif isinstance(x, (tuple, list)):
         for v in x:
-            yield from _flat(v)
+            yield from vars_in(v)
     elif isinstance(x, dict):
         for v in x.values():
-            yield from _flat(v)
-    else:
-        yield x
+            yield from vars_in(v)
+    elif isinstance(x, slice):
+        yield from vars_in((x.start, x.stop, x.step))

@@ -16,6 +16,7 @@ from hypothesis import given
 import minigrad as mg
 from fuzz.programs import BY_NAME, programs
 from fuzz.report import fuzz_settings
+from test_compile import squared_output_step
 
 pytestmark = pytest.mark.fuzz
 REFUSED = []
@@ -207,16 +208,8 @@ def test_compiled_optimizer_steps_replay_the_eager_bits(dtype):
                                  mg.nn.Linear(4, 1, rng=1, dtype=dtype))
         m1, o1 = model, _optimizer(data.draw, model.parameters())
         m2, o2 = copy.deepcopy((m1, o1))      # the same model and options, its own state
-
-        def make_step(model, opt):
-            def step(x):
-                opt.zero_grad()
-                loss = (model(x) ** 2).mean()
-                loss.backward()
-                opt.step()
-                return loss
-            return step
-        eager, compiled = make_step(m1, o1), mg.compile(make_step(m2, o2))
+        eager = squared_output_step(m1, o1)
+        compiled = mg.compile(squared_output_step(m2, o2))
         rng = np.random.default_rng(data.draw(st.integers(0, 1000)))
         for _ in range(8):
             x = mg.tensor(rng.normal(size=(5, 3)).astype(dtype))
