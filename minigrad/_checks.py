@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 
-from .compiler.trace import kept_array, value_check
+from .tracing import kept_array
 from .engine import is_grad_enabled
 from .tensor import Tensor, get_default_dtype
 
@@ -37,7 +37,6 @@ def _inside_unit_interval(d):
     return d.size == 0 or (d.min() >= 0 and d.max() <= 1)
 
 
-@value_check
 def probabilities(p, name, hint):
     """Raise unless every element of ``p`` is in [0, 1] (and not NaN)."""
     d = p.data
@@ -48,7 +47,6 @@ def probabilities(p, name, hint):
     raise ValueError(f"{name} holds values outside [0, 1] ({_describe(d)}); {hint}")
 
 
-@value_check
 def unit_interval_targets(y, name):
     """Raise unless every target is in [0, 1]."""
     d = y.data
@@ -123,7 +121,6 @@ def float_dtype(dtype, name="dtype"):
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
-@value_check
 def argument_order(pred, target, pred_name, target_name, order):
     """Warn when the arguments of a probability loss look swapped: the
     predictions hold only exact 0/1 values while the targets hold values
@@ -182,7 +179,6 @@ def integer_labels(labels, num_classes, name, ignore=None):
     return d
 
 
-@value_check
 def _whole_numbers(d, name):
     """Raise unless float labels ``d`` are finite whole numbers."""
     if not np.all(np.isfinite(d)) or not np.all(d == np.round(d)):
@@ -193,7 +189,6 @@ def _whole_numbers(d, name):
         )
 
 
-@value_check
 def _labels_in_range(d, num_classes, name, ignore):
     """Raise unless each label is in ``[0, num_classes)`` or is ``ignore``."""
     bad = (d < 0) | (d >= num_classes)

@@ -363,10 +363,10 @@ def _add_graph(sub):
 # ------------------------------------------------------------------ code
 
 def _cmd_code(args):
-    """Print the numpy code minigrad runs for a loss and its gradient, on the
-    example of the BCE/CCE walkthroughs: the forward lines, then the backward
-    lines, each one numpy call, as mg.compile records them (the code its
-    replays run). Example: minigrad code bce --from-logits"""
+    """Print the numpy code that computes a loss's gradient, on the example of
+    the BCE/CCE walkthroughs: the backward pass as mg.compile records and runs
+    it, one numpy call per line, reading what the forward pass saved.
+    Example: minigrad code bce --from-logits"""
     from .compiler import compile as compile_step
     from .tensor import Tensor
 
@@ -391,7 +391,7 @@ def _cmd_code(args):
 
 
 def _add_code(sub):
-    c = _subcommand(sub, _cmd_code, "print the numpy code of a loss and its gradient")
+    c = _subcommand(sub, _cmd_code, "print the numpy code of a loss's gradient")
     c.add_argument("loss", type=_loss_name, metavar="LOSS", help=_loss_help())
     c.add_argument("--flavour", choices=["keras", "pytorch"], default="keras",
                    help="which family's loss (default: keras)")

@@ -29,7 +29,7 @@ import numpy as np
 from . import versions
 from .modes import (_anomaly_forward, _check_backward, _check_forward, current_modes,  # noqa: F401
                     enable_grad, is_grad_enabled, keep_values, no_grad)
-from .compiler.trace import Traced, recorder
+from . import tracing
 from .versions import mark_changed, register_view, version  # noqa: F401 (mg.engine.*)
 
 _ndarray = np.ndarray
@@ -166,9 +166,9 @@ def _special(now, cls, out, node):
     if now.anomaly:
         _anomaly_forward(cls, out, node)
     if now.trace and node is not None:
-        rec = recorder()
-        if rec is not None:
-            rec.node_made(node, out)
+        session = tracing.session()
+        if session is not None:
+            session.node_made(node)
 
 
 # --------------------------------------------------------------------------
@@ -249,7 +249,7 @@ def unary(cls, x, out=None, ctx=None):
         x = coerce(x)
     if out is None:
         out = cls.forward(x._data)
-    if type(out) is not _ndarray and type(out) is not Traced:
+    if type(out) is not _ndarray:
         out = np.asarray(out)
     now = current_modes()
     if not (x.requires_grad and now.enabled):
@@ -280,7 +280,7 @@ def binary(cls, a, b, ctx=None):
         bd = b = as_operand(b)
         rb = False
     out = cls.forward(ad, bd)
-    if type(out) is not _ndarray and type(out) is not Traced:
+    if type(out) is not _ndarray:
         out = np.asarray(out)
     now = current_modes()
     if not ((ra or rb) and now.enabled):
@@ -321,7 +321,7 @@ def record(cls, out, operands, ctx=None, elementwise=False):
         If True, operands that need a gradient are broadcast and cast to the
         output's shape and dtype through explicit nodes; otherwise only cast.
     """
-    if type(out) is not _ndarray and type(out) is not Traced:
+    if type(out) is not _ndarray:
         out = np.asarray(out)
     now = current_modes()
     if not (now.enabled and any(isinstance(t, Tensor) and t.requires_grad for t in operands)):
@@ -496,6 +496,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     run; its edges stay, for inspection.  If the pass fails midway, the
     nodes it freed remember the error, and a retry says so.
     """
+    if capture is None and not create_graph:
+        session = tracing.session()     # a compiled call: the compiler may run the pass
+        if session is not None and session.backward(roots, root_grads, retain_graph):
+            return None
     grads = {}   # node -> gradient of its output, for nodes in the heap
     leaves = {}  # leaf tensor -> gradient
     heap = []
@@ -524,10 +528,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
             with enable_grad():
                 _walk(heap, grads, leaves, want, captured, mark, True)
         else:
-            traced = current_modes().trace
-            if traced:
-                recorder().section = "backward"
-            _walk(heap, grads, leaves, want, captured, mark, "trace" if traced else False)
+            _walk(heap, grads, leaves, want, captured, mark, False)
         if capture is not None:
             return [leaves.get(t) if t.grad_fn is None else captured.get(t.grad_fn)
                     for t in capture]
@@ -545,9 +546,9 @@ def _walk(heap, grads, leaves, want, captured, mark, create):
     Plain: numpy arrays all the way.  With ``create`` True (``create_graph=True``)
     the gradients are Tensors and each rule gets its operands and output as
     Tensors connected to the forward graph (:func:`_lift`), so the ops it
-    uses record how the gradient depends on them.  ``create`` "trace": plain,
-    with each rule's numpy calls named after its node in the trace that
-    :func:`minigrad.compile` records.  ``mark`` is the Freed mark to leave in
+    uses record how the gradient depends on them.  ``create`` a function
+    ``(node, g) -> gradients``: plain, with each rule run through it (a
+    compiler recording the pass).  ``mark`` is the Freed mark to leave in
     each node run, or None to keep the graph.
     """
     pop = grads.pop
@@ -567,7 +568,7 @@ def _walk(heap, grads, leaves, want, captured, mark, create):
             captured[node] = g
         # spelled out by arity: a call with *args costs ~200 ns more
         if create:
-            gs = _run_lifted(node, g) if create is True else _run_traced(node, g)
+            gs = _run_lifted(node, g) if create is True else create(node, g)
         elif len(args) == 1:
             gs = node.backward(g, node.out, args[0])
         elif len(args) == 2:
@@ -621,16 +622,6 @@ def _run_lifted(node, g):
     out, lifted = _lift(node)
     return [gi if gi is None or type(gi) is Tensor else _make(np.asarray(gi), None)
             for gi in node.backward(g, out, *lifted)]
-
-
-def _run_traced(node, g):
-    """Run ``node``'s rule while a step is traced, its numpy calls named
-    after the node."""
-    rec = recorder()
-    with rec.naming(node):
-        gs = node.backward(g, node.out, *node.args)
-    rec.name_gradients(node, gs)
-    return gs
 
 
 def _lift_all(grads, leaves):

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .compiler.trace import every, kept_array
+from .tracing import every, kept_array
 from . import ops
 from .tensor import Tensor
 

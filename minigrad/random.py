@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .compiler.trace import recorder
 
 _DEFAULT = [np.random.default_rng()]
 
@@ -89,9 +88,8 @@ def generator(rng=None):
 
 
 def uniform(rng, shape):
-    """Uniform draws in [0, 1) of ``shape`` from ``generator(rng)``; inside a
-    step :func:`minigrad.compile` traces, recorded so that every replay draws
-    afresh from the same generator, as running the step eagerly would.
+    """Uniform draws in [0, 1) of ``shape`` from ``generator(rng)`` (the
+    draws of dropout).
 
     Examples
     --------
@@ -99,7 +97,4 @@ def uniform(rng, shape):
     >>> mg.random.uniform(0, (2,)).shape
     (2,)
     """
-    rec = recorder()
-    if rec is None:
-        return generator(rng).random(shape)
-    return rec.draw(lambda: generator(rng), "random", shape)
+    return generator(rng).random(shape)

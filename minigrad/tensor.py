@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import engine
-from .compiler.trace import Traced, recorder, refuse
+from .tracing import TracedArray
 from .random import generator as _generator
 
 _DEFAULT_DTYPE = [np.dtype(np.float32)]
@@ -69,7 +69,7 @@ def as_array(data, dtype=None, copy=False):
     default = _DEFAULT_DTYPE[0] if dtype is None else dtype
     if isinstance(data, Tensor):
         arr = data._data
-    elif type(data) is np.ndarray or type(data) is Traced:
+    elif type(data) is np.ndarray or isinstance(data, TracedArray):
         arr = data          # (a traced array stays one: its copy is recorded by its method)
     elif isinstance(data, (np.ndarray, np.generic)):
         arr = np.asarray(data)      # np.matrix and other subclasses: a plain array
@@ -281,10 +281,7 @@ class Tensor:
         >>> mg.tensor([1.0, 2.0], requires_grad=True).numpy()
         array([1., 2.], dtype=float32)
         """
-        data = self._data
-        if type(data) is not np.ndarray:
-            _read_while_traced(data, ".numpy()")
-        return data
+        return self._data
 
     def item(self):
         """The single element as a Python number.
@@ -313,8 +310,6 @@ class Tensor:
         return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        if type(self._data) is not np.ndarray:
-            _read_while_traced(self._data, "np.asarray(tensor)")
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         if copy:
@@ -469,8 +464,6 @@ class Tensor:
                 "computed from any tensor with requires_grad=True (or it was "
                 "computed under mg.no_grad())"
             )
-        if engine.current_modes().trace:         # a traced step: its backward starts here
-            recorder().section = "backward"
         g = root_gradient(self, gradient, "backward()")
         if retain_graph is None:
             retain_graph = create_graph
@@ -488,11 +481,6 @@ class Tensor:
         if fn is not None:
             return fn(*args, **kwargs)
         return _numpy_fallback(func, func.__name__, args, kwargs)
-
-
-def _read_while_traced(data, how):
-    if type(data) is Traced and recorder() is not None:
-        refuse(f"reads a traced tensor into numpy with {how}")
 
 
 def _unwrap(x):

@@ -13,7 +13,6 @@ import weakref
 import numpy as np
 
 from . import engine
-from .compiler.trace import TRACING, Traced, recorder
 
 _ndarray = np.ndarray
 
@@ -67,12 +66,6 @@ def register_view(t):
     refs.append(weakref.ref(t))
 
 
-def _noted_by_trace(array):
-    rec = recorder()
-    if rec is not None and array._var is not None:
-        rec.changed.append(array._var)
-
-
 def mark_changed(array, recorded=False):
     """Note that ``array`` (and every view of its memory) was changed in place.
 
@@ -81,8 +74,6 @@ def mark_changed(array, recorded=False):
     when the change was itself recorded in the graph (grad mode).
     """
     global _last_change
-    if TRACING[0] and type(array) is Traced:       # a compiled replay repeats this
-        _noted_by_trace(array)
     root = _root(array)
     key = id(root)
     entry = _changes.get(key)

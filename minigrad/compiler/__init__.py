@@ -1,38 +1,39 @@
-"""``mg.compile``: trace a training step into straight-line numpy, and replay it.
+"""``mg.compile``: your step runs at every call; the backward passes and
+optimizer updates it makes run as recorded, straight-line numpy.
 
-:mod:`.trace` records every numpy call a step makes (forward ops, backward
-rules, optimizer updates); :mod:`.state` finds the model and optimizer a
-step closes over; :mod:`.codegen` turns the record into readable Python;
-:mod:`.step` checks each call's inputs and state and replays the code.
+:mod:`.step` holds the compiled step and the session the core consults
+during a call (through :mod:`minigrad.tracing`); :mod:`.backward` and
+:mod:`.update` turn a graph and an optimizer into a key and inputs, and
+record them; :mod:`.trace` records numpy calls; :mod:`.codegen` turns a
+recording into readable Python.
 """
 from __future__ import annotations
 
-from .trace import TraceError
+BACKENDS = ("numpy", "numba")
 
 
-def compile(fn):     # noqa: A001 - the name the API gives it
-    """Trace ``fn`` on its first call per input signature, replay it after.
+def compile(fn=None, *, backend="numpy"):     # noqa: A001 - the name the API gives it
+    """Compile a training step: ``fn`` runs at every call, exactly once, and the
+    ``backward()`` passes and ``optimizer.step()`` updates it makes run as
+    straight-line numpy recorded the first time their shape was seen.
 
-    ``fn`` takes tensors (or numpy arrays) and may call ``backward()``,
-    ``optimizer.zero_grad()`` and ``optimizer.step()`` on the model and
-    optimizer it refers to.  A replay runs the numpy code of the trace
-    (``step.code``) and gives the same bits as calling ``fn``: returned
-    values (as tensors without history), gradients, parameters and
-    optimizer state, which it reads and writes in place.  A new shape,
-    dtype, layout or state (a first optimizer step, ``model.eval()``)
-    traces again.  Reading a traced value into Python inside ``fn``
-    (``float(t)``, ``t.item()``, ``bool(t)``, ``t.numpy()``) raises
-    :class:`TraceError` naming the line, and so do a learning-rate
-    scheduler stepped inside ``fn`` and :class:`minigrad.detect_anomaly`.
-    Random draws (dropout) are made afresh at every replay, from the same
-    generator, as eager calls would make them.
+    Everything is taken from the call itself, by identity: this call's graph
+    (its saved arrays), parameters, gradients and optimizer state.  A pass is
+    reused only for a graph or optimizer of the same shape (ops, edges,
+    shapes, dtypes, layouts, options the update branches on); anything else
+    is recorded anew.  The result is bit for bit what calling ``fn`` gives:
+    values, gradients, parameter and state updates, side effects, random
+    draws and exceptions, which all happen in ``fn`` as they would eagerly.
+    A pass the code could not repeat (hooks on tensors, a rule that reads a
+    value into Python) runs eagerly; ``step.breaks`` lists where and why.
+    ``step.code`` prints the code the last call ran.
 
-    As with ``jax.jit``, your own Python runs only when a call traces:
-    printing, appending to a list, or a Python number ``fn`` reads from
-    outside (a global factor, a counter) is fixed at that call.  Pass such a
-    number as an argument (a new value traces again), and return what you
-    want to look at.  Returned tensors have no graph: call ``backward()``
-    inside ``fn``.
+    Parameters
+    ----------
+    fn : callable
+        The step. Used as ``@mg.compile`` or ``mg.compile(fn, backend=...)``.
+    backend : {"numpy", "numba"}
+        ``"numpy"``: exact and readable (the only one built so far).
 
     Examples
     --------
@@ -49,10 +50,20 @@ def compile(fn):     # noqa: A001 - the name the API gives it
     >>> [round(step(mg.tensor([1.0, 1.0])).item(), 4) for _ in range(3)]
     [-1.0, -1.2, -1.4]
     >>> print(step.code.splitlines()[0])
-    def step(x, w):
+    def backward(grad_sum, x):
     """
+    if backend not in BACKENDS:
+        raise ValueError(f"mg.compile: backend must be one of {BACKENDS}, not {backend!r}")
+    if backend == "numba":
+        try:
+            import numba  # noqa: F401
+        except ImportError:
+            raise ImportError('backend="numba" needs numba: pip install "minigrad[fast]"') from None
+        raise NotImplementedError('backend="numba" is not built yet; use backend="numpy"')
     from .step import CompiledStep
-    return CompiledStep(fn)
+    if fn is None:
+        return lambda f: CompiledStep(f, backend)
+    return CompiledStep(fn, backend)
 
 
-__all__ = ["compile", "TraceError"]
+__all__ = ["compile"]

@@ -235,7 +235,7 @@ def _recomputable(line, written):
     return line.outs[0]
 
 
-def plan_buffers(lines, escaping, shared=None):
+def plan_buffers(lines, escaping, shared=None, taken=None):
     """Give each new array that lives only inside the step a buffer, reused
     once the value in it is dead: ``{id(line): buffer}``.  Only ufunc calls
     (``np.matmul`` among them) write into a given buffer; the buffer has the
@@ -243,7 +243,7 @@ def plan_buffers(lines, escaping, shared=None):
     layout are the same.  ``shared`` (key -> buffers) is the pool of the
     other traces of the same step, which never run at the same time."""
     shared = {} if shared is None else shared
-    taken = {}
+    taken = {} if taken is None else taken
     last = {}
     for i, line in enumerate(lines):
         for v in reads(line) + line.writes:
@@ -344,13 +344,13 @@ def used_vars(lines, wanted):
     return used
 
 
-def source(name, params, lines, outs, shared=None):
+def source(name, params, lines, outs, shared=None, taken=None):
     """The Python source of the step ``name`` and the globals it runs with:
     the lines under their section headings, returning ``outs`` (None for a
     gradient set to None)."""
     wanted = [v for v in outs if v is not None]
     used = used_vars(lines, wanted)
-    buffers = plan_buffers(lines, wanted, shared)
+    buffers = plan_buffers(lines, wanted, shared, taken)
     consts = constants(lines)
     names = assign_names(params + [v for line in lines for v in line.outs] + consts)
     renderer = Renderer(names)

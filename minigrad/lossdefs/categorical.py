@@ -13,7 +13,6 @@ import numpy as np
 from .. import _checks as checks
 from .. import formulas, ops
 from ..explanation import Explanation, convention, gradient, indices, mean
-from ..compiler.trace import value_check
 from ..tensor import Tensor
 from . import keras_base as kb
 from . import torch_base as tb
@@ -30,7 +29,6 @@ def _class_probabilities(y_pred, axis, y_true=None):
         checks.argument_order(y_pred, y_true, "y_pred", "y_true", kb.ORDER)
 
 
-@value_check
 def _nonnegative_targets(target):
     """Raise if a target probability is negative (log-probabilities given as p?)."""
     if (target.data < 0).any():
@@ -38,7 +36,6 @@ def _nonnegative_targets(target):
                          "these are log-probabilities")
 
 
-@value_check
 def _rows_sum_above_zero(y_pred, axis):
     """Raise if a row of probabilities sums to 0 (it cannot be normalised)."""
     if (np.sum(y_pred.data, axis=axis) <= 0).any():

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import _checks as checks
 from .. import ops
-from ..compiler.trace import TRACING, recorder
+from .. import tracing
 from ..tensor import Tensor
 
 _EPSILON = [1e-7]
@@ -207,11 +207,10 @@ class Loss:
         return None
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        if TRACING[0]:                    # mg.compile names what the loss computes after it
-            rec = recorder()
-            if rec is not None:
-                with rec.part_of(rec.module_names.get(id(self), "loss")):
-                    return self._loss(y_true, y_pred, sample_weight)
+        session = tracing.session()
+        if session is not None:           # mg.compile names what the loss computes after it
+            with session.part_of(self):
+                return self._loss(y_true, y_pred, sample_weight)
         return self._loss(y_true, y_pred, sample_weight)
 
     def _loss(self, y_true, y_pred, sample_weight):

@@ -15,7 +15,6 @@ import numpy as np
 
 from .. import _checks as checks
 from .. import formulas, ops
-from ..compiler.trace import value_check
 from ..explanation import Elementwise, mean
 from ..tensor import Tensor
 from . import keras_base as kb
@@ -356,7 +355,6 @@ declare(torch=(smooth_l1_loss, SmoothL1Loss))
 
 # ------------------------------------------------------------------ Poisson
 
-@value_check
 def _rates(x, name, hint):
     """Refuse negative rates (their log is NaN)."""
     if x.size and np.nanmin(x.data) < 0:

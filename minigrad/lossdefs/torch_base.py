@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from .. import _checks as checks
 from .. import ops
-from ..compiler.trace import value_check
 from ..nn.module import Module
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -25,7 +24,6 @@ def mean_over(total, divisor, what,
     return total / divisor
 
 
-@value_check
 def _nonzero_divisor(divisor, what, why):
     if divisor == 0:
         raise ValueError(f"the mean is over zero {what} ({why}); PyTorch returns NaN here. "

@@ -26,7 +26,6 @@ import math
 import numpy as np
 
 from .. import ops, random
-from ..compiler.trace import value_check
 from ..lossdefs import registry
 from ..modes import no_grad
 from ..ops import avg_pool2d, conv2d, max_pool2d, relu, sigmoid, tanh  # noqa: F401 (as torch's F)
@@ -234,7 +233,6 @@ def embedding(input, weight):
     return w[idx]
 
 
-@value_check
 def _indices_below(idx, n):
     """Raise unless every index is in ``[0, n)``."""
     if idx.min() < 0 or idx.max() >= n:

@@ -6,7 +6,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..tensor import Tensor, as_array
-from ..compiler.trace import TRACING, recorder
+from .. import tracing
 
 
 class Parameter(Tensor):
@@ -65,11 +65,10 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        if TRACING[0]:                    # mg.compile names what a part computes after it
-            rec = recorder()
-            if rec is not None:
-                with rec.part_of(rec.module_names.get(id(self), type(self).__name__.lower())):
-                    return self.forward(*args, **kwargs)
+        session = tracing.session()
+        if session is not None:           # mg.compile names what a part computes after it
+            with session.part_of(self):
+                return self.forward(*args, **kwargs)
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------ traversal

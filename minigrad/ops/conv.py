@@ -19,7 +19,7 @@ import math
 import numpy as np
 from numpy.lib import stride_tricks
 
-from ..compiler.trace import every, recorded
+from ..tracing import every, recorded
 from ..engine import Node, differentiable, record, unary
 from ..tensor import Tensor, coerce
 from .registry import op

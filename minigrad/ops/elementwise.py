@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..compiler.trace import kept_array, traced
+from ..tracing import kept_array, traced
 from ..engine import Node, _make, as_operand, binary, expand, record, unary
 from ..tensor import Tensor, coerce
 from .registry import op

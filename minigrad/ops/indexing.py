@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from .. import engine
-from ..compiler.trace import kept_array
+from ..tracing import kept_array
 from ..tensor import Tensor, get_default_dtype
 from .registry import op
 

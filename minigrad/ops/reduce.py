@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
-from ..compiler.trace import every
+from ..tracing import every
 from ..engine import Node, differentiable, unary
 from ..tensor import coerce
 from .registry import op

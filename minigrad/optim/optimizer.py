@@ -21,7 +21,7 @@ import numbers
 import numpy as np
 
 from .. import engine
-from ..compiler.trace import TRACING, recorder
+from .. import tracing
 from ..tensor import Tensor
 
 
@@ -127,20 +127,25 @@ class Optimizer:
         >>> w.data is buf, w
         (True, tensor([ 0.5, -1. ], requires_grad=True))
         """
+        session = tracing.session()
+        if session is not None and session.step(self):   # a compiled call ran the update
+            return
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    _check_writable(p.data)
-                    state = self.state.setdefault(p, {})
-                    num = per_step_numbers(self, group, p)
-                    step = self._update(p.data, p.grad.data, state, group, num)
-                    _apply_in_place(p.data, step, num.get("decay"))
+                    self._step_one(p, group, self._numbers(group, self.state.setdefault(p, {})))
+
+    def _step_one(self, p, group, num):
+        """Update parameter ``p`` of ``group`` in place, given this step's numbers."""
+        _check_writable(p.data)
+        step = self._update(p.data, p.grad.data, self.state[p], group, num)
+        _apply_in_place(p.data, step, num.get("decay"))
 
     def _numbers(self, group, state):  # pragma: no cover - abstract
         """The numbers this step of one parameter uses (a dict of floats),
         computed in Python from the options and the step count (which it
-        advances).  :func:`minigrad.compile` calls it again at every replay,
-        so a learning rate a scheduler changes is always the current one."""
+        advances), at every step, compiled or not: a learning rate a scheduler
+        changes is always the current one."""
         raise NotImplementedError
 
     def _update(self, w, g, state, group, num):  # pragma: no cover - abstract
@@ -281,17 +286,6 @@ def _lerp_(start, end, weight, one_minus_weight):
     else:
         np.subtract(end, diff * one_minus_weight, out=start)
     return start
-
-
-def per_step_numbers(opt, group, p):
-    """``opt._numbers(group, opt.state[p])``; while a step is traced, also
-    recorded, so that every replay computes the numbers again."""
-    if not TRACING[0]:
-        return opt._numbers(group, opt.state[p])
-    rec = recorder()
-    if rec is None:
-        return opt._numbers(group, opt.state[p])
-    return rec.numbers(opt, group, p)
 
 
 def _plain(value):

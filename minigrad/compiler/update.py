@@ -1,0 +1,145 @@
+"""A compiled optimizer update: ``optimizer.step()`` as one function.
+
+The optimizer computes its per-step numbers (learning rate, bias
+corrections, ...) in Python at every call, as it does eagerly, advancing its
+step counts there.  The update itself (``_update`` and the in-place write of
+each parameter) is recorded once on traced copies of the parameters,
+gradients and state arrays, with every number and every option it reads as
+an input of the code (a :class:`~.trace.Scalar`); a Python comparison on one
+(``if weight_decay != 0``) is a guard that later calls must pass to reuse
+the code.  Parameters, gradients and state are taken from this call's
+optimizer, by identity, and written in place.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import engine
+from ..optim.optimizer import _apply_in_place
+from .backward import Decline, sig
+from .trace import Recorder, Traced, Unrecordable
+
+
+def items(opt):
+    """``(group index, group, parameter)`` for each parameter that has a
+    gradient, in the order ``step()`` updates them; :class:`Decline` where
+    the eager step must run (and raise) itself."""
+    out = []
+    for gi, group in enumerate(opt.param_groups):
+        for p in group["params"]:
+            g = p._grad
+            if g is None:
+                continue
+            if type(p._data) is not np.ndarray or not p._data.flags.writeable \
+                    or type(g._data) is not np.ndarray:
+                raise Decline("a read-only parameter")
+            out.append((gi, group, p))
+    return out
+
+
+def key_of(opt, todo):
+    """What the code depends on besides the guards: the optimizer's class,
+    and each parameter's group, array layouts and state names."""
+    arrays = []
+    key = [type(opt)]
+    for gi, group, p in todo:
+        state = opt.state[p]
+        key.append((gi, sig(p._data, arrays), sig(p._grad._data, arrays),
+                    tuple((k, ("A", v.shape, v.dtype.str, v.strides) if isinstance(v, np.ndarray)
+                           else type(v)) for k, v in state.items())))
+    return tuple(key)
+
+
+def inputs(opt, todo):
+    """The arrays of this call, in the order the code takes them."""
+    out = []
+    for _, _, p in todo:
+        out.append(p._data)
+        out.append(p._grad._data)
+        out += [v for v in opt.state[p].values() if isinstance(v, np.ndarray)]
+    return out
+
+
+def read(source, opt, todo, numbers):
+    """This call's value of a number the code or a guard reads."""
+    where, i, k = source
+    if where == "num":
+        return numbers[i][k]
+    if where == "opt":
+        return opt.param_groups[i][k]
+    return opt.state[todo[i][2]][k]
+
+
+class _Options(dict):
+    """A parameter group as ``_update`` sees it while recorded: each option
+    read becomes an input (a number) or a guard (anything else)."""
+
+    def __init__(self, group, gi, rec, sources):
+        super().__init__(group)
+        self._gi, self._rec, self._sources = gi, rec, sources
+
+    def __getitem__(self, k):
+        if k == "params":
+            return dict.__getitem__(self, k)
+        return _input(self._rec, self._sources, ("opt", self._gi, k), dict.__getitem__(self, k),
+                      f"{k}")
+
+    def get(self, k, default=None):
+        return self[k] if k in self else default
+
+
+def _input(rec, sources, source, value, name):
+    """A number as a Scalar input; any other value as a guard on equality."""
+    index = len(sources)
+    sources.append(source)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return rec.scalar(float(value), name, index)
+    rec.guards.append((lambda values: values[index] == value, True))
+    return value
+
+
+def record(opt, todo, numbers, names):
+    """Run each ``_update`` once on traced copies; the recorder, the Vars of the
+    state arrays the step creates (per parameter), and where each number comes
+    from."""
+    rec = Recorder("update")
+    sources = []            # for each Scalar (and guard value): where a call reads it
+    created = []
+    groups = {}
+    for i, (gi, group, p) in enumerate(todo):
+        pname = names.tensors.get(p) or f"param{i}"
+        state = opt.state[p]
+        w = rec.traced(p._data.copy(), pname)
+        g = rec.traced(p._grad._data.copy(), f"grad_{pname}")
+        st = {k: rec.traced(v.copy(), f"{k}_{pname}") if isinstance(v, np.ndarray)
+              else _input(rec, sources, ("state", i, k), v, f"{k}_{pname}")
+              for k, v in state.items()}
+        before = set(st)
+        num = {k: _input(rec, sources, ("num", i, k), v, f"{k}_{pname}")
+               for k, v in numbers[i].items()}
+        options = groups.get(gi) or groups.setdefault(gi, _Options(group, gi, rec, sources))
+        with rec.active(), rec.naming(pname):
+            step = opt._update(w, g, st, options, num)
+            _apply_in_place(w, step, num.get("decay"))
+        new = {}
+        for k, v in st.items():
+            if k in before:
+                continue
+            if type(v) is not Traced:
+                raise Unrecordable(f"state {k!r} that is not an array made from the parameter")
+            v._var.name = f"{k}_{pname}"
+            new[k] = v._var
+        created.append(new)
+    return rec, created, sources
+
+
+def apply(opt, todo, created, values):
+    """Put the state arrays the code created in place, and note each
+    parameter's change (its version), as the eager step does."""
+    it = iter(values)
+    for (_, _, p), new in zip(todo, created):
+        state = opt.state[p]
+        for k in new:
+            v = next(it)
+            state[k] = v if type(v) is np.ndarray else np.asarray(v)
+        engine.mark_changed(p._data)
