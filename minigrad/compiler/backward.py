@@ -184,7 +184,7 @@ def record(w, names):
             with rec.naming(names.node(node)):
                 gs = node.backward(g, node.out, *node.args)
             for e, gi in zip(node.next, gs):
-                if type(gi) is Traced and gi._var.kind == "op":
+                if e is not None and type(gi) is Traced and gi._var.kind == "op":
                     gi._var.name = f"grad_{names.edge(e, leaf_index.get(e))}"
             return gs
 
