@@ -1,13 +1,15 @@
-"""Random programs of minigrad's ops, compiled: a replay on new values gives
-the bits of running the program eagerly on them (first and second derivatives).
+"""mg.compile against eager, bit for bit, on random programs and random Python.
 
-Each example draws a program (``programs``: a random DAG of several ops on
-1-3 leaves, reduced to a scalar), compiles ``value and leaf gradients`` with
-``mg.compile``, and calls it on the drawn leaves and then on the leaves
-shuffled and scaled (the same shapes: a replay), comparing value and
-gradients with the eager program on the same leaves, bit for bit.  A
-program the tracer refuses (``TraceError``: a result whose shape depends on
-the data) must raise eagerly-free: it is skipped, and counted.
+* Random programs of minigrad's ops (``programs``: a random DAG of several
+  ops on 1-3 leaves, reduced to a scalar): ``value and leaf gradients``
+  compiled, called on the drawn leaves and then on them shuffled and scaled,
+  against the eager program on the same leaves (first and second
+  derivatives, every loss case, every optimizer with random options).
+* Random Python around random training steps (:func:`test_random_python_around_
+  compiled_steps`): rebinding in objects, dicts, lists and module objects,
+  random ops, ``.item()`` branches, exceptions on a random call, returned
+  gradients, changed module attributes, schedulers inside and outside, and
+  eager calls mixed in, over many calls.
 """
 import numpy as np
 import pytest
@@ -15,11 +17,10 @@ from hypothesis import given
 
 import minigrad as mg
 from fuzz.programs import BY_NAME, programs
-from fuzz.report import fuzz_settings
+from fuzz.report import STATS, fuzz_settings
 from test_compile import squared_output_step
 
 pytestmark = pytest.mark.fuzz
-REFUSED = []
 
 
 def run_program(program, leaves):
@@ -60,11 +61,7 @@ def test_compiled_random_programs_replay_the_eager_bits(dtype):
                     expected = run_program(program, eager)
                 except Exception:
                     return                      # not a valid program on these values
-                try:
-                    got = step(*compiled)
-                except mg.TraceError:
-                    REFUSED.append(program.ops)
-                    return
+                got = step(*compiled)
             np.testing.assert_array_equal(got.numpy(), expected.numpy(), err_msg=repr(program))
             for e, c in zip(eager, compiled):
                 assert (e.grad is None) == (c.grad is None), repr(program)
@@ -108,10 +105,7 @@ def test_compiled_second_derivatives_replay_the_eager_bits(dtype):
                                                       for v in values])
                 except Exception:
                     return
-                try:
-                    got = step(*[mg.tensor(v, requires_grad=True) for v in values])
-                except mg.TraceError:
-                    return
+                got = step(*[mg.tensor(v, requires_grad=True) for v in values])
             assert len(got) == len(expected), repr(program)
             for a, b in zip(got, expected):
                 np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=repr(program))
@@ -158,11 +152,7 @@ def test_compiled_losses_replay_the_eager_bits(dtype):
                 except Exception:
                     return
                 args = _loss_tensors(case, values)
-                try:
-                    got = step(*[args[k] for k in keys])
-                except mg.TraceError:
-                    REFUSED.append(case.loss)
-                    return
+                got = step(*[args[k] for k in keys])
             assert len(got) == len(expected), repr(case)
             for a, b in zip(got, expected):
                 np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=repr(case))
@@ -218,4 +208,149 @@ def test_compiled_optimizer_steps_replay_the_eager_bits(dtype):
                 np.testing.assert_array_equal(p1.numpy(), p2.numpy())
                 for k, v in o1.state[p1].items():
                     np.testing.assert_array_equal(v, o2.state[p2][k])
+    run()
+
+
+# ------------------------------------------------------------ random Python around steps
+
+ACTIONS = ("none", "none", "rebind_model", "rebind_optimizer", "rebind_dict", "rebind_list",
+           "rebind_module_object", "dropout_p", "bn_momentum", "scheduler_outside",
+           "eager_call", "bad_labels", "eval", "train", "batch_size", "lr")
+
+
+class World:
+    """A training setup whose step reaches its state in every way Python allows:
+    an object's attributes, a dict, a list, a module object (``cfg``)."""
+
+    def __init__(self, features, make_opt, seed):
+        import types
+        self.features, self.make_opt = features, make_opt
+        mg.manual_seed(seed)
+        self.model = self.new_model(seed)
+        self.extra = {"w": mg.tensor(np.linspace(0.5, 1.5, 3, dtype=np.float32), requires_grad=True)}
+        self.heads = [mg.nn.Linear(3, 3, rng=seed + 2)]
+        self.cfg = types.ModuleType("cfg")
+        self.cfg.bias = mg.nn.Linear(3, 3, rng=seed + 3)
+        self.opt = make_opt(self.parameters())
+        self.sched = mg.optim.lr_scheduler.StepLR(self.opt, step_size=2, gamma=0.7)
+        self.loss_fn = mg.nn.CrossEntropyLoss()
+
+    def new_model(self, seed):
+        layers = [mg.nn.Linear(3, 6, rng=seed)]
+        if "batchnorm" in self.features:
+            layers.append(mg.nn.BatchNorm1d(6))
+        layers.append(mg.nn.Tanh())
+        if "dropout" in self.features:
+            layers.append(mg.nn.Dropout(0.3))
+        layers.append(mg.nn.Linear(6, 3, rng=seed + 1))
+        return mg.nn.Sequential(*layers)
+
+    def parameters(self):
+        return (list(self.model.parameters()) + [self.extra["w"]] + list(self.heads[0].parameters())
+                + list(self.cfg.bias.parameters()))
+
+    def step(self, x, y):
+        f = self.features
+        if "zero_grad" in f:
+            self.opt.zero_grad()
+        logits = self.model(x) + self.heads[0](x) * self.extra["w"] + self.cfg.bias(x)
+        if "noise" in f:
+            logits = logits + mg.randn(*logits.shape) * 0.01
+        loss = self.loss_fn(logits, y)
+        if "item" in f and loss.item() > 1.1:
+            loss = loss * 0.5
+        loss.backward()
+        if "clip" in f:
+            mg.nn.utils.clip_grad_norm_(self.parameters(), 1.0)
+        self.opt.step()
+        if "scheduler_inside" in f:
+            self.sched.step()
+        if "return_grads" in f:
+            return loss, self.heads[0].weight.grad, {"w": self.extra["w"].grad}
+        return loss
+
+    def act(self, action, i):
+        """Apply ``action`` before call ``i`` (the same in both worlds)."""
+        if action == "rebind_model":
+            self.model = self.new_model(40 + i)
+        elif action == "rebind_optimizer":
+            self.opt = self.make_opt(self.parameters())
+            self.sched = mg.optim.lr_scheduler.StepLR(self.opt, step_size=2, gamma=0.7)
+        elif action == "rebind_dict":
+            self.extra["w"] = mg.tensor(np.full(3, 0.1 * i, np.float32), requires_grad=True)
+        elif action == "rebind_list":
+            self.heads[0] = mg.nn.Linear(3, 3, rng=50 + i)
+        elif action == "rebind_module_object":
+            self.cfg.bias = mg.nn.Linear(3, 3, rng=60 + i)
+        elif action == "dropout_p":
+            for m in self.model.modules():
+                if isinstance(m, mg.nn.Dropout):
+                    m.p = [0.0, 0.5, 0.9][i % 3]
+        elif action == "bn_momentum":
+            for m in self.model.modules():
+                if isinstance(m, mg.nn.BatchNorm1d):
+                    m.momentum = [None, 0.5, 0.01][i % 3]
+        elif action == "scheduler_outside":
+            self.sched.step()
+        elif action == "eval":
+            self.model.eval()
+        elif action == "train":
+            self.model.train()
+        elif action == "lr":
+            self.opt.param_groups[0]["lr"] = 0.05 * (1 + i % 3)
+
+    def state(self):
+        out = [self.model.state_dict(), self.opt.state_dict(), self.extra["w"],
+               self.heads[0].state_dict(), self.cfg.bias.state_dict()]
+        return out + [p.grad for p in self.parameters()]
+
+
+def _batch(i, n, bad):
+    rng = np.random.default_rng(300 + i)
+    x = mg.tensor(rng.normal(size=(n, 3)).astype(np.float32))
+    y = rng.integers(0, 3, size=n)
+    return x, mg.tensor(y + 7 if bad else y)
+
+
+def test_random_python_around_compiled_steps():
+    """Eager and compiled twins of a random World, called with random actions
+    between calls; every call's outcome (result or exception) and all state
+    after it agree bit for bit."""
+    import copy
+
+    from hypothesis import strategies as st
+
+    from test_compile import bits, outcome
+
+    @fuzz_settings(40)
+    @given(data=st.data())
+    def run(data):
+        features = set(data.draw(st.sets(st.sampled_from(
+            ["batchnorm", "dropout", "noise", "item", "clip", "scheduler_inside",
+             "return_grads", "zero_grad", "zero_grad"]))))
+        options = {}
+
+        def make_opt(params):
+            if "made" not in options:
+                options["made"] = _optimizer(data.draw, params)
+                options["state"] = copy.deepcopy(options["made"].defaults)
+                return options["made"]
+            return type(options["made"])(params, **options["state"])
+        seed = data.draw(st.integers(0, 100))
+        a = World(features, make_opt, seed)
+        b = World(features, make_opt, seed)
+        compiled = mg.compile(b.step)
+        calls = data.draw(st.integers(3, 10))
+        for i in range(calls):
+            action = data.draw(st.sampled_from(ACTIONS))
+            n = 8 if action != "batch_size" else 5
+            results = []
+            for w, fn in ((a, a.step), (b, b.step if action == "eager_call" else compiled)):
+                w.act(action, i)
+                mg.manual_seed(1000 + i)
+                results.append(outcome(fn, *_batch(i, n, action == "bad_labels")))
+            STATS.counts["compiled python calls"] += 1
+            assert results[0] == results[1], (i, action, features)
+            assert bits(a.state()) == bits(b.state()), (i, action, features)
+        STATS.counts["compiled python programs"] += 1
     run()
