@@ -2,8 +2,9 @@
 
 Two copies of the same MLP (2-32-32-1, ReLU, BCE from logits, Adam) start
 from the same weights and see the same mini-batches.  One runs its step
-eagerly; the other runs ``mg.compile(step)``, which traces the step once per
-input signature and then replays the recorded numpy code.  The script checks
+eagerly; the other runs ``mg.compile(step)``, which runs the step's Python at
+every call and its backward pass and Adam update as numpy code recorded the
+first time each shape was seen.  The script checks
 that both end with bit-for-bit identical parameters and Adam state, prints
 both timings and the compiled step's code, and exits with status 1 if
 anything differs.
@@ -84,13 +85,13 @@ def main(argv=None):
     print(f"eager:    final loss {eager_loss:.6f}, {eager_s:.2f} s "
           f"({eager_s / steps * 1e6:.0f} us per step)")
     print(f"compiled: final loss {compiled_loss:.6f}, {compiled_s:.2f} s "
-          f"({compiled_s / steps * 1e6:.0f} us per step, {compiled_step.traces} traces)")
+          f"({compiled_s / steps * 1e6:.0f} us per step, {compiled_step.traces} recorded passes)")
     identical = same(eager_model, eager_opt, compiled_model, compiled_opt) \
         and eager_loss == compiled_loss
     print("parameters and Adam state after training: "
           + ("identical, bit for bit" if identical else "DIFFERENT"))
     if not args.no_code:
-        print("\nThe compiled step's code (what every replay runs):\n")
+        print("\nThe compiled step's code (what every call runs for backward() and opt.step()):\n")
         print(compiled_step.code)
     return 0 if identical else 1
 

@@ -496,10 +496,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, capt
     run; its edges stay, for inspection.  If the pass fails midway, the
     nodes it freed remember the error, and a retry says so.
     """
-    if capture is None and not create_graph:
-        session = tracing.session()     # a compiled call: the compiler may run the pass
-        if session is not None and session.backward(roots, root_grads, retain_graph):
-            return None
+    session = tracing.session()         # a compiled call: the compiler may run the pass
+    if session is not None and session.backward(roots, root_grads, retain_graph,
+                                                create_graph or capture is not None):
+        return None
     grads = {}   # node -> gradient of its output, for nodes in the heap
     leaves = {}  # leaf tensor -> gradient
     heap = []

@@ -10,8 +10,9 @@ the core lets a compiler do, is here:
   (:func:`every`), and keeps such arrays as they are (:func:`kept_array`).
 * A *session*: the object a compiler makes active in one thread for the
   length of one compiled call (:func:`activate`).  The core consults it at
-  three points only: ``backward()`` (:func:`run_backward` offers the pass to
-  ``session.backward``), an optimizer's ``step()`` (``session.step``), and a
+  three points only: a backward pass (``engine.run_backward`` offers it to
+  ``session.backward``, saying whether it must record a graph or is
+  ``mg.grad``'s), an optimizer's ``step()`` (``session.step``), and a
   module's call (``session.part_of``, to name what a part computes).  Each
   may decline, and the core then does the work itself, as without a compiler.
 * While a session records a pass, numpy functions that do not dispatch to

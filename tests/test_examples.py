@@ -228,7 +228,8 @@ def _readme_flat():
 def test_compiled_training(capsys):
     assert load("compiled_training").main(["--epochs", "3"]) == 0
     out = capsys.readouterr().out
-    assert "identical, bit for bit" in out and "# backward" in out and "2 traces" in out
+    assert "identical, bit for bit" in out and "# backward" in out and "# update" in out
+    assert "3 recorded passes" in out      # the backward, Adam's first update, the others
 
 
 def test_compiled_training_reports_a_difference(capsys, monkeypatch):

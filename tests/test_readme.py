@@ -47,26 +47,31 @@ def test_the_gradient_code_is_what_the_readme_shows(capsys):
     code, printed = _blocks("See the gradient code")[:2]
     exec(compile(code, "README gradient code", "exec"), {})
     assert capsys.readouterr().out == printed
-    for name in ("matmul_model", "log_sigmoid_loss_fn", "grad_add_model", "sgd_numbers('lr')",
-                 "grad_sub_loss_fn", "grad_log_sigmoid_loss_fn", "subtract_loss_fn"):
+    for name in ("log_sigmoid_loss_fn", "mul_loss_fn_input0", "grad_add_model", "lr_group0",
+                 "grad_sum_loss_fn", "grad_mul_loss_fn", "def sgd_update(", "grad_output"):
         assert name in printed
 
 
 def test_the_gradient_code_walkthrough_is_right():
-    """What the README says the backward lines compute: grad_add_model is
-    (sigmoid(z) - y) / N, and the two constants are +1/N and -1/N."""
+    """What the README says the backward's inputs are and its lines compute:
+    log_sigmoid_loss_fn is log sigmoid(z), mul_loss_fn_input0 is 1 - y,
+    grad_sum_loss_fn is 1/8, grad_add_model is (sigmoid(z) - y) / 8."""
     import numpy as np
     import minigrad as mg
     code = _blocks("See the gradient code")[0]
     namespace = {}
     exec(compile(code.replace("print(step.code)", ""), "README gradient code", "exec"), namespace)
-    consts = namespace["step"]._last.function.__globals__
-    np.testing.assert_array_equal(consts["grad_sub_loss_fn"], np.full((8, 1), 1 / 8, np.float32))
-    np.testing.assert_array_equal(consts["grad_log_sigmoid_loss_fn"],
-                                  np.full((8, 1), -1 / 8, np.float32))
-    model, X, y = namespace["model"], namespace["X"], namespace["y"]
-    z = (X.numpy() @ model.weight.numpy().T + model.bias.numpy()).astype(np.float64)
-    expected = (1 / (1 + np.exp(-z)) - y.numpy()) / 8
-    model.zero_grad()
-    mg.nn.BCEWithLogitsLoss()(model(X), y).backward()
-    np.testing.assert_allclose(model.bias.grad.numpy(), expected.sum(0), rtol=1e-5)
+    step, model, X, y = (namespace[k] for k in ("step", "model", "X", "y"))
+    backward = step._last[0].function
+    seen = {}
+    z = (X.numpy() @ model.weight.numpy().T + model.bias.numpy()).astype(np.float32)
+    log_sigmoid = np.minimum(z, 0) - np.log1p(np.exp(-np.abs(z)))
+    out = backward(np.float32(1.0), log_sigmoid, (1 - y.numpy()), X.numpy())
+    z64 = z.astype(np.float64)
+    expected = (1 / (1 + np.exp(-z64)) - y.numpy()) / 8
+    np.testing.assert_allclose(out[0], expected.sum(0), rtol=1e-5)            # the bias
+    np.testing.assert_allclose(out[1], (X.numpy().T @ expected).T, rtol=1e-5)  # the weight
+    import inspect
+    seen = inspect.signature(backward).parameters
+    assert list(seen) == ["grad_output", "log_sigmoid_loss_fn", "mul_loss_fn_input0", "x"]
+    assert "grad_sum_loss_fn = np.divide(grad_output, 8" in step.code

@@ -78,9 +78,9 @@ def walk(root, root_grad):
     """The :class:`Walk` of the graph behind ``root``; :class:`Decline` where
     the engine must run the pass itself (it then also raises what it raises)."""
     fn = root.grad_fn
-    if fn is None or type(root_grad) is not np.ndarray or engine._kept_any \
-            or engine.current_modes().anomaly:
-        raise Decline("a leaf root, a tensor gradient, keep_values or anomaly mode")
+    if fn is None or type(root_grad) is not np.ndarray or engine.current_modes().anomaly:
+        raise Decline("a leaf root, a gradient that requires grad, or anomaly mode")
+    kept = engine._kept_nodes if engine._kept_any else ()
     arrays = []
     key = [sig(root_grad, arrays)]
     nodes, leaves = [], {}
@@ -91,6 +91,8 @@ def walk(root, root_grad):
         node = heappop(heap)[1]
         if type(node.args) is not tuple or node.hooks is not None:
             raise Decline("hooks (register_hook, retain_grad) or a freed graph")
+        if node in kept:
+            raise Decline("a graph built under mg.keep_values")
         if node.seq < last_change:
             try:
                 versions.check_saved(node)
@@ -160,7 +162,7 @@ def record(w, names):
     views = iter([rec.traced(a, "") for a in w.arrays])
     leaf_index = {t: j for j, t in enumerate(w.leaves)}
     g0 = next(views)
-    g0._var.name = f"grad_{names.node(w.nodes[0])}"
+    g0._var.name = "grad_output"            # d(root)/d(root): what backward() starts from
     saved = [(node, node.args, node.out, node.ctx) for node in w.nodes]
     shapes = {}
     try:

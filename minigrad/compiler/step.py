@@ -334,8 +334,12 @@ class Session:
         self.ran = []              # the compiled passes this call ran
 
     # --- the core's three questions
-    def backward(self, roots, root_grads, retain_graph):
+    def backward(self, roots, root_grads, retain_graph, differentiable):
+        if differentiable:
+            self.compiled._break("a backward pass", "mg.grad and create_graph=True run eagerly")
+            return False
         if len(roots) != 1:
+            self.compiled._break("backward()", "more than one root")
             return False
         try:
             w = backward.walk(roots[0], root_grads[0])
@@ -420,7 +424,8 @@ def _filled(cell):
 
 def _class_name(m):
     name = type(m).__name__
-    return "loss" if name.endswith("Loss") or name.endswith("Crossentropy") else name.lower()
+    is_loss = name.endswith("Loss") or not hasattr(m, "named_modules")    # a Keras loss
+    return "loss" if is_loss else name.lower()
 
 
 def _top_name(m, taken):

@@ -105,7 +105,7 @@ def record(opt, todo, numbers, names):
     rec = Recorder("update")
     sources = []            # for each Scalar (and guard value): where a call reads it
     created = []
-    groups = {}
+    groups, shared = {}, {}
     for i, (gi, group, p) in enumerate(todo):
         pname = names.tensors.get(p) or f"param{i}"
         state = opt.state[p]
@@ -115,8 +115,11 @@ def record(opt, todo, numbers, names):
               else _input(rec, sources, ("state", i, k), v, f"{k}_{pname}")
               for k, v in state.items()}
         before = set(st)
-        num = {k: _input(rec, sources, ("num", i, k), v, f"{k}_{pname}")
-               for k, v in numbers[i].items()}
+        num = shared.get(gi) if opt._NUMBERS_PER_GROUP else None
+        if num is None:                 # (the same numbers for every parameter of a group)
+            owner = f"group{gi}" if opt._NUMBERS_PER_GROUP else pname
+            num = shared[gi] = {k: _input(rec, sources, ("num", i, k), v, f"{k}_{owner}")
+                                for k, v in numbers[i].items()}
         options = groups.get(gi) or groups.setdefault(gi, _Options(group, gi, rec, sources))
         with rec.active(), rec.naming(pname):
             step = opt._update(w, g, st, options, num)
