@@ -22,6 +22,9 @@ from ..engine import Node
 from .trace import Line, Recorder, Traced, Unrecordable, op_name
 
 
+_ndarray = np.ndarray
+
+
 class Decline(Exception):
     """The engine runs this pass itself (hooks, a freed graph, ...)."""
 
@@ -117,8 +120,25 @@ def walk(root, root_grad):
                         raise Decline("a hook on a leaf")
                     j = leaves[e] = len(leaves)
                 edges.append(-1 - j)
-        key.append((type(node), pushed[node], tuple(edges), sig(node.args, arrays),
-                    sig(node.out, arrays), sig(node.ctx, arrays)))
+        saved = []
+        for a in node.args:             # (spelled out: the common cases, fast)
+            if a is None:
+                saved.append(None)
+            elif type(a) is _ndarray:
+                arrays.append(a)
+                saved.append((a.shape, a.strides, a.dtype.str))
+            else:
+                saved.append(sig(a, arrays))
+        out, ctx = node.out, node.ctx
+        if type(out) is _ndarray:
+            arrays.append(out)
+            out = (out.shape, out.strides, out.dtype.str)
+        elif out is not None:
+            out = sig(out, arrays)
+        if ctx is not None and type(ctx) is not int and not (
+                type(ctx) is tuple and all(type(v) is int for v in ctx)):
+            ctx = sig(ctx, arrays)
+        key.append((type(node), pushed[node], tuple(edges), tuple(saved), out, ctx))
         nodes.append(node)
     for t in leaves:
         g = t._grad
