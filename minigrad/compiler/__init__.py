@@ -50,7 +50,7 @@ def compile(fn=None, *, backend="numpy"):     # noqa: A001 - the name the API gi
     >>> [round(step(mg.tensor([1.0, 1.0])).item(), 4) for _ in range(3)]
     [-1.0, -1.2, -1.4]
     >>> print(step.code.splitlines()[0])
-    def backward(grad_sum, x):
+    def backward(grad_output, x):
     """
     if backend not in BACKENDS:
         raise ValueError(f"mg.compile: backend must be one of {BACKENDS}, not {backend!r}")

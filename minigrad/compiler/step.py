@@ -73,7 +73,7 @@ class CompiledStep:
         ...     return loss
         >>> _ = step(mg.tensor([3.0]))
         >>> print(step.code.splitlines()[0])
-        def backward(grad_sum, x):
+        def backward(grad_output, x):
         """
         if not self._last:
             raise RuntimeError("step.code: call the compiled step first; the code is that of "
@@ -95,7 +95,7 @@ class CompiledStep:
         ...     y.register_hook(lambda g: g * 2)
         ...     y.sum().backward()
         >>> step(mg.ones(1))
-        >>> print(step.breaks[0].split(": ", 1)[1])
+        >>> print(step.breaks[0].split("`: ")[1])
         backward() ran eagerly: hooks (register_hook, retain_grad) or a freed graph
         """
         return list(self._breaks)
@@ -109,10 +109,13 @@ class CompiledStep:
         >>> import minigrad as mg
         >>> w = mg.tensor([1.0, 2.0], requires_grad=True)
         >>> def fn(x):
+        ...     w.grad = None
         ...     (w * x).sum().backward()
         >>> step = mg.compile(fn)
         >>> step(mg.ones(2)); step(mg.ones(2)); step.traces
         1
+        >>> step(mg.ones(3, 2)); step.traces          # a graph of another shape
+        2
         """
         return sum(len(e) if type(e) is list else 1 for e in self._passes.values())
 

@@ -133,11 +133,11 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
+                    _check_writable(p.data)         # before the step count advances
                     self._step_one(p, group, self._numbers(group, self.state.setdefault(p, {})))
 
     def _step_one(self, p, group, num):
         """Update parameter ``p`` of ``group`` in place, given this step's numbers."""
-        _check_writable(p.data)
         step = self._update(p.data, p.grad.data, self.state[p], group, num)
         _apply_in_place(p.data, step, num.get("decay"))
 
