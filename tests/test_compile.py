@@ -822,3 +822,27 @@ def test_the_numba_backend_is_named_and_unknown_backends_refused():
     except ImportError:
         with pytest.raises(ImportError, match=r'pip install "minigrad\[fast\]"'):
             mg.compile(lambda x: x, backend="numba")
+
+
+def test_memory_stays_flat_over_calls_whose_shapes_keep_changing():
+    import gc
+    import tracemalloc
+    w = mg.tensor(np.ones(3, np.float32), requires_grad=True)
+    opt = mg.optim.Adam([w], lr=0.01)
+
+    @mg.compile
+    def step(x):
+        opt.zero_grad()
+        ((x * w) ** 2).mean().backward()
+        opt.step()
+    tracemalloc.start()
+    try:
+        sizes = []
+        for i in range(300):
+            step(mg.ones(1 + i % 40, 3))         # 40 shapes, cycling: more than the cache holds
+            if i in (99, 299):
+                gc.collect()
+                sizes.append(tracemalloc.get_traced_memory()[0])
+    finally:
+        tracemalloc.stop()
+    assert sizes[1] - sizes[0] < 100_000, sizes      # flat after warm-up (not 200 more passes)
