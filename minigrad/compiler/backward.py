@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import engine, versions
 from ..engine import Node
-from .trace import Line, Recorder, Traced, Unrecordable, op_name
+from .trace import Line, Recorder, Traced, Unrecordable, found_in, op_name
 
 
 _ndarray = np.ndarray
@@ -193,7 +193,7 @@ def record(w, names):
             if isinstance(node.out, Traced):
                 node.out._var.name = names.node(node)
             node.ctx = substitute(node.ctx, views)
-            for v in _views_in(node.ctx):
+            for v in found_in(node.ctx, Traced):
                 v._var.name = f"{names.node(node)}_ctx"
         old = {}
         for t in w.leaves:
@@ -254,17 +254,6 @@ def _name_inputs(node, names, leaf_index):
                 a._var.name = names.edge(e, leaf_index.get(e))
             else:
                 a._var.name = names.data.get(id(a._var.value)) or f"{names.node(node)}_input{i}"
-
-
-def _views_in(x):
-    if isinstance(x, Traced):
-        yield x
-    elif isinstance(x, (tuple, list)):
-        for v in x:
-            yield from _views_in(v)
-    elif isinstance(x, dict):
-        for v in x.values():
-            yield from _views_in(v)
 
 
 def apply(w, grads, shapes, retain_graph):

@@ -422,18 +422,23 @@ class Recorder:
         return self.call(fn, text, args, kwargs, _raw(args), _raw(kwargs), "call")
 
 
-def vars_in(x):
-    """The Vars in a line's arguments (nested in tuples, lists, dicts, slices)."""
-    if isinstance(x, Var):
+def found_in(x, cls):
+    """The instances of ``cls`` in ``x`` (nested in tuples, lists, dicts, slices)."""
+    if isinstance(x, cls):
         yield x
     elif isinstance(x, (tuple, list)):
         for v in x:
-            yield from vars_in(v)
+            yield from found_in(v, cls)
     elif isinstance(x, dict):
         for v in x.values():
-            yield from vars_in(v)
+            yield from found_in(v, cls)
     elif isinstance(x, slice):
-        yield from vars_in((x.start, x.stop, x.step))
+        yield from found_in((x.start, x.stop, x.step), cls)
+
+
+def vars_in(x):
+    """The Vars in a line's arguments."""
+    return found_in(x, Var)
 
 
 def op_name(node):
