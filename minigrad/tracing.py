@@ -13,7 +13,8 @@ the core lets a compiler do, is here:
   three points only: a backward pass (``engine.run_backward`` offers it to
   ``session.backward``, saying whether it must record a graph or is
   ``mg.grad``'s), an optimizer's ``step()`` (``session.step``), and a
-  module's call (``session.part_of``, to name what a part computes).  Each
+  module's call (``session.enter`` and ``session.leave``, to name what a part
+  computes).  Each
   may decline, and the core then does the work itself, as without a compiler.
 * While a session records a pass, numpy functions that do not dispatch to
   array subclasses go through :func:`recorded` so that it sees them.

@@ -12,7 +12,6 @@ cannot repeat runs eagerly, and ``step.breaks`` says where and why.
 from __future__ import annotations
 
 import collections
-import contextlib
 import functools
 import inspect
 import linecache
@@ -354,15 +353,14 @@ class Session:
     def step(self, opt):
         return self.compiled.run_update(self, opt)
 
-    @contextlib.contextmanager
-    def part_of(self, module):
+    def enter(self, module):
+        """A module (or loss) starts computing: what it makes is named after it."""
         if not self.parts and all(m is not module for m in self.tops):
             self.tops.append(module)
         self.parts.append(module)
-        try:
-            yield
-        finally:
-            self.parts.pop()
+
+    def leave(self):
+        self.parts.pop()
 
     def node_made(self, node):
         if self.parts:

@@ -209,8 +209,11 @@ class Loss:
     def __call__(self, y_true, y_pred, sample_weight=None):
         session = tracing.session()
         if session is not None:           # mg.compile names what the loss computes after it
-            with session.part_of(self):
+            session.enter(self)
+            try:
                 return self._loss(y_true, y_pred, sample_weight)
+            finally:
+                session.leave()
         return self._loss(y_true, y_pred, sample_weight)
 
     def _loss(self, y_true, y_pred, sample_weight):

@@ -67,8 +67,11 @@ class Module:
     def __call__(self, *args, **kwargs):
         session = tracing.session()
         if session is not None:           # mg.compile names what a part computes after it
-            with session.part_of(self):
+            session.enter(self)
+            try:
                 return self.forward(*args, **kwargs)
+            finally:
+                session.leave()
         return self.forward(*args, **kwargs)
 
     # ------------------------------------------------------------ traversal
