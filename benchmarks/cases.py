@@ -168,7 +168,7 @@ def linear_minigrad(X, target, W0, loss_fn, compiled=False):
 def sgd_step(ps, params, loss_of, compiled=False):
     """One minigrad SGD step as a benchmark run: the parameters ``ps`` reset
     to copies of ``params``, ``loss_of()``, backward, the update (eagerly, or
-    replayed by ``mg.compile``); returns the loss and the updated parameters,
+    by ``mg.compile``); returns the loss and the updated parameters,
     for the agreement check."""
     opt = mg.optim.SGD(ps, lr=LR)
 

@@ -1,11 +1,11 @@
-"""From a recorded trace to straight-line Python: names, dead code, buffers.
+"""From a recorded pass to straight-line Python: names, dead code, buffers.
 
-The program is the trace's lines, each one numpy call, in three sections
-(forward, backward, update), with each value named after the op and the
+The program is the recording's lines, each one numpy call, under the pass's
+heading (backward or update), with each value named after the op and the
 model part it comes from.  Lines whose results nothing needs are dropped.
 A result that lives only inside the step gets a buffer planned once: the
 line writes into it with ``out=``, and a buffer is reused once the value in
-it is dead, so a replay allocates almost nothing.  Every call is the one
+it is dead, so a call allocates almost nothing.  Every call is the one
 eager minigrad made, with the same operands, so the bits are the same.
 """
 from __future__ import annotations
@@ -28,15 +28,14 @@ def reads(line):
 
 
 def live_lines(lines, wanted):
-    """The lines needed for the Vars in ``wanted`` and for every effect:
-    writes into state or inputs, per-step numbers, random draws, checks.
-    A value is needed if it is read later, or if memory it views is; a
-    write is needed if what it writes into is."""
+    """The lines needed for the Vars in ``wanted`` and for every write into
+    an input (a parameter, optimizer state).  A value is needed if it is read
+    later, or if memory it views is; a write is needed if what it writes
+    into is."""
     live = {id(v) for v in wanted}
     keep = []
     for line in reversed(lines):
-        needed = line.kind in ("numbers", "draw", "check") or any(
-            _is_live(v, live) or _root(v).kind in ("state", "input") for v in line.writes)
+        needed = any(_is_live(v, live) or _root(v).kind == "input" for v in line.writes)
         needed = needed or any(id(v) in live for v in line.outs)
         if not needed:
             continue
@@ -190,49 +189,6 @@ def _outer(line):
             want.tobytes() != got.tobytes():
         return None
     return a, b
-
-
-def recompute_for_backward(lines, large=1 << 16):
-    """A large forward value computed by one ufunc from the step's inputs and
-    state alone (``1 - y``), and read again after the forward pass, is
-    computed again there rather than kept alive in between: the same call on
-    the same unchanged operands, so the same bits, and one buffer fewer at
-    the peak of memory."""
-    from .trace import Line
-    written = {id(_root(v)) for line in lines for v in line.writes}
-    sources = {}
-    for line in lines:
-        v = _recomputable(line, written)
-        if v is not None and v.value.size >= large:
-            sources[id(v)] = line
-    out, again = [], {}
-    for line in lines:
-        if line.section != "forward":
-            for v in reads(line):
-                src = sources.get(id(v))
-                if src is not None and id(v) not in again:
-                    twin = Line(src.fn, src.text, src.args, src.kwargs, src.kind, line.section)
-                    fresh = again[id(v)] = Var(v.value, "op", v.name)
-                    fresh.fresh = True
-                    twin.outs = [fresh]
-                    out.append(twin)
-            if again:
-                line.args = _substitute(line.args, again)
-                line.kwargs = _substitute(line.kwargs, again)
-        out.append(line)
-    return out
-
-
-def _recomputable(line, written):
-    if line.section != "forward" or line.kind != "call" or line.kwargs or line.writes:
-        return None
-    if not isinstance(line.fn, np.ufunc) or line.fn.signature is not None or len(line.outs) != 1:
-        return None
-    args = reads(line)
-    if not args or any(v.kind not in ("input", "state", "const") or id(_root(v)) in written
-                       for v in args):
-        return None
-    return line.outs[0]
 
 
 def plan_buffers(lines, escaping, shared=None, taken=None):
@@ -509,14 +465,4 @@ class Renderer:
             return f"{lhs}{self.value(args[0])}.{line.text}({self.call_args(args[1:], kwargs)})"
         if isinstance(kwargs.get("out"), tuple) and len(kwargs["out"]) == 1:
             kwargs["out"] = kwargs["out"][0]
-        if line.kind == "numbers":
-            keys = [v.owner for v in line.outs if id(v) in used]
-            fn = self.bind(line.fn, line.text)
-            outs = [self.names[id(v)] for v in line.outs if id(v) in used]
-            lhs = ", ".join(outs) + (", = " if len(outs) == 1 else " = ") if outs else ""
-            return f"{lhs}{fn}({', '.join(repr(k) for k in keys)})"
-        if line.kind == "check":
-            return f"{self.bind(line.fn, line.text)}({self.call_args(args, kwargs)})"
-        if line.kind == "draw":
-            return f"{lhs}{self.bind(line.fn, line.text)}({self.call_args(args, kwargs)})"
         return f"{lhs}{self.function(line)}({self.call_args(args, kwargs)})"
