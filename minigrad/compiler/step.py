@@ -404,8 +404,8 @@ def _names_in_scope(fn):
     code = getattr(fn, "__code__", None)
     if code is None:
         return out
-    scope = list(zip(code.co_freevars, [c.cell_contents for c in fn.__closure__ or ()
-                                       if _filled(c)]))
+    scope = [(n, c.cell_contents) for n, c in zip(code.co_freevars, fn.__closure__ or ())
+             if _filled(c)]
     scope += [(n, fn.__globals__[n]) for n in code.co_names if n in fn.__globals__]
     for name, value in scope:
         if isinstance(value, Tensor):
