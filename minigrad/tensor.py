@@ -20,7 +20,6 @@ import numpy as np
 
 from . import engine
 from .compiler.trace import Traced, recorder, refuse
-from .random import generator as _generator
 
 _DEFAULT_DTYPE = [np.dtype(np.float32)]
 _FLOAT_KINDS = "f"
@@ -679,103 +678,7 @@ def tensor(data, requires_grad=False, dtype=None):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def _shape_args(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
-def zeros(*shape, dtype=None, requires_grad=False):
-    """A tensor of zeros (default dtype float32).
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.zeros(2, 3).shape
-    (2, 3)
-    """
-    return Tensor(np.zeros(_shape_args(shape), dtype or _DEFAULT_DTYPE[0]), requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad=False):
-    """A tensor of ones (default dtype float32).
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.ones(2)
-    tensor([1., 1.])
-    """
-    return Tensor(np.ones(_shape_args(shape), dtype or _DEFAULT_DTYPE[0]), requires_grad)
-
-
-def zeros_like(t, dtype=None, requires_grad=False):
-    """Zeros with the shape (and dtype) of ``t``.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.zeros_like(mg.ones(2))
-    tensor([0., 0.])
-    """
-    arr = as_array(t)
-    return Tensor(np.zeros(arr.shape, dtype or arr.dtype), requires_grad)
-
-
-def ones_like(t, dtype=None, requires_grad=False):
-    """Ones with the shape (and dtype) of ``t``.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.ones_like(mg.zeros(2, dtype="float64"))
-    tensor([1., 1.], dtype=float64)
-    """
-    arr = as_array(t)
-    return Tensor(np.ones(arr.shape, dtype or arr.dtype), requires_grad)
-
-
-def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
-    """Evenly spaced values in ``[start, stop)``, as ``np.arange``.
-
-    Integer arguments give an int64 tensor (useful as indices or labels);
-    any float argument gives the default float dtype.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.arange(4)
-    tensor([0, 1, 2, 3], dtype=int64)
-    >>> mg.arange(0, 1, 0.25)
-    tensor([0.  , 0.25, 0.5 , 0.75])
-    """
-    if stop is None:
-        start, stop = 0, start
-    if dtype is None:
-        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
-        dtype = np.int64 if ints else _DEFAULT_DTYPE[0]
-    return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad)
-
-
-def randn(*shape, rng=None, dtype=None, requires_grad=False):
-    """Standard normal samples of the given shape.
-
-    Parameters
-    ----------
-    *shape : int
-    rng : numpy.random.Generator or int, optional
-        A generator or a seed, for reproducible draws; None draws from the
-        default generator (see :func:`minigrad.manual_seed`).
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.randn(2, 3, rng=0).shape
-    (2, 3)
-    """
-    gen = _generator(rng)
-    data = gen.standard_normal(_shape_args(shape)).astype(dtype or _DEFAULT_DTYPE[0])
-    return Tensor(data, requires_grad)
+# zeros, ones, arange, randn, ... are in minigrad.creation
 
 
 # ---------------------------------------------------------- operator table
