@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import engine
+from . import device as _device, engine
 from .compiler.trace import Traced, recorder, refuse
 
 _DEFAULT_DTYPE = [np.dtype(np.float32)]
@@ -487,6 +487,62 @@ class Tensor:
         if fn is not None:
             return fn(*args, **kwargs)
         return _numpy_fallback(func, func.__name__, args, kwargs)
+
+    # ------------------------------------------------ device and dtype moves
+    @property
+    def device(self):
+        """Where the tensor lives: always ``mg.device("cpu")`` (see :mod:`minigrad.device`).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(1).device
+        device(type='cpu')
+        """
+        return _device.CPU
+
+    def to(self, *args, **kwargs):
+        """The tensor on a device and/or in a dtype, as PyTorch's ``t.to``:
+        ``to("cpu")``, ``to(device)``, ``to(mg.float64)``, ``to("cpu",
+        mg.float64)``, ``to(other)`` (other's dtype).  The same tensor when
+        nothing changes; a float cast keeps the graph.  Another device raises.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.ones(2)
+        >>> x.to("cpu") is x, x.to(mg.float64).dtype
+        (True, dtype('float64'))
+        """
+        dtype = _device.split_to_args(args, dict(kwargs))
+        return self if dtype is None or dtype == self.dtype else self.astype(dtype)
+
+    def cpu(self):
+        """The tensor itself (minigrad runs on the CPU).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.ones(1); x.cpu() is x
+        True
+        """
+        return self
+
+    def type(self, dtype=None):
+        """With ``dtype``: the tensor cast to it (as :meth:`to`); without: the
+        type's name in PyTorch's spelling.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.ones(1).type(), mg.ones(1).type(mg.int64)
+        ('minigrad.FloatTensor', tensor([1], dtype=int64))
+        """
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                     "bool": "Bool"}
+            return f"minigrad.{names.get(self.dtype.name, self.dtype.name)}Tensor"
+        return self.to(dtype)
 
 
 def _read_while_traced(data, how):

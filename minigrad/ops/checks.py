@@ -16,7 +16,7 @@ def isnan(input):
     --------
     >>> import minigrad as mg
     >>> mg.isnan(mg.tensor([1.0, float("nan")]))
-    tensor([False,  True])
+    tensor([False,  True], dtype=bool)
     """
     return _make(np.isnan(as_array(input)), None)
 
@@ -29,7 +29,7 @@ def isfinite(input):
     --------
     >>> import minigrad as mg
     >>> mg.isfinite(mg.tensor([1.0, float("inf")]))
-    tensor([ True, False])
+    tensor([ True, False], dtype=bool)
     """
     return _make(np.isfinite(as_array(input)), None)
 
