@@ -244,7 +244,7 @@ def rand(*size, rng=None, out=None, dtype=None, device=None, requires_grad=False
     --------
     >>> import minigrad as mg
     >>> x = mg.rand(2, 3, rng=0)
-    >>> x.shape, 0 <= x.numpy().min() <= x.numpy().max() < 1
+    >>> x.shape, bool(0 <= x.numpy().min() <= x.numpy().max() < 1)
     ((2, 3), True)
     """
     dt = _floating(dtype, "rand")
@@ -281,7 +281,7 @@ def randint(low=0, high=None, size=None, *, rng=None, out=None, dtype=None, devi
     --------
     >>> import minigrad as mg
     >>> x = mg.randint(3, 10, (4,), rng=0)
-    >>> x.dtype, 3 <= x.numpy().min() <= x.numpy().max() < 10
+    >>> x.dtype, bool(3 <= x.numpy().min() <= x.numpy().max() < 10)
     (dtype('int64'), True)
     """
     if size is None:
