@@ -34,7 +34,7 @@ def isfinite(input):
     return _make(np.isfinite(as_array(input)), None)
 
 
-@op(numpy=np.allclose)
+@op(numpy=np.allclose, rename={"a": "input", "b": "other"})
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     """Whether ``|input - other| <= atol + rtol * |other|`` everywhere (a
     Python bool), as ``torch.allclose``.

@@ -162,7 +162,7 @@ class Einsum(Node):
     save_out = False
 
     def backward(self, g, out, *ops):
-        subs, out_subs, sizes = self.ctx
+        subs, out_subs, sizes, dtype = self.ctx
         grads = []
         for k, edge in enumerate(self.next):
             if edge is None:
@@ -173,13 +173,13 @@ class Einsum(Node):
             for c in subs[k]:
                 if c in seen:                       # a diagonal: a fresh letter, tied by eye
                     fresh = free.pop()
-                    terms.append((np.eye(sizes[c], dtype=g.dtype), c + fresh))
+                    terms.append((np.eye(sizes[c], dtype=dtype), c + fresh))
                     c = fresh
                 seen.add(c)
                 target += c
             have = set(out_subs).union(*(s for j, s in enumerate(subs) if j != k))
             for c in sorted(set(subs[k]) - have):   # summed within k only: ones
-                terms.append((np.ones(sizes[c], dtype=g.dtype), c))
+                terms.append((np.ones(sizes[c], dtype=dtype), c))
             eq = ",".join(s for _, s in terms) + "->" + target
             grads.append(np.einsum(eq, *(t for t, _ in terms)))
         return tuple(grads)
@@ -216,7 +216,7 @@ def einsum(equation, *operands):
     subs, out_subs, sizes = _einsum_subscripts(equation, [t.shape for t in ts])
     eq = ",".join(subs) + "->" + out_subs
     out = np.einsum(eq, *(t._data for t in ts))
-    return record(Einsum, np.asarray(out, dtype=dtype), ts, ctx=(subs, out_subs, sizes))
+    return record(Einsum, np.asarray(out, dtype=dtype), ts, ctx=(subs, out_subs, sizes, dtype))
 
 
 # ------------------------------------------------------- triangular parts

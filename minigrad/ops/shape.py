@@ -482,15 +482,15 @@ def concatenate(tensors, axis=0):
 
 
 def _dim(dim, axis, who):
-    """PyTorch's ``dim`` or numpy's ``axis`` (an alias), not both."""
+    """PyTorch's ``dim`` or numpy's ``axis`` (an alias), not both; default 0."""
     if axis is not None and dim is not None and axis != dim:
         raise TypeError(f"{who} takes dim (PyTorch) or axis (numpy), not both")
-    return axis if axis is not None else dim
+    return axis if axis is not None else 0 if dim is None else dim
 
 
 @op(method=False)
-def cat(tensors, dim=0, *, axis=None, out=None):
-    """Join tensors along an existing dimension, as ``torch.cat`` (the
+def cat(tensors, dim=None, *, axis=None, out=None):
+    """Join tensors along an existing dimension ``dim`` (default 0), as ``torch.cat`` (the
     concatenate primitive under PyTorch's name; ``out=`` as PyTorch).
 
     Examples
@@ -503,7 +503,7 @@ def cat(tensors, dim=0, *, axis=None, out=None):
 
 
 @op(method=False)
-def concat(tensors, dim=0, *, axis=None, out=None):
+def concat(tensors, dim=None, *, axis=None, out=None):
     """The same as :func:`cat` (PyTorch's alias).
 
     Examples
@@ -516,17 +516,15 @@ def concat(tensors, dim=0, *, axis=None, out=None):
 
 
 @op(method=False, numpy=np.stack, rename={"axis": "dim"})
-def stack(tensors, dim=0, *, axis=None, out=None):
-    """Join tensors along a new dimension ``dim`` (composed: expand_dims +
+def stack(tensors, dim=None, *, axis=None, out=None):
+    """Join tensors along a new dimension ``dim`` (default 0; composed: expand_dims +
     concatenate); ``axis=`` is numpy's name for it.
 
     Examples
     --------
     >>> import minigrad as mg
-    >>> mg.stack([mg.ones(2), mg.zeros(2)]).shape, mg.stack([mg.ones(2), mg.zeros(2)], dim=1).shape
-    ((2, 2), (2, 2))
-    >>> mg.stack([mg.ones(3), mg.zeros(3)], dim=1).shape
-    (3, 2)
+    >>> mg.stack([mg.ones(3), mg.zeros(3)]).shape, mg.stack([mg.ones(3), mg.zeros(3)], dim=1).shape
+    ((2, 3), (3, 2))
     """
     tensors = [coerce(t) for t in tensors]
     if not tensors:
