@@ -15,16 +15,17 @@ class _BatchNorm(Module):
     _RANKS = ()
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=None):
+                 track_running_stats=True, dtype=None, bias=True):
         super().__init__()
         if num_features <= 0:
             raise ValueError(f"{type(self).__name__} needs a positive num_features, got "
                              f"{num_features}")
         self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
         self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self.has_bias = self.affine and bool(bias)
         dtype = dtype or get_default_dtype()
         self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
-        self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype)) if affine and bias else None
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
@@ -35,6 +36,9 @@ class _BatchNorm(Module):
             ranks = " or ".join(f"{r}D" for r in self._RANKS)
             raise ValueError(f"{type(self).__name__} expected {ranks} input (got input of "
                              f"shape {getattr(x, 'shape', None)})")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}) expected input of "
+                             f"shape (N, {self.num_features}, ...), got {x.shape}")
         use_batch = self.training or not self.track_running_stats
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
@@ -47,7 +51,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.has_bias}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
