@@ -61,9 +61,9 @@ class MatMul(Node):
 
 
 @op(operators="__matmul__", reflected="__rmatmul__", ufunc=np.matmul)
-def matmul(a, b):
+def matmul(a, b, *, out=None):
     """Matrix product with numpy's rules: 1-D operands are vectors, leading
-    axes broadcast as batches.
+    axes broadcast as batches (``out=`` as PyTorch's).
 
     Examples
     --------
@@ -88,10 +88,10 @@ def matmul(a, b):
             f"axis of the second ({kb})"
         )
     try:
-        out = np.matmul(a._data, b._data)
+        value = np.matmul(a._data, b._data)
     except ValueError as e:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: {e}") from None
-    return record(MatMul, out, (a, b), ctx=(a.shape, b.shape))
+    return write_out(out, record(MatMul, value, (a, b), ctx=(a.shape, b.shape)))
 
 
 @op(method=True)
