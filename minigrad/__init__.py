@@ -25,7 +25,9 @@ from numpy import float32 as float, float64 as double, int32 as int, int64 as lo
 
 _CONSTRUCTORS = ["zeros", "ones", "empty", "full", "eye", "arange", "linspace", "rand", "randn",
                  "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like"]
-_DTYPES = ["float32", "float", "float64", "double", "int64", "long", "int32", "int", "bool"]
+# (mg.float, mg.int and mg.bool exist too, but stay out of __all__: a star import must
+# not shadow Python's float, int and bool)
+_DTYPES = ["float32", "float64", "double", "int64", "long", "int32"]
 
 # nn before losses: the loss declarations (minigrad.lossdefs) subclass nn.Module, and
 # nn's faces read their registry

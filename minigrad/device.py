@@ -54,7 +54,7 @@ class device:  # noqa: N801  (PyTorch's name)
             index = int(number) if number.isdigit() else number
         if kind != "cpu" or index not in (None, 0):
             raise RuntimeError(
-                f"minigrad runs on the CPU only; device {str(type) if not number else type!r} "
+                f"minigrad runs on the CPU only; device {type!r} "
                 f"is not available. Use 'cpu' (mg.cuda.is_available() is False).")
         self.type, self.index = "cpu", index
 

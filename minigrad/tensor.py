@@ -721,8 +721,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 # ------------------------------------------------------------ constructors
 
-def tensor(data, requires_grad=False, dtype=None):
-    """Make a Tensor; the same as ``mg.Tensor(data, requires_grad, dtype)``.
+def tensor(data, requires_grad=False, dtype=None, device=None):
+    """Make a Tensor; the same as ``mg.Tensor(data, requires_grad, dtype)``
+    (``device``: the CPU, see :mod:`minigrad.device`).
 
     Examples
     --------
@@ -731,6 +732,7 @@ def tensor(data, requires_grad=False, dtype=None):
     tensor([[1., 2.],
             [3., 4.]])
     """
+    _device.as_device(device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 

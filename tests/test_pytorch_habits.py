@@ -110,6 +110,7 @@ def test_cpu_device_and_other_devices_refused():
     d = mg.device(device)
     assert repr(d) == repr(torch.device("cpu")) and str(d) == str(torch.device("cpu"))
     assert d == "cpu" and d == mg.device("cpu") and mg.device(d) == d
+    assert mg.tensor([1.0], device=d).device == d
     t = mg.ones(2, device=device)
     assert t.device == d and str(t.device) == str(torch.ones(2).device)
     assert t.to(device) is t and t.to(d) is t and t.cpu() is t
@@ -123,6 +124,8 @@ def test_cpu_device_and_other_devices_refused():
             t.to(bad)
         with pytest.raises(RuntimeError, match="minigrad runs on the CPU"):
             mg.zeros(2, device=bad)
+        with pytest.raises(RuntimeError, match="minigrad runs on the CPU"):
+            mg.tensor([1.0], device=bad)
         with pytest.raises(RuntimeError, match="minigrad runs on the CPU"):
             nn.Linear(2, 2).to(bad)
 
