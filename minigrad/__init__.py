@@ -19,7 +19,7 @@ from .tensor import Tensor, as_tensor, from_numpy, get_default_dtype, grad, set_
 # constructors, the CPU device and PyTorch's dtype names (numpy's scalar types)
 from .creation import (arange, empty, eye, full, full_like, linspace, ones, ones_like, rand,
                        rand_like, randint, randn, randn_like, zeros, zeros_like)
-from .device import cuda, device
+from .device import accelerator, backends, cuda, device
 from numpy import bool_ as bool, float32, float64, int32, int64  # noqa: A004
 from numpy import float32 as float, float64 as double, int32 as int, int64 as long  # noqa: A004
 
@@ -45,6 +45,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Tensor", "tensor", "as_tensor", "from_numpy", *_CONSTRUCTORS, *_DTYPES, "device", "cuda",
+    "accelerator", "backends",
     "utils", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "keep_values", "Function", "gradcheck",
     "gradgradcheck", "jacobians", "GradcheckError", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot", "draw",

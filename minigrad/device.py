@@ -149,3 +149,44 @@ class cuda:  # noqa: N801  (PyTorch's module name, mg.cuda)
         return None
 
     manual_seed_all = manual_seed
+
+
+class accelerator:  # noqa: N801  (PyTorch's module name, mg.accelerator)
+    """``mg.accelerator``: none, so the current tutorials' device line
+    (``... if mg.accelerator.is_available() else "cpu"``) picks the CPU.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.accelerator.is_available(), mg.accelerator.current_accelerator()
+    (False, None)
+    """
+
+    @staticmethod
+    def is_available():
+        """False: minigrad runs on the CPU."""
+        return False
+
+    @staticmethod
+    def current_accelerator():
+        """None: there is no accelerator."""
+        return None
+
+
+class backends:  # noqa: N801  (PyTorch's module name, mg.backends)
+    """``mg.backends.mps.is_available()``: False (older tutorials ask).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.backends.mps.is_available()
+    False
+    """
+
+    class mps:  # noqa: N801
+        """Apple's GPU backend: not in minigrad."""
+
+        @staticmethod
+        def is_available():
+            """False: minigrad runs on the CPU."""
+            return False

@@ -107,6 +107,9 @@ def test_dtype_names_are_accepted_wherever_a_dtype_is():
 def test_cpu_device_and_other_devices_refused():
     device = "cuda" if mg.cuda.is_available() else "cpu"
     assert device == "cpu" and mg.cuda.device_count() == 0
+    current = (mg.accelerator.current_accelerator().type if mg.accelerator.is_available()
+               else "mps" if mg.backends.mps.is_available() else "cpu")
+    assert current == "cpu"
     d = mg.device(device)
     assert repr(d) == repr(torch.device("cpu")) and str(d) == str(torch.device("cpu"))
     assert d == "cpu" and d == mg.device("cpu") and mg.device(d) == d
