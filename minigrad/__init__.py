@@ -14,15 +14,25 @@ from .function import Function
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck, jacobians
 from .ops import *  # noqa: F401,F403  (the op functions: mg.exp, mg.sum, ...)
 from .ops import __all__ as _ops_all
-from .tensor import (Tensor, arange, as_tensor, from_numpy, get_default_dtype, grad, ones, ones_like, randn,
-                     set_default_dtype, tensor, zeros, zeros_like)
+from .tensor import Tensor, as_tensor, from_numpy, get_default_dtype, grad, set_default_dtype, tensor
 
-from numpy import float32, float64  # dtype names, as mg.float32
+# constructors, the CPU device and PyTorch's dtype names (numpy's scalar types)
+from .creation import (arange, empty, eye, full, full_like, linspace, ones, ones_like, rand,
+                       rand_like, randint, randn, randn_like, zeros, zeros_like)
+from .device import accelerator, backends, cuda, device
+from numpy import bool_ as bool, float32, float64, int32, int64  # noqa: A004
+from numpy import float32 as float, float64 as double, int32 as int, int64 as long  # noqa: A004
+
+_CONSTRUCTORS = ["zeros", "ones", "empty", "full", "eye", "arange", "linspace", "rand", "randn",
+                 "randint", "zeros_like", "ones_like", "full_like", "rand_like", "randn_like"]
+# (mg.float, mg.int and mg.bool exist too, but stay out of __all__: a star import must
+# not shadow Python's float, int and bool)
+_DTYPES = ["float32", "float64", "double", "int64", "long", "int32"]
 
 # nn before losses: the loss declarations (minigrad.lossdefs) subclass nn.Module, and
 # nn's faces read their registry
 from . import datasets, formulas, nn, losses, optim  # noqa: E402
-from . import data, metrics, random  # noqa: E402
+from . import data, metrics, random, utils  # noqa: E402
 from .random import manual_seed  # noqa: E402
 from .serialization import load, save  # noqa: E402
 from .explain import explain  # noqa: E402
@@ -34,10 +44,11 @@ from .compiler import compile  # noqa: E402,A004
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "as_tensor", "from_numpy", "zeros", "ones", "zeros_like", "ones_like", "arange",
-    "randn", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
+    "Tensor", "tensor", "as_tensor", "from_numpy", *_CONSTRUCTORS, *_DTYPES, "device", "cuda",
+    "accelerator", "backends",
+    "utils", "get_default_dtype", "set_default_dtype", "grad", "no_grad", "enable_grad",
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "keep_values", "Function", "gradcheck",
-    "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot", "draw",
+    "gradgradcheck", "jacobians", "GradcheckError", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot", "draw",
     "data", "metrics", "random", "manual_seed", "save", "load",
     "callbacks", "fit", "History", "compile",
     *_ops_all,

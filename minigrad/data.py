@@ -1,4 +1,5 @@
-"""Datasets and mini-batches, as in ``torch.utils.data``.
+"""Datasets and mini-batches, as in ``torch.utils.data`` (also reached
+as ``mg.utils.data``, PyTorch's path).
 
 :class:`TensorDataset` holds arrays of samples (same first axis);
 :class:`DataLoader` walks a dataset in mini-batches, optionally shuffled,
@@ -46,7 +47,28 @@ def _as_array(x, i):
     return arr
 
 
-class TensorDataset:
+class Dataset:
+    """Base class of map-style datasets, as ``torch.utils.data.Dataset``:
+    a subclass defines ``__len__`` and ``__getitem__`` (one sample, e.g. a
+    tuple ``(x, y)``), and a :class:`DataLoader` batches it.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> class Squares(mg.utils.data.Dataset):
+    ...     def __len__(self):
+    ...         return 4
+    ...     def __getitem__(self, i):
+    ...         return float(i), float(i * i)
+    >>> [yb.tolist() for _, yb in mg.utils.data.DataLoader(Squares(), batch_size=2)]
+    [[0.0, 1.0], [4.0, 9.0]]
+    """
+
+    def __getitem__(self, index):
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+
+class TensorDataset(Dataset):
     """Samples stored row-wise in arrays of the same length.
 
     Parameters

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import engine
+from . import device as _device, engine
 from .tracing import TracedArray
-from .random import generator as _generator
 
 _DEFAULT_DTYPE = [np.dtype(np.float32)]
 _FLOAT_KINDS = "f"
@@ -482,6 +481,62 @@ class Tensor:
             return fn(*args, **kwargs)
         return _numpy_fallback(func, func.__name__, args, kwargs)
 
+    # ------------------------------------------------ device and dtype moves
+    @property
+    def device(self):
+        """Where the tensor lives: always ``mg.device("cpu")`` (see :mod:`minigrad.device`).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(1).device
+        device(type='cpu')
+        """
+        return _device.CPU
+
+    def to(self, *args, **kwargs):
+        """The tensor on a device and/or in a dtype, as PyTorch's ``t.to``:
+        ``to("cpu")``, ``to(device)``, ``to(mg.float64)``, ``to("cpu",
+        mg.float64)``, ``to(other)`` (other's dtype).  The same tensor when
+        nothing changes; a float cast keeps the graph.  Another device raises.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.ones(2)
+        >>> x.to("cpu") is x, x.to(mg.float64).dtype
+        (True, dtype('float64'))
+        """
+        dtype = _device.split_to_args(args, dict(kwargs))
+        return self if dtype is None or dtype == self.dtype else self.astype(dtype)
+
+    def cpu(self):
+        """The tensor itself (minigrad runs on the CPU).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.ones(1); x.cpu() is x
+        True
+        """
+        return self
+
+    def type(self, dtype=None):
+        """With ``dtype``: the tensor cast to it (as :meth:`to`); without: the
+        type's name in PyTorch's spelling.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.ones(1).type(), mg.ones(1).type(mg.int64)
+        ('minigrad.FloatTensor', tensor([1], dtype=int64))
+        """
+        if dtype is None:
+            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+                     "bool": "Bool"}
+            return f"minigrad.{names.get(self.dtype.name, self.dtype.name)}Tensor"
+        return self.to(dtype)
+
 
 def _unwrap(x):
     if isinstance(x, Tensor):
@@ -654,8 +709,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 # ------------------------------------------------------------ constructors
 
-def tensor(data, requires_grad=False, dtype=None):
-    """Make a Tensor; the same as ``mg.Tensor(data, requires_grad, dtype)``.
+def tensor(data, requires_grad=False, dtype=None, device=None):
+    """Make a Tensor; the same as ``mg.Tensor(data, requires_grad, dtype)``
+    (``device``: the CPU, see :mod:`minigrad.device`).
 
     Examples
     --------
@@ -664,106 +720,11 @@ def tensor(data, requires_grad=False, dtype=None):
     tensor([[1., 2.],
             [3., 4.]])
     """
+    _device.as_device(device)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
 
-def _shape_args(shape):
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
-
-
-def zeros(*shape, dtype=None, requires_grad=False):
-    """A tensor of zeros (default dtype float32).
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.zeros(2, 3).shape
-    (2, 3)
-    """
-    return Tensor(np.zeros(_shape_args(shape), dtype or _DEFAULT_DTYPE[0]), requires_grad)
-
-
-def ones(*shape, dtype=None, requires_grad=False):
-    """A tensor of ones (default dtype float32).
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.ones(2)
-    tensor([1., 1.])
-    """
-    return Tensor(np.ones(_shape_args(shape), dtype or _DEFAULT_DTYPE[0]), requires_grad)
-
-
-def zeros_like(t, dtype=None, requires_grad=False):
-    """Zeros with the shape (and dtype) of ``t``.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.zeros_like(mg.ones(2))
-    tensor([0., 0.])
-    """
-    arr = as_array(t)
-    return Tensor(np.zeros(arr.shape, dtype or arr.dtype), requires_grad)
-
-
-def ones_like(t, dtype=None, requires_grad=False):
-    """Ones with the shape (and dtype) of ``t``.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.ones_like(mg.zeros(2, dtype="float64"))
-    tensor([1., 1.], dtype=float64)
-    """
-    arr = as_array(t)
-    return Tensor(np.ones(arr.shape, dtype or arr.dtype), requires_grad)
-
-
-def arange(start, stop=None, step=1, dtype=None, requires_grad=False):
-    """Evenly spaced values in ``[start, stop)``, as ``np.arange``.
-
-    Integer arguments give an int64 tensor (useful as indices or labels);
-    any float argument gives the default float dtype.
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.arange(4)
-    tensor([0, 1, 2, 3], dtype=int64)
-    >>> mg.arange(0, 1, 0.25)
-    tensor([0.  , 0.25, 0.5 , 0.75])
-    """
-    if stop is None:
-        start, stop = 0, start
-    if dtype is None:
-        ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
-        dtype = np.int64 if ints else _DEFAULT_DTYPE[0]
-    return Tensor(np.arange(start, stop, step, dtype=dtype), requires_grad)
-
-
-def randn(*shape, rng=None, dtype=None, requires_grad=False):
-    """Standard normal samples of the given shape.
-
-    Parameters
-    ----------
-    *shape : int
-    rng : numpy.random.Generator or int, optional
-        A generator or a seed, for reproducible draws; None draws from the
-        default generator (see :func:`minigrad.manual_seed`).
-
-    Examples
-    --------
-    >>> import minigrad as mg
-    >>> mg.randn(2, 3, rng=0).shape
-    (2, 3)
-    """
-    gen = _generator(rng)
-    data = gen.standard_normal(_shape_args(shape)).astype(dtype or _DEFAULT_DTYPE[0])
-    return Tensor(data, requires_grad)
+# zeros, ones, arange, randn, ... are in minigrad.creation
 
 
 # ---------------------------------------------------------- operator table

@@ -79,6 +79,15 @@ class Distinct:
 
 
 @dataclass(frozen=True)
+class NaNsAndInfs:
+    """Finite values with some NaN, inf and -inf among them."""
+
+    def sample(self, rng, shape):
+        x = rng.uniform(-3, 3, shape)
+        return np.where(rng.random(shape) < 0.3, rng.choice([np.nan, np.inf, -np.inf], shape), x)
+
+
+@dataclass(frozen=True)
 class Bools:
     def sample(self, rng, shape):
         return rng.random(shape) < 0.5
@@ -196,6 +205,40 @@ def concat_case(draw, stack=False):
         t[axis] = draw(st.integers(1, 3))
         shapes.append(tuple(t))
     return tuple(shapes), {"axis": axis}
+
+
+@st.composite
+def cat_case(draw):
+    (shapes, kw) = draw(concat_case())
+    return shapes, {"dim": kw["axis"]}
+
+
+# (equation, shapes with letters for sizes): drawn sizes fill the letters
+EINSUMS = [
+    ("ij,jk->ik", ("ij", "jk")), ("ii->i", ("ii",)), ("ii->", ("ii",)), ("ij->", ("ij",)),
+    ("bij,bjk->bik", ("bij", "bjk")), ("i,j->ij", ("i", "j")), ("ij,ij->i", ("ij", "ij")),
+    ("ijk->kji", ("ijk",)), ("ii,ij->j", ("ii", "ij")), ("ji", ("ji",)), ("ij,jk", ("ij", "jk")),
+    ("ijj->i", ("ijj",)), ("ij,k->", ("ij", "k")), ("...ij,...jk->...ik", ("bij", "bjk")),
+    ("i...->...", ("ibj",)), ("bi,bj,bk->ijk", ("bi", "bj", "bk")),
+]
+
+
+@st.composite
+def einsum_case(draw):
+    eq, letters = draw(st.sampled_from(EINSUMS))
+    sizes = {c: draw(st.integers(1, 3)) for c in "".join(letters)}
+    return tuple(tuple(sizes[c] for c in s) for s in letters), {"equation": eq}
+
+
+@st.composite
+def triangle_case(draw):
+    s = draw(hnp.array_shapes(min_dims=2, max_dims=3, min_side=1, max_side=4))
+    return (s,), {"diagonal": draw(st.integers(-3, 3))}
+
+
+@st.composite
+def outer_case(draw):
+    return ((draw(st.integers(1, 4)),), (draw(st.integers(1, 4)),)), {}
 
 
 @st.composite
@@ -420,6 +463,12 @@ SHAPE_OPS = [
     OpSpec("concatenate", lambda *xs, axis: mg.concatenate(xs, axis=axis),
            lambda *xs, axis: np.concatenate(xs, axis=axis),
            lambda *xs, axis: _t().cat(xs, dim=axis), concat_case(), variadic=True),
+    OpSpec("cat", lambda *xs, dim: mg.cat(xs, dim=dim),
+           lambda *xs, dim: np.concatenate(xs, axis=dim),
+           lambda *xs, dim: _t().cat(xs, dim=dim), cat_case(), variadic=True),
+    OpSpec("stack_dim", lambda *xs, axis: mg.stack(xs, dim=axis),
+           lambda *xs, axis: np.stack(xs, axis=axis),
+           lambda *xs, axis: _t().stack(xs, dim=axis), concat_case(stack=True), variadic=True),
     OpSpec("stack", lambda *xs, axis: mg.stack(xs, axis=axis),
            lambda *xs, axis: np.stack(xs, axis=axis),
            lambda *xs, axis: _t().stack(xs, dim=axis), concat_case(stack=True), variadic=True),
@@ -428,6 +477,23 @@ SHAPE_OPS = [
 LINALG = [
     OpSpec("matmul", lambda a, b: a @ b, np.matmul, lambda a, b: a @ b, matmul_case(),
            (Uniform(),) * 2),
+    OpSpec("einsum", lambda *xs, equation: mg.einsum(equation, *xs),
+           lambda *xs, equation: np.einsum(equation, *xs),
+           lambda *xs, equation: _t().einsum(equation, *xs), einsum_case(), variadic=True),
+    OpSpec("outer", mg.outer, np.outer, lambda a, b: _t().outer(a, b), outer_case(),
+           (Uniform(),) * 2),
+    OpSpec("tril", mg.tril, lambda x, diagonal: np.tril(x, diagonal),
+           lambda x, diagonal: _t().tril(x, diagonal), triangle_case()),
+    OpSpec("triu", mg.triu, lambda x, diagonal: np.triu(x, diagonal),
+           lambda x, diagonal: _t().triu(x, diagonal), triangle_case()),
+]
+
+CHECKS = [
+    OpSpec(name, fn, ref, tfn, one(), (NaNsAndInfs(),), differentiable=False)
+    for name, fn, ref, tfn in [
+        ("isnan", mg.isnan, np.isnan, lambda x: _t().isnan(x)),
+        ("isfinite", mg.isfinite, np.isfinite, lambda x: _t().isfinite(x)),
+    ]
 ]
 
 COMPARISONS = [
@@ -453,5 +519,6 @@ CONV = [
     OpSpec("erf", mg.erf, np.vectorize(math.erf, otypes=[float]), lambda x: _t().erf(x), one()),
 ]
 
-ALL = ELEMENTWISE_UNARY + ELEMENTWISE_BINARY + REDUCTIONS + SHAPE_OPS + LINALG + COMPARISONS + CONV
+ALL = (ELEMENTWISE_UNARY + ELEMENTWISE_BINARY + REDUCTIONS + SHAPE_OPS + LINALG + COMPARISONS
+       + CHECKS + CONV)
 DIFFERENTIABLE = [s for s in ALL if s.differentiable]

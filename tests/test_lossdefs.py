@@ -17,7 +17,8 @@ TORCH_PAIRS = [d.torch for d in registry.DECLARATIONS if len(d.torch) == 2]
 def test_the_faces_are_the_registry():
     keras_base = ["epsilon", "set_epsilon", "Loss", "LossFunctionWrapper", "REDUCTIONS"]
     assert mg.losses.__all__ == keras_base + list(registry.KERAS)
-    activations = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
+    activations = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "silu", "softplus",
+                   "hardtanh"]
     assert mg.nn.functional.__all__ == (list(registry.TORCH_FUNCTIONS) + activations
                                         + mg.nn.functional.LAYERS)
     assert set(registry.TORCH_MODULES) <= set(mg.nn.__all__)

@@ -75,3 +75,61 @@ def test_the_gradient_code_walkthrough_is_right():
     seen = inspect.signature(backward).parameters
     assert list(seen) == ["grad_output", "log_sigmoid_loss_fn", "mul_loss_fn_input0", "x"]
     assert "grad_sum_loss_fn = np.divide(grad_output, 8" in step.code
+
+
+# where a bare name in "Layers and activations" is looked up, in order
+_HOMES = ["nn", "nn.functional", "nn.init", "nn.utils", "optim", "optim.lr_scheduler",
+          "callbacks", "metrics", "utils.data", "", "nn.Module", "optim.Optimizer", "Tensor"]
+# backticked words there that are options or phrases, not names
+_NOT_NAMES = {"momentum", "affine", "track_running_stats", "amsgrad", "batch_size", "shuffle",
+              "drop_last", "seed", ".npz", "device=", "rng=", "import minigrad as torch",
+              "t.device", "t.to(device)", "copy.deepcopy"}
+
+
+def _resolve(path):
+    import minigrad as mg
+    obj = mg
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _exists(token):
+    """Whether a backticked README token names something minigrad has."""
+    import minigrad as mg
+    name = re.sub(r"\(.*\)$", "", token, flags=re.S)   # Softmax(dim), to(dtype), zeros(2, 3)
+    if name.startswith("mg."):
+        return _has(name[3:])
+    if name.endswith("*"):                           # xavier_*: some name with that prefix
+        return any(n.startswith(name[:-1]) for n in dir(mg.nn.init))
+    if name.startswith("history."):
+        return hasattr(mg.History(), name.split(".")[1].split("[")[0])
+    return any(_has(f"{home}.{name}" if home else name) for home in _HOMES)
+
+
+def _has(path):
+    try:
+        _resolve(path)
+    except AttributeError:
+        return False
+    return True
+
+
+def test_every_name_in_layers_and_activations_exists():
+    text = read().split("## Layers and activations", 1)[1].split("\n## ", 1)[0]
+    tokens = re.findall(r"`([^`]+)`", text)
+    assert len(tokens) > 100
+    missing = [t for t in tokens if t not in _NOT_NAMES and not t.startswith("examples/")
+               and not _exists(t)]
+    assert not missing, f"README 'Layers and activations' names what minigrad lacks: {missing}"
+
+
+def test_every_name_the_tour_uses_exists():
+    """The tour runs (test_the_tour_runs); here each mg.X, mg.nn.X and
+    mg.nn.functional.X it spells out is also checked by name."""
+    tour = read().split("## A five-minute tour", 1)[1]
+    code = re.search(r"```python\n(.*?)```", tour, re.S).group(1)
+    names = set(re.findall(r"\bmg(?:\.\w+)+", code))
+    assert {"mg.cuda.is_available", "mg.einsum", "mg.cat", "mg.nn.Sequential"} <= names
+    missing = sorted(n for n in names if not _has(n[3:]) and not _has(n[3:].rsplit(".", 1)[0]))
+    assert not missing, missing

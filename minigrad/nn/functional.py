@@ -33,7 +33,8 @@ from ..tensor import Tensor, coerce
 
 globals().update(registry.TORCH_FUNCTIONS)
 
-ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "log_softmax"]
+ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax", "log_softmax", "elu", "silu", "softplus",
+               "hardtanh"]
 LAYERS = ["conv2d", "max_pool2d", "avg_pool2d", "dropout", "batch_norm", "layer_norm",
           "embedding", "leaky_relu", "gelu"]
 
@@ -105,6 +106,67 @@ def gelu(input, approximate="none"):
     raise ValueError(f"gelu: approximate is 'none' or 'tanh', got {approximate!r}")
 
 
+def elu(input, alpha=1.0):
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)`` (composed: where,
+    expm1); its gradient at 0 is ``alpha``, as PyTorch's.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.elu(mg.tensor([-1.0, 2.0], dtype=mg.float64))
+    tensor([-0.63212056,  2.        ], dtype=float64)
+    """
+    x = coerce(input)
+    pos = x.data > 0
+    return ops.where(pos, x, alpha * ops.expm1(ops.where(pos, 0.0, x)))
+
+
+def silu(input):
+    """``x * sigmoid(x)`` (the swish), composed from sigmoid.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.silu(mg.tensor([0.0, 1.0], dtype=mg.float64))
+    tensor([0.        , 0.73105858], dtype=float64)
+    """
+    x = coerce(input)
+    return x * ops.sigmoid(x)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta x)) / beta``, and ``x`` itself where ``beta x >
+    threshold``, as ``torch.nn.functional.softplus`` (composed from the
+    stable softplus op).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.softplus(mg.tensor([0.0, 30.0], dtype=mg.float64))
+    tensor([ 0.69314718, 30.        ], dtype=float64)
+    """
+    x = coerce(input)
+    linear = x.data * beta > threshold
+    return ops.where(linear, x, ops.softplus(ops.where(linear, 0.0, x) * beta) / beta)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0):
+    """``x`` clipped to ``[min_val, max_val]``; the gradient passes strictly
+    inside (0 on the boundaries, as PyTorch's hardtanh, unlike its clamp).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.functional.hardtanh(mg.tensor([-2.0, 0.5, 3.0]))
+    tensor([-1. ,  0.5,  1. ])
+    """
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val ({min_val}) cannot exceed max_val ({max_val})")
+    x = coerce(input)
+    inside = (x.data > min_val) & (x.data < max_val)
+    return ops.where(inside, x, np.clip(x.data, min_val, max_val))
+
+
 def dropout(input, p=0.5, training=True, rng=None):
     """Zero each element with probability ``p`` and scale the rest by
     ``1 / (1 - p)`` (inverted dropout); the identity when not ``training``.
@@ -136,7 +198,7 @@ def dropout(input, p=0.5, training=True, rng=None):
 
 def _channels(x, n, who):
     if x.ndim < 2 or x.shape[1] != n:
-        raise ValueError(f"{who}: expected input of shape (N, {n}) or (N, {n}, L), got {x.shape}")
+        raise ValueError(f"{who}: expected input of shape (N, {n}, ...), got {x.shape}")
     return (0, *range(2, x.ndim)), (1, n) + (1,) * (x.ndim - 2)
 
 

@@ -1,4 +1,5 @@
-"""Layers: Linear, Sequential, Flatten, Dropout, Embedding and the activation modules."""
+"""Layers: Linear, Sequential, Flatten, Unflatten, Identity, Dropout, Embedding and the
+activation modules."""
 from __future__ import annotations
 
 import math
@@ -320,3 +321,128 @@ class Embedding(Module):
 
     def extra_repr(self):
         return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class Identity(Module):
+    """Returns its input (arguments to the constructor are ignored, as PyTorch's).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.ones(2)
+    >>> mg.nn.Identity(54, unused="x")(x) is x
+    True
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):
+        return input
+
+
+class Unflatten(Module):
+    """Dimension ``dim`` split into ``unflattened_size`` (the inverse of Flatten).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.Unflatten(1, (2, 5))(mg.ones(3, 10)).shape
+    (3, 2, 5)
+    """
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim, self.unflattened_size = int(dim), tuple(int(n) for n in unflattened_size)
+
+    def forward(self, input):
+        x = coerce(input)
+        if not -x.ndim <= self.dim < x.ndim:
+            raise ValueError(f"Unflatten: dim {self.dim} is out of range for shape {x.shape}")
+        d = self.dim % x.ndim
+        if -1 not in self.unflattened_size and math.prod(self.unflattened_size) != x.shape[d]:
+            raise ValueError(f"Unflatten: size {x.shape[d]} of dim {self.dim} cannot become "
+                             f"{self.unflattened_size}")
+        return x.reshape(*x.shape[:d], *self.unflattened_size, *x.shape[d + 1:])
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class ELU(Module):
+    """``x`` where positive, else ``alpha * (exp(x) - 1)``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.ELU()(mg.tensor([0.0, 2.0]))
+    tensor([0., 2.])
+    """
+
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def forward(self, input):
+        return F.elu(input, self.alpha)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"
+
+
+class SiLU(Module):
+    """``x * sigmoid(x)``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.SiLU()(mg.tensor([0.0]))
+    tensor([0.])
+    """
+
+    def forward(self, input):
+        return F.silu(input)
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta x)) / beta`` (linear where ``beta x > threshold``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.Softplus(beta=2.0)(mg.tensor([100.0]))
+    tensor([100.])
+    """
+
+    def __init__(self, beta=1.0, threshold=20.0):
+        super().__init__()
+        self.beta, self.threshold = float(beta), float(threshold)
+
+    def forward(self, input):
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Hardtanh(Module):
+    """``x`` clipped to ``[min_val, max_val]``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.nn.Hardtanh()(mg.tensor([-3.0, 0.5]))
+    tensor([-1. ,  0.5])
+    """
+
+    def __init__(self, min_val=-1.0, max_val=1.0):
+        super().__init__()
+        if min_val > max_val:
+            raise ValueError(f"Hardtanh: min_val ({min_val}) cannot exceed max_val ({max_val})")
+        self.min_val, self.max_val = float(min_val), float(max_val)
+
+    def forward(self, input):
+        return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"

@@ -5,8 +5,14 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..device import split_to_args
 from ..tensor import Tensor, as_array
 from .. import tracing
+
+
+def _check_name(name, what):
+    if not isinstance(name, str) or not name or "." in name:
+        raise KeyError(f"{what} name is a non-empty str without '.', got {name!r}")
 
 
 class Parameter(Tensor):
@@ -146,6 +152,126 @@ class Module:
         """Set evaluation mode here and below; returns the module."""
         return self.train(False)
 
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter (e.g. to freeze a part);
+        returns the module.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> net = mg.nn.Linear(2, 1, rng=0).requires_grad_(False)
+        >>> [p.requires_grad for p in net.parameters()]
+        [False, False]
+        """
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def apply(self, fn):
+        """Call ``fn(m)`` on every submodule and then on this module (as
+        PyTorch: children first); returns the module.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> net = mg.nn.Sequential(mg.nn.Linear(2, 2, rng=0), mg.nn.ReLU())
+        >>> names = []
+        >>> _ = net.apply(lambda m: names.append(type(m).__name__))
+        >>> names
+        ['Linear', 'ReLU', 'Sequential']
+        """
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def add_module(self, name, module):
+        """Hold ``module`` (or None) as the submodule ``name``, as an attribute.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> m = mg.nn.Module()
+        >>> m.add_module("fc", mg.nn.Linear(2, 1, rng=0))
+        >>> [n for n, _ in m.named_parameters()]
+        ['fc.weight', 'fc.bias']
+        """
+        _check_name(name, "a module")
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module takes a Module or None, got a {type(module).__name__}")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    def register_parameter(self, name, param):
+        """Hold ``param`` (a :class:`Parameter`, or None) as the parameter ``name``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> m = mg.nn.Module()
+        >>> m.register_parameter("scale", mg.nn.Parameter([1.0]))
+        >>> [n for n, _ in m.named_parameters()]
+        ['scale']
+        """
+        _check_name(name, "a parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"register_parameter takes a Parameter or None, got a "
+                            f"{type(param).__name__}; wrap it with mg.nn.Parameter(...)")
+        setattr(self, name, param)
+
+    # ------------------------------------------------------- dtype, device
+    def to(self, *args, **kwargs):
+        """Cast the floating-point parameters and buffers to a dtype in place
+        (the same Parameter objects, so an optimizer made before still holds
+        them), and/or check the device (the CPU; another device raises), as
+        PyTorch's ``module.to``.  Returns the module.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> net = mg.nn.BatchNorm1d(2).to("cpu").to(mg.float64)
+        >>> net.weight.dtype, net.running_mean.dtype, net.num_batches_tracked.dtype
+        (dtype('float64'), dtype('float64'), dtype('int64'))
+        """
+        dtype = split_to_args(args, dict(kwargs))
+        if dtype is None:
+            return self
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to only casts to floating-point dtypes, got {dtype}")
+        for t in [*self.parameters(), *self.buffers()]:
+            if t.dtype.kind == "f" and t.dtype != dtype:
+                t.data = t.data.astype(dtype)
+                if t.grad is not None:
+                    t.grad = t.grad.astype(dtype)
+        return self
+
+    def double(self):
+        """Cast floating-point parameters and buffers to float64; returns the module.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.nn.Linear(2, 1, rng=0).double().weight.dtype
+        dtype('float64')
+        """
+        return self.to(np.float64)
+
+    def float(self):
+        """Cast floating-point parameters and buffers to float32; returns the module.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.nn.Linear(2, 1, rng=0, dtype="float64").float().weight.dtype
+        dtype('float32')
+        """
+        return self.to(np.float32)
+
+    def cpu(self):
+        """The module itself (minigrad runs on the CPU)."""
+        return self
+
     # -------------------------------------------------------------- buffers
     def register_buffer(self, name, tensor, persistent=True):
         """Hold ``tensor`` as non-parameter state (as PyTorch's running mean).
@@ -162,8 +288,7 @@ class Module:
         >>> list(m.state_dict()), m.mean
         (['mean'], tensor([0., 0.]))
         """
-        if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"a buffer name is a non-empty str without '.', got {name!r}")
+        _check_name(name, "a buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"register_buffer takes a Tensor or None, got a "
                             f"{type(tensor).__name__}; wrap it with mg.tensor(...)")

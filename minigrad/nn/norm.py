@@ -1,4 +1,4 @@
-"""Normalisation layers: BatchNorm1d and LayerNorm."""
+"""Normalisation layers: BatchNorm1d, BatchNorm2d and LayerNorm."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +8,54 @@ from . import functional as F
 from .module import Module, Parameter
 
 
-class BatchNorm1d(Module):
+class _BatchNorm(Module):
+    """Batch normalisation over every axis but the channels (axis 1); the
+    subclasses say which input ranks they take (``_RANKS``)."""
+
+    _RANKS = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, dtype=None, bias=True):
+        super().__init__()
+        if num_features <= 0:
+            raise ValueError(f"{type(self).__name__} needs a positive num_features, got "
+                             f"{num_features}")
+        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
+        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
+        self.has_bias = self.affine and bool(bias)
+        dtype = dtype or get_default_dtype()
+        self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype)) if affine and bias else None
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
+
+    def forward(self, x):
+        if getattr(x, "ndim", 0) not in self._RANKS:
+            ranks = " or ".join(f"{r}D" for r in self._RANKS)
+            raise ValueError(f"{type(self).__name__} expected {ranks} input (got input of "
+                             f"shape {getattr(x, 'shape', None)})")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}({self.num_features}) expected input of "
+                             f"shape (N, {self.num_features}, ...), got {x.shape}")
+        use_batch = self.training or not self.track_running_stats
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+            if self.momentum is None:
+                momentum = 1.0 / float(self.num_batches_tracked.data)
+        return F.batch_norm(x, getattr(self, "running_mean", None),
+                            getattr(self, "running_var", None), self.weight, self.bias,
+                            use_batch, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.has_bias}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
     """Batch normalisation of (N, C) or (N, C, L) inputs, as PyTorch's.
 
     Training normalises with the batch's statistics and updates the buffers
@@ -28,38 +75,23 @@ class BatchNorm1d(Module):
     (tensor([0.2, 0.4]), tensor(1, dtype=int64))
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=None):
-        super().__init__()
-        if num_features <= 0:
-            raise ValueError(f"BatchNorm1d needs a positive num_features, got {num_features}")
-        self.num_features, self.eps, self.momentum = int(num_features), float(eps), momentum
-        self.affine, self.track_running_stats = bool(affine), bool(track_running_stats)
-        dtype = dtype or get_default_dtype()
-        self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
-        self.bias = Parameter(np.zeros(num_features, dtype)) if affine else None
-        if track_running_stats:
-            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype)))
-            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype)))
-            self.register_buffer("num_batches_tracked", Tensor(np.array(0, np.int64)))
+    _RANKS = (2, 3)
 
-    def forward(self, x):
-        if getattr(x, "ndim", 0) not in (2, 3):
-            raise ValueError(f"BatchNorm1d takes (N, C) or (N, C, L) input, got shape "
-                             f"{getattr(x, 'shape', None)}")
-        use_batch = self.training or not self.track_running_stats
-        momentum = 0.0 if self.momentum is None else self.momentum
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
-            if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.data)
-        return F.batch_norm(x, getattr(self, "running_mean", None),
-                            getattr(self, "running_var", None), self.weight, self.bias,
-                            use_batch, momentum, self.eps)
 
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) images over N, H and W per
+    channel, as PyTorch's; running statistics, ``momentum``, ``eps``,
+    ``affine`` and ``track_running_stats`` as :class:`BatchNorm1d`.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> bn = mg.nn.BatchNorm2d(3)
+    >>> bn(mg.randn(4, 3, 5, 5)).shape, bn.running_var.shape
+    ((4, 3, 5, 5), (3,))
+    """
+
+    _RANKS = (4,)
 
 
 class LayerNorm(Module):

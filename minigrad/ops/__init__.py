@@ -3,7 +3,8 @@
 * :mod:`.elementwise` - arithmetic, math functions, activations, comparisons
 * :mod:`.reduce` - sum, mean, max, min, logsumexp, softmax, log_softmax
 * :mod:`.shape` - reshape, transpose, indexing, concatenate, ...
-* :mod:`.linalg` - matmul
+* :mod:`.linalg` - matmul, outer, einsum, tril, triu
+* :mod:`.checks` - isnan, isfinite, allclose, is_tensor
 * :mod:`.conv` - conv2d, max_pool2d, avg_pool2d, erf
 * :mod:`.indexing` - argmax, argmin, one_hot
 * :mod:`.inplace` - add_, sub_, ..., ``t[index] = value``
@@ -15,7 +16,7 @@ lists an op by hand.
 """
 from __future__ import annotations
 
-from . import conv, elementwise, indexing, inplace, linalg, reduce, shape  # noqa: F401 (registers)
+from . import checks, conv, elementwise, indexing, inplace, linalg, reduce, shape  # noqa: F401 (registers)
 from .registry import install
 
 __all__ = install(globals())

@@ -1,9 +1,11 @@
-"""Linear algebra: matmul with numpy semantics (1-D operands, batching)."""
+"""Linear algebra: matmul with numpy semantics (1-D operands, batching),
+outer, einsum, and the triangular parts tril / triu."""
 from __future__ import annotations
 
 import numpy as np
 
 from ..engine import Node, record, sum_to
+from ..creation import write_out
 from ..tensor import Tensor, coerce
 from .registry import op
 
@@ -59,9 +61,9 @@ class MatMul(Node):
 
 
 @op(operators="__matmul__", reflected="__rmatmul__", ufunc=np.matmul)
-def matmul(a, b):
+def matmul(a, b, *, out=None):
     """Matrix product with numpy's rules: 1-D operands are vectors, leading
-    axes broadcast as batches.
+    axes broadcast as batches (``out=`` as PyTorch's).
 
     Examples
     --------
@@ -86,7 +88,194 @@ def matmul(a, b):
             f"axis of the second ({kb})"
         )
     try:
-        out = np.matmul(a._data, b._data)
+        value = np.matmul(a._data, b._data)
     except ValueError as e:
         raise ValueError(f"matmul: shapes {a.shape} and {b.shape}: {e}") from None
-    return record(MatMul, out, (a, b), ctx=(a.shape, b.shape))
+    return write_out(out, record(MatMul, value, (a, b), ctx=(a.shape, b.shape)))
+
+
+@op(method=True)
+def outer(input, vec2, *, out=None):
+    """The outer product of two 1-D tensors (composed: a column times a row).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.outer(mg.tensor([1.0, 2.0]), mg.tensor([1.0, 10.0, 100.0]))
+    tensor([[  1.,  10., 100.],
+            [  2.,  20., 200.]])
+    """
+    a = input if isinstance(input, Tensor) else coerce(input)
+    b = vec2 if isinstance(vec2, Tensor) else coerce(vec2)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer takes two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    return write_out(out, a.reshape(-1, 1) * b.reshape(1, -1))
+
+
+# ------------------------------------------------------------------ einsum
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _einsum_subscripts(equation, shapes):
+    """Each operand's subscripts and the output's, with ``...`` spelt out in
+    letters the equation does not use, and the size of every letter."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    subs = lhs.split(",")
+    if len(subs) != len(shapes):
+        raise ValueError(f"einsum: the equation {equation!r} names {len(subs)} operands, "
+                         f"but {len(shapes)} were given")
+    if any(c not in _LETTERS + ".," for c in lhs + rhs):
+        raise ValueError(f"einsum: subscripts are letters a-z, A-Z (and '...'), got {equation!r}")
+    free = [c for c in _LETTERS if c not in eq]
+    n_ell = max((len(sh) - len(s) + 3 for s, sh in zip(subs, shapes) if "..." in s), default=0)
+    ell = "".join(free[:n_ell])
+    subs = [s.replace("...", ell[n_ell - (len(sh) - len(s) + 3):]) for s, sh in zip(subs, shapes)]
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        counts = "".join(subs)
+        out = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1 and c not in ell))
+    sizes = {}
+    for s, sh in zip(subs, shapes):
+        if len(s) != len(sh):
+            raise ValueError(f"einsum: subscripts {s!r} do not fit an operand of shape {sh}")
+        for c, n in zip(s, sh):
+            if sizes.setdefault(c, n) != n:
+                raise ValueError(f"einsum: subscript {c!r} has size {sizes[c]} in one operand "
+                                 f"and {n} in another")
+    if any(c not in sizes for c in out) or len(set(out)) != len(out):
+        raise ValueError(f"einsum: the output subscripts {rhs!r} must each appear once, and "
+                         f"in an operand")
+    return subs, out, sizes
+
+
+class Einsum(Node):
+    """einsum: the gradient of operand k is an einsum of ``g`` with the other
+    operands, written back to k's subscripts.  A letter repeated in k (a
+    diagonal) gets a fresh letter tied to the first by an identity matrix;
+    a letter only k has (summed within k) gets a vector of ones.  Those
+    constants keep the rule one einsum, so it differentiates again."""
+
+    __slots__ = ()
+    save_out = False
+
+    def backward(self, g, out, *ops):
+        subs, out_subs, sizes, dtype = self.ctx
+        grads = []
+        for k, edge in enumerate(self.next):
+            if edge is None:
+                grads.append(None)
+                continue
+            terms = [(g, out_subs)] + [(o, s) for j, (o, s) in enumerate(zip(ops, subs)) if j != k]
+            seen, target, free = set(), "", [c for c in _LETTERS if c not in sizes]
+            for c in subs[k]:
+                if c in seen:                       # a diagonal: a fresh letter, tied by eye
+                    fresh = free.pop()
+                    terms.append((np.eye(sizes[c], dtype=dtype), c + fresh))
+                    c = fresh
+                seen.add(c)
+                target += c
+            have = set(out_subs).union(*(s for j, s in enumerate(subs) if j != k))
+            for c in sorted(set(subs[k]) - have):   # summed within k only: ones
+                terms.append((np.ones(sizes[c], dtype=dtype), c))
+            eq = ",".join(s for _, s in terms) + "->" + target
+            grads.append(np.einsum(eq, *(t for t, _ in terms)))
+        return tuple(grads)
+
+
+def _numpy_einsum(operands, optimize=False):
+    return einsum(*operands)
+
+
+@op(method=False, numpy=[(np.einsum, _numpy_einsum)])
+def einsum(equation, *operands):
+    """Einstein summation, as ``torch.einsum``: ``einsum("ij,jk->ik", a, b)``
+    (the operands may also come as one list); ``...`` stands for the
+    broadcast dimensions, and without ``->`` the output is the letters that
+    appear once, in alphabetical order.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> a = mg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> mg.einsum("ii->", a)
+    tensor(5., grad_fn=<EinsumBackward>)
+    >>> mg.einsum("ij,j->i", a, mg.ones(2))
+    tensor([3., 7.], grad_fn=<EinsumBackward>)
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not isinstance(equation, str):
+        raise TypeError(f"einsum takes the equation first, as einsum('ij,jk->ik', a, b); "
+                        f"got a {type(equation).__name__}")
+    ts = [t if isinstance(t, Tensor) else coerce(t) for t in operands]
+    dtype = np.result_type(*(t.dtype for t in ts))
+    ts = [t if t.dtype == dtype else t.astype(dtype) for t in ts]
+    subs, out_subs, sizes = _einsum_subscripts(equation, [t.shape for t in ts])
+    eq = ",".join(subs) + "->" + out_subs
+    out = np.einsum(eq, *(t._data for t in ts))
+    return record(Einsum, np.asarray(out, dtype=dtype), ts, ctx=(subs, out_subs, sizes, dtype))
+
+
+# ------------------------------------------------------- triangular parts
+
+class Tril(Node):
+    """tril: the gradient keeps the same triangle."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, x):
+        return np.tril(g, self.ctx),
+
+
+class Triu(Node):
+    """triu: the gradient keeps the same triangle."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, x):
+        return np.triu(g, self.ctx),
+
+
+def _triangle(x, diagonal, upper, out):
+    x = x if isinstance(x, Tensor) else coerce(x)
+    if x.ndim < 2:
+        raise ValueError(f"{'triu' if upper else 'tril'} takes a tensor with at least 2 "
+                         f"dimensions, got shape {x.shape}")
+    diagonal = int(diagonal)
+    data = np.triu(x._data, diagonal) if upper else np.tril(x._data, diagonal)
+    return write_out(out, record(Triu if upper else Tril, data, (x,), ctx=diagonal))
+
+
+@op(numpy=np.tril, rename={"m": "input", "k": "diagonal"})
+def tril(input, diagonal=0, *, out=None):
+    """The lower triangle (on and below ``diagonal``) of the last two
+    dimensions; the rest is zero.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.tril(mg.ones(2, 2))
+    tensor([[1., 0.],
+            [1., 1.]])
+    """
+    return _triangle(input, diagonal, False, out)
+
+
+@op(numpy=np.triu, rename={"m": "input", "k": "diagonal"})
+def triu(input, diagonal=0, *, out=None):
+    """The upper triangle (on and above ``diagonal``) of the last two
+    dimensions; the rest is zero.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.triu(mg.ones(2, 2), diagonal=1)
+    tensor([[0., 1.],
+            [0., 0.]])
+    """
+    return _triangle(input, diagonal, True, out)

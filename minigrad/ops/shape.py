@@ -1,5 +1,5 @@
 """Shape ops: reshape, transpose, squeeze, expand_dims, broadcast_to, astype,
-indexing, concatenate, stack.
+indexing, concatenate (cat), stack.
 
 Primitives: Reshape, Transpose, Getitem (and its adjoint ScatterAdd),
 Concatenate, plus the engine's BroadcastTo and Cast.  squeeze, expand_dims,
@@ -12,6 +12,7 @@ from numpy.lib.array_utils import normalize_axis_index
 
 from ..engine import (BroadcastTo, Cast, Node, _make, check_dtype, differentiable, record,
                       register_view, unary)
+from ..creation import write_out
 from ..tensor import Tensor, coerce
 from .registry import op
 from .reduce import _axes
@@ -480,15 +481,50 @@ def concatenate(tensors, axis=0):
     return record(Concatenate, out, tensors, ctx=(axis, bounds))
 
 
-@op(method=False, numpy=np.stack)
-def stack(tensors, axis=0):
-    """Join tensors along a new axis (composed: expand_dims + concatenate).
+def _dim(dim, axis, who):
+    """PyTorch's ``dim`` or numpy's ``axis`` (an alias), not both; default 0."""
+    if axis is not None and dim is not None and axis != dim:
+        raise TypeError(f"{who} takes dim (PyTorch) or axis (numpy), not both")
+    return axis if axis is not None else 0 if dim is None else dim
+
+
+@op(method=False)
+def cat(tensors, dim=None, *, axis=None, out=None):
+    """Join tensors along an existing dimension ``dim`` (default 0), as ``torch.cat`` (the
+    concatenate primitive under PyTorch's name; ``out=`` as PyTorch).
 
     Examples
     --------
     >>> import minigrad as mg
-    >>> mg.stack([mg.ones(2), mg.zeros(2)]).shape
-    (2, 2)
+    >>> mg.cat([mg.ones(1, 2), mg.zeros(1, 2)], dim=1)
+    tensor([[1., 1., 0., 0.]])
+    """
+    return write_out(out, concatenate(tensors, _dim(dim, axis, "cat")))
+
+
+@op(method=False)
+def concat(tensors, dim=None, *, axis=None, out=None):
+    """The same as :func:`cat` (PyTorch's alias).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.concat([mg.ones(2), mg.zeros(1)])
+    tensor([1., 1., 0.])
+    """
+    return cat(tensors, dim, axis=axis, out=out)
+
+
+@op(method=False, numpy=np.stack, rename={"axis": "dim"})
+def stack(tensors, dim=None, *, axis=None, out=None):
+    """Join tensors along a new dimension ``dim`` (default 0; composed: expand_dims +
+    concatenate); ``axis=`` is numpy's name for it.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.stack([mg.ones(3), mg.zeros(3)]).shape, mg.stack([mg.ones(3), mg.zeros(3)], dim=1).shape
+    ((2, 3), (3, 2))
     """
     tensors = [coerce(t) for t in tensors]
     if not tensors:
@@ -496,5 +532,5 @@ def stack(tensors, axis=0):
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise ValueError(f"stack needs tensors of one shape, got {sorted(shapes)}")
-    axis = _axes(axis, tensors[0].ndim + 1)[0]
-    return concatenate([expand_dims(t, axis) for t in tensors], axis=axis)
+    dim = _axes(_dim(dim, axis, "stack"), tensors[0].ndim + 1)[0]
+    return write_out(out, concatenate([expand_dims(t, dim) for t in tensors], axis=dim))

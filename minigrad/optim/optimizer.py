@@ -95,6 +95,27 @@ class Optimizer:
         options = {k: _plain(v) for k, v in param_group.items() if k != "params"}
         self.param_groups.append({**self.defaults, **options, "params": ps})
 
+    def __repr__(self):
+        """PyTorch's layout: the class, then each group's options, sorted.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> w = mg.tensor([1.0], requires_grad=True)
+        >>> print(mg.optim.SGD([w], lr=0.1))  # doctest: +ELLIPSIS
+        SGD (
+        Parameter Group 0
+        ...
+            lr: 0.1
+        ...
+        )
+        """
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
+
     def _params(self):
         return [p for group in self.param_groups for p in group["params"]]
 
