@@ -131,21 +131,32 @@ def _make(data, node):
 
 
 class StaleView(Node):
-    """Put in place of the history of a view whose memory a recorded in-place
-    op changed: the view's value is the new one, but its history explains
-    the old one, so a gradient through it raises (PyTorch would rebase the
-    view's history; minigrad refuses rather than give a wrong number).  Ops
-    that used the view before the change keep their own, right, edges."""
+    """The history of a view made under ``no_grad`` whose base (or another
+    view of it) a recorded in-place op changed afterwards: which gradient
+    was meant is ambiguous, so, as in PyTorch, backward through it raises.
+    Ops that used the view before the change keep their own, right, edges."""
 
     __slots__ = ()
     save_args = save_out = False
 
     def backward(self, g, out, x):
         raise RuntimeError(
-            f"this tensor is a view (made by {self.ctx}) of memory that a recorded in-place "
-            "operation changed after the view was taken, so its history no longer says how "
-            "its value came about. Take the view after the in-place update, or update a copy "
-            "(t.clone())")
+            "a view was made under no_grad, and its base (or another view of its base) was "
+            "then changed in place with grad mode on, so its history does not say how its "
+            "value came about (PyTorch refuses this too). Take the view and make the "
+            "in-place change both inside or both outside the no_grad block, or use "
+            "t.clone() instead of the view")
+
+
+def move_retained(t, old, new):
+    """``t.retain_grad()`` follows ``t`` from node ``old`` to its new node
+    ``new`` (after an in-place change), as in PyTorch."""
+    if old is None or old.hooks is None:
+        return
+    for h in list(old.hooks):
+        if type(h) is RetainGrad and h.ref() is t:
+            old.hooks.remove(h)
+            new.register_hook(h)
 
 
 _kept_nodes = weakref.WeakSet()   # nodes built under keep_values: backward keeps their out

@@ -136,7 +136,8 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    # _view: a minigrad.versions.ViewOf if the tensor views another's memory
+    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_hooks", "_view", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         arr = as_array(data, dtype, copy=True)
@@ -150,11 +151,12 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._hooks = None
+        self._view = None
 
     def __getattr__(self, name):
         # op results leave these slots unset (one write less each on the
         # hot path); unset, they read as None
-        if name in ("grad", "_grad", "_hooks"):
+        if name in ("grad", "_grad", "_hooks", "_view"):
             return None
         raise AttributeError(f"'Tensor' object has no attribute '{name}'")
 
