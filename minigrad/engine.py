@@ -131,9 +131,10 @@ def _make(data, node):
 
 
 class StaleView(Node):
-    """The history of a view made under ``no_grad`` whose base (or another
-    view of it) a recorded in-place op changed afterwards: which gradient
-    was meant is ambiguous, so, as in PyTorch, backward through it raises.
+    """The history of a view made under ``no_grad`` whose memory was changed
+    in place afterwards while its base required grad (or got a history by
+    that change): which gradient is meant is ambiguous, so, as in PyTorch,
+    backward through it raises.
     Ops that used the view before the change keep their own, right, edges."""
 
     __slots__ = ()
@@ -141,11 +142,10 @@ class StaleView(Node):
 
     def backward(self, g, out, x):
         raise RuntimeError(
-            "a view was made under no_grad, and its base (or another view of its base) was "
-            "then changed in place with grad mode on, so its history does not say how its "
-            "value came about (PyTorch refuses this too). Take the view and make the "
-            "in-place change both inside or both outside the no_grad block, or use "
-            "t.clone() instead of the view")
+            "this tensor is a view made under no_grad, and its memory was then changed in "
+            "place while its base required grad (or got a history by that change), so "
+            "which gradient is meant is ambiguous (PyTorch refuses this too). Take the "
+            "view outside the no_grad block, or use a copy of it (t.clone())")
 
 
 def move_retained(t, old, new):

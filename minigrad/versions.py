@@ -88,9 +88,10 @@ class ViewOf:
 class _Views:
     """The live views of one root array: weak references, pruned of dead
     ones whenever the list doubles (so it stays within twice the live views,
-    however many views a training loop takes and drops)."""
+    however many views a training loop takes and drops).  ``no_grad``:
+    whether some of them may have been made under no_grad."""
 
-    __slots__ = ("root", "refs", "limit")
+    __slots__ = ("root", "refs", "limit", "no_grad")
 
 
 def register_view(t, x, step):
@@ -117,7 +118,9 @@ def register_view(t, x, step):
         if len(_views) >= _purge_at[0]:
             _purge()
         views = _views[id(root)] = object.__new__(_Views)
-        views.root, views.refs, views.limit = weakref.ref(root), [], 16
+        views.root, views.refs, views.limit, views.no_grad = weakref.ref(root), [], 16, False
+    if not info.grad_mode:
+        views.no_grad = True
     refs = views.refs
     if len(refs) >= views.limit:
         refs[:] = [r for r in refs if r() is not None]
@@ -149,24 +152,46 @@ def views_of(base):
     return found
 
 
-def rebase_views(base, seq):
+def rebase_views(base):
     """Give every view of ``base`` the history of its value after a recorded
-    in-place change of ``base``'s memory (made at creation number ``seq``):
-    the view op replayed on ``base``'s new history, as PyTorch does.  A view
+    in-place change of ``base``'s memory: the view op replayed on ``base``'s new history, as PyTorch does.  A view
     made under ``no_grad`` gets a history that raises in backward instead,
     as PyTorch refuses it."""
     for v in views_of(base):
-        old = v.grad_fn
-        if v._view.grad_mode:
-            node = v._view.replay().grad_fn
-        else:
-            node = object.__new__(engine.StaleView)
-            node.next, node.args, node.out = (base.grad_fn,), (None,), None
-            node.ctx, node.seq, node.hooks = None, seq, None
-        if old is not None and old.hooks:
-            engine.move_retained(v, old, node)
-        v.grad_fn = node
-        v.requires_grad = True
+        _set_history(v, v._view.replay().grad_fn if v._view.grad_mode else _stale(base))
+
+
+def _set_history(v, node):
+    old = v.grad_fn
+    if old is not None and old.hooks:
+        engine.move_retained(v, old, node)
+    v.grad_fn = node
+    v.requires_grad = True
+
+
+def _stale(base):
+    node = object.__new__(engine.StaleView)
+    node.next = (base.grad_fn if base.grad_fn is not None else base,)
+    node.args, node.out, node.ctx, node.hooks = (None,), None, None, None
+    node.seq = next(engine._seq)
+    return node
+
+
+def _stale_no_grad_views(views):
+    """After any in-place change of their memory, views made under no_grad of a
+    base that requires grad cannot be differentiated through any more (PyTorch
+    raises when they are used): give them a history that raises in backward."""
+    live = [r for r in views.refs if r() is not None]
+    views.refs[:] = live
+    views.no_grad = False
+    for ref in live:
+        v = ref()
+        if v is None or v._view.grad_mode:
+            continue
+        info = v._view
+        views.no_grad = True
+        if info.base.requires_grad and type(v.grad_fn) is not engine.StaleView:
+            _set_history(v, _stale(info.base))
 
 
 def _noted_by_trace(array):
@@ -176,8 +201,7 @@ def _noted_by_trace(array):
 
 
 def mark_changed(array):
-    """Note that ``array`` (and every view of its memory) was changed in place;
-    returns the change's creation number.
+    """Note that ``array`` (and every view of its memory) was changed in place.
 
     Every in-place update calls this; ``backward()`` then raises for any node
     created earlier that saved a value in that memory.
@@ -198,7 +222,9 @@ def mark_changed(array):
     entry.count += 1
     entry.seq = seq
     _last_change = seq
-    return seq
+    views = _views.get(key)
+    if views is not None and views.no_grad and views.root() is root:
+        _stale_no_grad_views(views)
 
 
 def version(array):

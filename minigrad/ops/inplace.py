@@ -72,11 +72,11 @@ def update(t, what, in_place, out_of_place, operands=()):
     else:
         new_base = new
     np.copyto(t._data, new._data)
-    seq = engine.mark_changed(t._data)
+    engine.mark_changed(t._data)
     engine.move_retained(base, base.grad_fn, new_base.grad_fn)
     base.grad_fn = new_base.grad_fn
     base.requires_grad = new_base.requires_grad
-    versions.rebase_views(base, seq)
+    versions.rebase_views(base)
     return t
 
 
