@@ -648,3 +648,41 @@ class TestInspectionAfterBackward:
         loss.backward()
         with pytest.raises(RuntimeError, match="second time"):
             loss.backward()
+
+
+class TestBoundedMemory:
+    def test_training_memory_is_flat(self):
+        """Issue 19, memory 5: the view lists of a parameter's memory (W.T in each
+        Linear, every step) stay bounded although optimizers change parameters
+        under no_grad, which records nothing."""
+        import tracemalloc
+
+        rng = np.random.default_rng(0)
+        model = mg.nn.Sequential(mg.nn.Linear(3, 4, rng=rng), mg.nn.ReLU(), mg.nn.Linear(4, 1, rng=rng))
+        opt = mg.optim.Adam(model.parameters(), lr=1e-3)
+        X, y = mg.tensor(rng.normal(size=(5, 3))), mg.tensor(rng.normal(size=(5, 1)))
+
+        def step():
+            opt.zero_grad()
+            h = model[0](X)
+            h.retain_grad()
+            h.mul_(0.5)                       # a recorded in-place change
+            out = model[2](model[1](h))
+            out.sub_(y)
+            (out * out).mean().backward()
+            opt.step()
+
+        for _ in range(9000):             # 10,000 steps in all, the last 1,000 traced
+            step()
+        tracemalloc.start()
+        try:
+            for _ in range(200):
+                step()
+            warm, _ = tracemalloc.get_traced_memory()
+            for _ in range(800):
+                step()
+            end, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        # unbounded, the lists grew by ~90 bytes per Linear per step (140 KB here)
+        assert end - warm < 16_000, f"grew by {end - warm} bytes over 800 steps"
