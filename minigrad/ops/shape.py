@@ -217,6 +217,8 @@ def astype(x, dtype):
     >>> x.astype("int64")
     tensor([1], dtype=int64)
     """
+    if type(x) is Tensor and x._data.dtype is dtype:     # already that dtype (the hot path)
+        return x
     x = coerce(x)
     dtype = np.dtype(dtype)
     try:
