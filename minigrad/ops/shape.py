@@ -295,6 +295,9 @@ def getitem(x, index):
     """``x[index]`` with basic and integer/boolean-array indexing.
 
     The gradient scatters back into x's shape; repeated indices add up.
+    Basic indexing (integers, slices, None, ...) gives a view of x's memory,
+    as in PyTorch: ``x[0]`` of a 1-d tensor too, a 0-d view (numpy would
+    copy that one element).  Integer and boolean arrays give a copy.
 
     Examples
     --------
@@ -303,6 +306,11 @@ def getitem(x, index):
     >>> x[[0, 0, 2]].sum().backward()
     >>> x.grad
     tensor([2., 0., 1.])
+    >>> t = mg.zeros(3)
+    >>> first = t[0]
+    >>> t += 1
+    >>> first
+    tensor(1.)
     """
     x, idx, basic, out = _indexed(x, index)
     if not basic:
