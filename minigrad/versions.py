@@ -154,14 +154,15 @@ def views_of(base):
 
 def rebase_views(base):
     """Give every view of ``base`` the history of its value after a recorded
-    in-place change of ``base``'s memory: the view op replayed on ``base``'s new history, as PyTorch does.  A view
-    made under ``no_grad`` gets a history that raises in backward instead,
-    as PyTorch refuses it."""
+    in-place change of ``base``'s memory: its view ops replayed on ``base``'s
+    new history, as PyTorch does.  A view made under ``no_grad`` gets a
+    history that raises in backward instead, as PyTorch refuses it."""
     for v in views_of(base):
         _set_history(v, v._view.replay().grad_fn if v._view.grad_mode else _stale(base))
 
 
 def _set_history(v, node):
+    """``v``'s history is now ``node`` (its retained gradient follows)."""
     old = v.grad_fn
     if old is not None and old.hooks:
         engine.move_retained(v, old, node)
@@ -170,6 +171,7 @@ def _set_history(v, node):
 
 
 def _stale(base):
+    """A :class:`minigrad.engine.StaleView` node under ``base``'s history."""
     node = object.__new__(engine.StaleView)
     node.next = (base.grad_fn if base.grad_fn is not None else base,)
     node.args, node.out, node.ctx, node.hooks = (None,), None, None, None
