@@ -122,13 +122,6 @@ def _check_recordable(t, base, view, what):
             "mode is on (backward would need its old value); do the update under "
             "`with mg.no_grad():`, as optimizers do"
         )
-    if base._data.base is not None:
-        raise RuntimeError(
-            f"{what}: this tensor shares memory with an array minigrad did not make it a "
-            "view of (mg.from_numpy or mg.as_tensor of a numpy view, detach() of a view), "
-            "so an in-place change of it cannot be recorded. Change a copy (t = t.clone()), "
-            "or work under mg.no_grad()"
-        )
     if not t._data.flags.writeable:
         raise ValueError(f"{what}: this tensor cannot be changed in place: its elements "
                          "share memory (a broadcast view, from expand or broadcast_to); "
