@@ -426,6 +426,14 @@ def _inplace_cases(torch):
         (v * v).sum().backward()
         return [x.grad]
 
+    def no_grad_view_of_a_parameter_stepped(T, ng):
+        w = T([1.0, 2.0])
+        with ng():
+            v = w[0:1]
+            w.mul_(2)
+        ((v * w[1:]).sum() + w.sum()).backward()
+        return [w.grad]
+
     def integer_index_is_a_view(T, ng):
         x = T([1.0, 2.0])
         y = x * 1
@@ -438,7 +446,8 @@ def _inplace_cases(torch):
             write_through_view_taken_before_base_gets_history,
             view_made_under_no_grad_changed_in_grad_mode,
             view_made_under_no_grad_its_base_changed,
-            view_of_a_view_base_changed_through_another, integer_index_is_a_view,
+            view_of_a_view_base_changed_through_another, no_grad_view_of_a_parameter_stepped,
+            integer_index_is_a_view,
             sigmoid_output, mul_by_constant, mul_by_tensor, add_sub_div_alpha,
             augmented_operators, setitem, setitem_mask_and_fancy, clamp, copy_fill_zero,
             leaf_that_requires_grad, saved_input_changed_under_no_grad,
