@@ -8,6 +8,8 @@ import weakref
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad as mg
 
@@ -706,3 +708,23 @@ class TestBoundedMemory:
             tracemalloc.stop()
         # unbounded, the lists grew by ~90 bytes per Linear per step (140 KB here)
         assert end - warm < 16_000, f"grew by {end - warm} bytes over 800 steps"
+
+
+@pytest.mark.parametrize("spec", __import__("opspecs").ALL, ids=lambda s: s.name)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_every_result_that_shares_its_input_memory_is_a_view(spec, data):
+    """A new op whose result views its input's memory must register it (see
+    minigrad.ops.shape._view): in-place changes through an unregistered view
+    would be recorded on it alone, and its base's gradient would be wrong."""
+    from minigrad.versions import view_of
+
+    shapes, kw = data.draw(spec.cases, label="shapes, options")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    inputs = [mg.tensor(a, requires_grad=spec.differentiable and a.dtype.kind == "f")
+              for a in spec.sample(rng, shapes)]
+    out = spec.mg(*inputs, **kw)
+    for o in out if isinstance(out, (tuple, list)) else (out,):
+        for x in inputs:
+            if o is not x and np.shares_memory(o.numpy(), x.numpy()):
+                assert view_of(o) is not None and view_of(o).base is x, spec.name
