@@ -123,9 +123,9 @@ def _check_recordable(t, base, view, what):
             "`with mg.no_grad():`, as optimizers do"
         )
     if not t._data.flags.writeable:
-        raise ValueError(f"{what}: this tensor cannot be changed in place: its elements "
-                         "share memory (a broadcast view, from expand or broadcast_to); "
-                         "change a copy (t.clone())")
+        raise ValueError(f"{what}: this tensor cannot be changed in place: its memory is "
+                         "read-only (a broadcast view, whose elements share memory, or a "
+                         "read-only numpy array); change a copy (t.clone())")
 
 
 def _scaled(other, alpha):
