@@ -135,7 +135,8 @@ class Tensor:
     tensor([2., 4., 6.])
     """
 
-    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_hooks", "__weakref__")
+    # _view: a minigrad.versions.ViewOf if the tensor views another's memory
+    __slots__ = ("_data", "_grad", "requires_grad", "grad_fn", "_hooks", "_view", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None):
         arr = as_array(data, dtype, copy=True)
@@ -149,11 +150,12 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.grad_fn = None
         self._hooks = None
+        self._view = None
 
     def __getattr__(self, name):
         # op results leave these slots unset (one write less each on the
         # hot path); unset, they read as None
-        if name in ("grad", "_grad", "_hooks"):
+        if name in ("grad", "_grad", "_hooks", "_view"):
             return None
         raise AttributeError(f"'Tensor' object has no attribute '{name}'")
 
@@ -610,7 +612,8 @@ def root_gradient(t, gradient, where):
                 f"this one has shape {t.shape}; reduce it first (e.g. loss.mean() "
                 "or loss.sum()) or pass the gradient of the same shape"
             )
-        return np.ones_like(t._data)
+        d = t._data     # (np.ones: half the cost of np.ones_like; a traced array keeps its type)
+        return np.ones(d.shape, d.dtype) if type(d) is np.ndarray else np.ones_like(d)
     if isinstance(gradient, Tensor):
         if gradient.shape != t.shape:
             raise ValueError(

@@ -1,10 +1,18 @@
-"""Version counters: how often the memory behind a tensor was changed in
-place, so that ``backward()`` refuses a value that changed after it was
-saved, and a view whose memory a recorded in-place op changed gets a stale
-history (:class:`minigrad.engine.StaleView`) instead of a wrong gradient.
+"""Version counters and views: how often the memory behind a tensor was
+changed in place, so that ``backward()`` refuses a value that changed after
+it was saved; and which tensors view which, so that a recorded in-place
+change of a base or of one of its views gives every view of that base the
+right history, as PyTorch does.
 
 Counts are kept per memory root (the array that owns the memory), so views
 share them, as PyTorch's views share their base's version counter.
+
+A view (the result of basic indexing, ``reshape``, ``transpose``,
+``broadcast_to`` that shares its input's memory) carries a :class:`ViewOf`
+in its ``_view`` slot: its base (the tensor whose memory it views, never
+itself a view) and the steps that take the base to the view.  Replaying
+those steps on the base after a recorded in-place change gives the view its
+new history (:func:`rebase_views`).
 """
 from __future__ import annotations
 
@@ -18,7 +26,7 @@ _ndarray = np.ndarray
 
 _changes = {}        # id(root array) -> _Change
 _last_change = -1    # creation number (seq) of the latest in-place change
-_views = {}          # id(root array) -> [weakref(root), weakref(view tensor), ...]
+_views = {}          # id(root array) -> _Views
 
 
 class _Change:
@@ -46,32 +54,152 @@ def _purge():
     """Drop the entries of arrays that no longer exist."""
     for key in [k for k, e in _changes.items() if e.ref() is None]:
         del _changes[key]
-    for key in [k for k, refs in _views.items() if refs[0]() is None]:
+    for key in [k for k, views in _views.items() if views.root() is None]:
         del _views[key]
     _purge_at[0] = max(1024, 2 * (len(_changes) + len(_views)))
 
 
-def register_view(t):
-    """Note that Tensor ``t``, made by a recorded op, views memory it shares
-    with others (``reshape``, ``transpose``, basic indexing, ...), so that a
-    later recorded in-place change of that memory can mark its history stale."""
-    root = _root(t._data)
-    if root is t._data:
-        return
-    refs = _views.get(id(root))
-    if refs is None or refs[0]() is not root:
+class ViewOf:
+    """What makes a tensor a view: ``base``, the tensor whose memory it views
+    (never itself a view), ``steps``, the view ops that take the base to it
+    (``(node class, ctx, numpy function, argument)`` each), and ``grad_mode``:
+    whether it and every view it was taken from were made in grad mode
+    (PyTorch refuses to record in-place changes through a view made under
+    ``no_grad``)."""
+
+    __slots__ = ("base", "steps", "grad_mode")
+
+    def replay(self, base=None):
+        """The view again, as a Tensor with history, from ``base`` (its base)."""
+        t = self.base if base is None else base
+        for cls, ctx, fn, arg in self.steps:
+            t = engine.unary(cls, t, fn(t._data, arg), ctx)
+        return t
+
+    def positions(self):
+        """Where in the base (flat indices, C order) each element of the view is."""
+        a = np.arange(self.base._data.size).reshape(self.base._data.shape)
+        for _, _, fn, arg in self.steps:
+            a = fn(a, arg)
+        return a
+
+
+class _Views:
+    """The live views of one root array: weak references, pruned of dead
+    ones whenever the list doubles (so it stays within twice the live views,
+    however many views a training loop takes and drops).  ``no_grad``:
+    whether some of them may have been made under no_grad."""
+
+    __slots__ = ("root", "refs", "limit", "no_grad")
+
+
+def register_view(t, x, step):
+    """Note that Tensor ``t``, made from ``x`` by a view op, views ``x``'s
+    memory (unless the op copied): ``step`` is ``(node class, ctx, numpy
+    function, argument)``, the op again (see :class:`ViewOf`).  Returns ``t``."""
+    data = t._data
+    if data.base is None:
+        return t
+    root = _root(data)
+    if root is not _root(x._data):
+        return t
+    parent = x._view
+    info = object.__new__(ViewOf)
+    if parent is None:
+        info.base, info.steps = x, (step,)
+        info.grad_mode = engine.current_modes().enabled
+    else:
+        info.base, info.steps = parent.base, parent.steps + (step,)
+        info.grad_mode = parent.grad_mode and engine.current_modes().enabled
+    t._view = info
+    views = _views.get(id(root))
+    if views is None or views.root() is not root:
         if len(_views) >= _purge_at[0]:
             _purge()
-        refs = _views[id(root)] = [weakref.ref(root)]
+        views = _views[id(root)] = object.__new__(_Views)
+        views.root, views.refs, views.limit, views.no_grad = weakref.ref(root), [], 16, False
+    if not info.grad_mode:
+        views.no_grad = True
+    refs = views.refs
+    if len(refs) >= views.limit:
+        refs[:] = [r for r in refs if r() is not None]
+        views.limit = max(16, 2 * len(refs))
     refs.append(weakref.ref(t))
+    return t
 
 
-def mark_changed(array, recorded=False):
+def view_of(t):
+    """The :class:`ViewOf` of Tensor ``t`` if it views its base's memory, else None
+    (a copy of a view, by ``copy.deepcopy`` say, views nothing)."""
+    info = t._view
+    if info is not None and _root(t._data) is _root(info.base._data):
+        return info
+    return None
+
+
+def views_of(base):
+    """The live views whose base is Tensor ``base``."""
+    root = _root(base._data)
+    views = _views.get(id(root))
+    if views is None or views.root() is not root:
+        return []
+    found = []
+    for ref in views.refs:
+        v = ref()
+        if v is not None and v._view.base is base:
+            found.append(v)
+    return found
+
+
+def rebase_views(base):
+    """Give every view of ``base`` the history of its value after a recorded
+    in-place change of ``base``'s memory: its view ops replayed on ``base``'s
+    new history, as PyTorch does.  A view made under ``no_grad`` gets a
+    history that raises in backward instead, as PyTorch refuses it."""
+    for v in views_of(base):
+        _set_history(v, v._view.replay().grad_fn if v._view.grad_mode else _stale(base))
+
+
+def _set_history(v, node):
+    """``v``'s history is now ``node`` (its retained gradient follows)."""
+    old = v.grad_fn
+    if old is not None and old.hooks:
+        engine.move_retained(v, old, node)
+    v.grad_fn = node
+    v.requires_grad = True
+
+
+def _stale(base):
+    """A :class:`minigrad.engine.StaleView` node under ``base``'s history."""
+    node = object.__new__(engine.StaleView)
+    node.next = (base.grad_fn if base.grad_fn is not None else base,)
+    node.args, node.out, node.ctx, node.hooks = (None,), None, None, None
+    node.seq = next(engine._seq)
+    return node
+
+
+def _stale_no_grad_views(views):
+    """After any in-place change of their memory, views made under no_grad of a
+    base that requires grad cannot be differentiated through any more (PyTorch
+    raises when they are used): give them a history that raises in backward."""
+    live = [r for r in views.refs if r() is not None]
+    views.refs[:] = live
+    views.no_grad = False
+    for ref in live:
+        v = ref()
+        if v is None or v._view.grad_mode:
+            continue
+        info = v._view
+        views.no_grad = True
+        if info.base.requires_grad and type(v.grad_fn) is not engine.StaleView:
+            _set_history(v, _stale(info.base))
+
+
+def mark_changed(array):
     """Note that ``array`` (and every view of its memory) was changed in place.
 
     Every in-place update calls this; ``backward()`` then raises for any node
-    created earlier that saved a value in that memory.  ``recorded`` is True
-    when the change was itself recorded in the graph (grad mode).
+    created earlier that saved a value in that memory.
     """
     global _last_change
     root = _root(array)
@@ -87,8 +215,9 @@ def mark_changed(array, recorded=False):
     entry.count += 1
     entry.seq = seq
     _last_change = seq
-    if recorded:
-        _stale_views(root, seq)
+    views = _views.get(key)
+    if views is not None and views.no_grad and views.root() is root:
+        _stale_no_grad_views(views)
 
 
 def version(array):
@@ -96,20 +225,6 @@ def version(array):
     root = _root(array)
     entry = _changes.get(id(root))
     return 0 if entry is None or entry.ref() is not root else entry.count
-
-
-def _stale_views(root, seq):
-    refs = _views.pop(id(root), None)
-    if refs is None or refs[0]() is not root:
-        return
-    for ref in refs[1:]:
-        t = ref()
-        if t is not None and t.grad_fn is not None:
-            node = object.__new__(engine.StaleView)
-            node.next, node.args, node.out = (t.grad_fn,), (None,), None
-            node.ctx, node.seq, node.hooks = t.grad_fn.name(), seq, None
-            t.grad_fn = node
-
 
 
 def changed_since(array, seq):

@@ -8,6 +8,8 @@ import weakref
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import minigrad as mg
 
@@ -377,7 +379,78 @@ def _inplace_cases(torch):
         w[0:2].mul_(2)
         return [w]
 
-    return [sigmoid_output, mul_by_constant, mul_by_tensor, add_sub_div_alpha,
+    # issue 19's silent wrong answers 1-3.  PyTorch regenerates a view's history
+    # lazily, when its grad_fn is read: an in-place change of a view whose base
+    # got a history after the view was taken raises "a leaf Variable ..." unless
+    # it was read first (a quirk of that laziness), so these cases read it.
+    def view_taken_before_base_gets_history(T, ng):
+        x = T([1.0, 2.0])
+        buf = T([0.0, 0.0, 0.0]).detach()
+        v = buf[0:2]
+        buf[0:2] = x
+        ((v * v).sum() + x.sum()).backward()
+        return [x.grad]
+
+    def write_through_view_taken_before_base_gets_history(T, ng):
+        x = T([1.0, 2.0])
+        buf = T([0.0, 0.0]).detach()
+        v = buf[:]
+        buf += x
+        v.grad_fn
+        v.fill_(5)
+        (buf * buf).sum().backward()
+        return [x.grad]
+
+    def view_made_under_no_grad_changed_in_grad_mode(T, ng):
+        x = T([1.0, 2.0])
+        y = 3 * x
+        with ng():
+            v = y[0:1]
+        v.mul_(0)
+        y.sum().backward()
+        return [x.grad]
+
+    def view_made_under_no_grad_its_base_changed(T, ng):
+        x = T([1.0, 2.0])
+        buf = T([0.0, 0.0]).detach()
+        with ng():
+            v = buf[:]
+        buf.add_(x)
+        (v * v).sum().backward()
+        return [x.grad]
+
+    def view_of_a_view_base_changed_through_another(T, ng):
+        x = T([1.0, 2.0, 3.0, 4.0])
+        buf = T([[0.0, 0.0], [0.0, 0.0]]).detach()
+        v = buf.reshape(4)[1:3]
+        buf.reshape(4).copy_(x * x)
+        buf.T[0].mul_(x[0:2])
+        (v * v).sum().backward()
+        return [x.grad]
+
+    def no_grad_view_of_a_parameter_stepped(T, ng):
+        w = T([1.0, 2.0])
+        with ng():
+            v = w[0:1]
+            w.mul_(2)
+        ((v * w[1:]).sum() + w.sum()).backward()
+        return [w.grad]
+
+    def integer_index_is_a_view(T, ng):
+        x = T([1.0, 2.0])
+        y = x * 1
+        e = y[0]
+        e.mul_(3)
+        (y * y).sum().backward()
+        return [x.grad]
+
+    return [view_taken_before_base_gets_history,
+            write_through_view_taken_before_base_gets_history,
+            view_made_under_no_grad_changed_in_grad_mode,
+            view_made_under_no_grad_its_base_changed,
+            view_of_a_view_base_changed_through_another, no_grad_view_of_a_parameter_stepped,
+            integer_index_is_a_view,
+            sigmoid_output, mul_by_constant, mul_by_tensor, add_sub_div_alpha,
             augmented_operators, setitem, setitem_mask_and_fancy, clamp, copy_fill_zero,
             leaf_that_requires_grad, saved_input_changed_under_no_grad,
             unsaved_input_changed_under_no_grad, parameter_stepped_before_backward,
@@ -446,20 +519,65 @@ class TestInPlace:
         with pytest.raises(RuntimeError, match="input 1 of MulBackward.*version 1"):
             z.sum().backward()
 
-    def test_a_view_of_a_base_changed_by_a_recorded_op_raises(self):
-        x = f64([1.0, 2.0, 3.0])
-        y = x * 1
-        v = y[0:2]
-        y.mul_(2)
-        with pytest.raises(RuntimeError, match="view"):
-            v.sum().backward()
+    def test_a_view_of_a_base_changed_by_a_recorded_op_follows_it(self):
+        torch = pytest.importorskip("torch")
+        grads = []
+        for T in (f64, lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)):
+            x = T([1.0, 2.0, 3.0])
+            y = x * 1
+            v = y[0:2]
+            y.mul_(x)
+            (v * v).sum().backward()
+            grads.append(x.grad.tolist())
+        assert grads[0] == grads[1] == [4.0, 32.0, 0.0]
 
-    def test_in_place_on_a_view_in_grad_mode_is_refused(self):
+    def test_in_place_through_a_view_records_on_the_base(self):
         y = f64([1.0, 2.0, 3.0]) * 1
-        with pytest.raises(RuntimeError, match="clone"):
-            y[0:2].mul_(2)
-        y[0:2] = y[0:2] * 2         # the way to write it
+        y[0:2].mul_(2)
+        assert y.tolist() == [2.0, 4.0, 3.0] and y.grad_fn is not None
         y.sum().backward()
+
+    def test_the_messages_say_what_to_do(self):
+        w = f64([1.0, 2.0])
+        with pytest.raises(RuntimeError, match="view of a leaf.*mg.no_grad"):
+            w[0:1].mul_(2)
+        y = w * 1
+        with mg.no_grad():
+            v = y[0:1]
+        with pytest.raises(RuntimeError, match="view made under no_grad.*clone"):
+            v.mul_(0)
+        buf = mg.zeros(2, dtype=np.float64)
+        with mg.no_grad():
+            u = buf[:]
+        buf.add_(w)
+        with pytest.raises(RuntimeError, match="view made under no_grad.*clone"):
+            (u * u).sum().backward()
+        e = mg.broadcast_to(y, (3, 2))
+        with pytest.raises(ValueError, match="read-only.*broadcast view"):
+            e.mul_(2)
+
+    def test_memory_shared_outside_views_is_changed_as_in_pytorch(self):
+        # a tensor that shares memory it is no view of (from_numpy of a numpy
+        # view, reshape's copy of a strided view): its own history follows
+        a = np.zeros(4)
+        f = mg.from_numpy(a[1:])
+        w = f64([2.0])
+        f.add_(w * w)
+        assert a.tolist() == [0.0, 4.0, 4.0, 4.0]
+        f.sum().backward()
+        assert w.grad.tolist() == [12.0]
+        c = (w * mg.ones(2, 3, dtype=np.float64))[:, 1:].reshape(-1)
+        c.mul_(w)
+        c.sum().backward()
+        assert w.grad.tolist() == [12.0 + 16.0]
+
+    def test_integer_indexing_is_a_view_as_in_pytorch(self):
+        t = mg.zeros(3)
+        e = t[1]
+        t.add_(1)
+        assert e.item() == 1.0 and e.shape == () and e._version == 1
+        e.fill_(5)
+        assert t.tolist() == [1.0, 5.0, 1.0]
 
     def test_bad_updates_say_what_is_wrong(self):
         t = mg.zeros(3)
@@ -552,3 +670,61 @@ class TestInspectionAfterBackward:
         loss.backward()
         with pytest.raises(RuntimeError, match="second time"):
             loss.backward()
+
+
+class TestBoundedMemory:
+    def test_training_memory_is_flat(self):
+        """Issue 19, memory 5: the view lists of a parameter's memory (W.T in each
+        Linear, every step) stay bounded although optimizers change parameters
+        under no_grad, which records nothing."""
+        import tracemalloc
+
+        rng = np.random.default_rng(0)
+        model = mg.nn.Sequential(mg.nn.Linear(3, 4, rng=rng), mg.nn.ReLU(), mg.nn.Linear(4, 1, rng=rng))
+        opt = mg.optim.Adam(model.parameters(), lr=1e-3)
+        X, y = mg.tensor(rng.normal(size=(5, 3))), mg.tensor(rng.normal(size=(5, 1)))
+
+        def step():
+            opt.zero_grad()
+            h = model[0](X)
+            h.retain_grad()
+            h.mul_(0.5)                       # a recorded in-place change
+            out = model[2](model[1](h))
+            out.sub_(y)
+            (out * out).mean().backward()
+            opt.step()
+
+        for _ in range(9000):             # 10,000 steps in all, the last 1,000 traced
+            step()
+        tracemalloc.start()
+        try:
+            for _ in range(200):
+                step()
+            warm, _ = tracemalloc.get_traced_memory()
+            for _ in range(800):
+                step()
+            end, _ = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        # unbounded, the lists grew by ~90 bytes per Linear per step (140 KB here)
+        assert end - warm < 16_000, f"grew by {end - warm} bytes over 800 steps"
+
+
+@pytest.mark.parametrize("spec", __import__("opspecs").ALL, ids=lambda s: s.name)
+@settings(max_examples=5)
+@given(data=st.data())
+def test_every_result_that_shares_its_input_memory_is_a_view(spec, data):
+    """A new op whose result views its input's memory must register it (see
+    minigrad.ops.shape._view): in-place changes through an unregistered view
+    would be recorded on it alone, and its base's gradient would be wrong."""
+    from minigrad.versions import view_of
+
+    shapes, kw = data.draw(spec.cases, label="shapes, options")
+    rng = np.random.default_rng(data.draw(st.integers(0, 2 ** 32 - 1), label="seed"))
+    inputs = [mg.tensor(a, requires_grad=spec.differentiable and a.dtype.kind == "f")
+              for a in spec.sample(rng, shapes)]
+    out = spec.mg(*inputs, **kw)
+    for o in out if isinstance(out, (tuple, list)) else (out,):
+        for x in inputs:
+            if o is not x and np.shares_memory(o.numpy(), x.numpy()):
+                assert view_of(o) is not None and view_of(o).base is x, spec.name

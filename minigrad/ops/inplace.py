@@ -3,16 +3,21 @@ fill_, copy_``, the ``+= -= *= /=`` operators and ``t[index] = value``.
 
 Every one goes through :func:`update`, the one place that decides how:
 
-* a leaf that requires grad, while grad mode is on: ``RuntimeError`` (change
-  parameters under ``mg.no_grad()``, as optimizers do);
+* a leaf that requires grad (or a view of one), while grad mode is on:
+  ``RuntimeError`` (change parameters under ``mg.no_grad()``, as optimizers do);
 * nothing to record (under ``no_grad``, or nothing involved requires grad):
   numpy writes into the tensor's own array (same object, same memory, no
   new array for it), and the version of that memory goes up;
 * otherwise the update is recorded: the out-of-place op computes the new
   value from a copy of the old one, the result is written into the tensor's
   array, and the tensor's history moves to the new node (PyTorch rebases
-  the history the same way).  A tensor that is a view of other memory is
-  refused here: its base's history could not follow.
+  the history the same way).  Through a view (basic indexing, reshape,
+  transpose), the view's base gets the history (the base with the view's
+  elements replaced, PyTorch's ``CopySlices``).  Either way every view of
+  the base then gets its history again, replayed from the base's new one
+  (:func:`minigrad.versions.rebase_views`), so a view taken earlier, even
+  before the base had a history, gives the right gradient.  A view made
+  under ``no_grad`` is refused, as PyTorch refuses it.
 
 Either way, ``backward()`` raises for any node that saved a value in the
 changed memory before the change (see :func:`minigrad.engine.mark_changed`).
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import engine
+from .. import engine, versions
 from ..tensor import Tensor
 from .registry import op
 from .elementwise import add, clip, div, mul, sub
@@ -32,9 +37,10 @@ def _data(v):
     return v._data if isinstance(v, Tensor) else v
 
 
-def _records(t, operands):
-    return engine.current_modes().enabled and (
-        t.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in operands))
+def _records(t, view, operands):
+    """Whether the update is recorded (grad mode is on: the caller checked)."""
+    return (t.requires_grad or (view is not None and view.base.requires_grad)
+            or any(isinstance(o, Tensor) and o.requires_grad for o in operands))
 
 
 def update(t, what, in_place, out_of_place, operands=()):
@@ -52,16 +58,43 @@ def update(t, what, in_place, out_of_place, operands=()):
     operands : tuple
         The other operands (to tell whether the update must be recorded).
     """
-    if not _records(t, operands):
-        try:
-            in_place(t._data)
-        except (TypeError, ValueError) as e:
-            kind = TypeError if isinstance(e, TypeError) else ValueError
-            raise kind(f"{what}: cannot change a tensor of shape {t.shape} and dtype "
-                       f"{t.dtype} in place: {e}") from None
-        engine.mark_changed(t._data)
-        return t
-    _check_recordable(t, what)
+    if not engine.current_modes().enabled:
+        return _write(t, what, in_place)
+    view = versions.view_of(t)
+    if not _records(t, view, operands):
+        return _write(t, what, in_place)
+    base = t if view is None else view.base
+    _check_recordable(t, base, view, what)
+    new = _new_value(t, what, out_of_place)
+    if view is not None:           # the base with the view's elements replaced
+        where = np.unravel_index(view.positions(), base.shape)
+        new_base = setitem(engine._make(base._data.copy(), base.grad_fn), where, new)
+    else:
+        new_base = new
+    np.copyto(t._data, new._data)
+    engine.mark_changed(t._data)
+    engine.move_retained(base, base.grad_fn, new_base.grad_fn)
+    base.grad_fn = new_base.grad_fn
+    base.requires_grad = new_base.requires_grad
+    versions.rebase_views(base)
+    return t
+
+
+def _write(t, what, in_place):
+    """The update, not recorded: numpy writes into t's array."""
+    try:
+        in_place(t._data)
+    except (TypeError, ValueError) as e:
+        kind = TypeError if isinstance(e, TypeError) else ValueError
+        raise kind(f"{what}: cannot change a tensor of shape {t.shape} and dtype "
+                   f"{t.dtype} in place: {e}") from None
+    engine.mark_changed(t._data)
+    return t
+
+
+def _new_value(t, what, out_of_place):
+    """The updated value of ``t``, recorded: ``out_of_place`` of (a copy of)
+    its old value, in t's shape and dtype."""
     new = out_of_place(engine._make(t._data.copy(), t.grad_fn))
     if new.shape != t.shape:
         raise ValueError(f"{what}: the result has shape {new.shape}, but the tensor changed in "
@@ -71,39 +104,28 @@ def update(t, what, in_place, out_of_place, operands=()):
             raise TypeError(f"{what}: the result has dtype {new.dtype}, which cannot be stored "
                             f"in place in a tensor of dtype {t.dtype}")
         new = astype(new, t.dtype)
-    np.copyto(t._data, new._data)
-    engine.mark_changed(t._data, recorded=True)
-    _move_retained(t, new.grad_fn)
-    t.grad_fn = new.grad_fn
-    t.requires_grad = new.requires_grad
-    return t
+    return new
 
 
-def _check_recordable(t, what):
-    if t.grad_fn is None and t.requires_grad:
+def _check_recordable(t, base, view, what):
+    if view is not None and not view.grad_mode:
         raise RuntimeError(
-            f"{what}: a leaf tensor that requires grad cannot be changed in place while grad "
+            f"{what}: this tensor is a view made under no_grad (or a view of one), and an "
+            "in-place change of it with grad mode on would be recorded; which gradient is "
+            "meant is ambiguous, so it is refused (as in PyTorch). Make the view and the "
+            "change both inside or both outside the no_grad block, or change a copy "
+            "(t.clone())")
+    if base.grad_fn is None and base.requires_grad:
+        whose = "a leaf tensor" if view is None else "a view of a leaf tensor"
+        raise RuntimeError(
+            f"{what}: {whose} that requires grad cannot be changed in place while grad "
             "mode is on (backward would need its old value); do the update under "
             "`with mg.no_grad():`, as optimizers do"
         )
-    if t._data.base is not None:
-        raise RuntimeError(
-            f"{what}: this tensor is a view of another tensor's memory (from indexing, "
-            "reshape, transpose, ...); minigrad does not record in-place changes of views. "
-            "Write it as an assignment to the base (y[0:2] = y[0:2] * 2), change a copy "
-            "(t = t.clone()), or work under mg.no_grad()"
-        )
-
-
-def _move_retained(t, node):
-    """``t.retain_grad()`` follows ``t`` to its new node, as in PyTorch."""
-    old = t.grad_fn
-    if old is None or old.hooks is None:
-        return
-    for h in list(old.hooks):
-        if type(h) is engine.RetainGrad and h.ref() is t:
-            old.hooks.remove(h)
-            node.register_hook(h)
+    if not t._data.flags.writeable:
+        raise ValueError(f"{what}: this tensor cannot be changed in place: its memory is "
+                         "read-only (a broadcast view, whose elements share memory, or a "
+                         "read-only numpy array); change a copy (t.clone())")
 
 
 def _scaled(other, alpha):

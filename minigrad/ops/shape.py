@@ -11,19 +11,34 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
 from ..engine import (BroadcastTo, Cast, Node, _make, check_dtype, differentiable, record,
-                      register_view, unary)
+                      unary)
 from ..creation import write_out
+from ..versions import register_view
 from ..tensor import Tensor, coerce
 from .registry import op
 from .reduce import _axes
 
 
-def _view(t):
-    """An op's result that may view its input's memory: registered, so that a
-    recorded in-place change of that memory marks its history stale."""
-    if t.grad_fn is not None:
-        register_view(t)
+def _view(t, x, cls, ctx, fn, arg):
+    """The result ``t`` of a view op on ``x``: if it shares ``x``'s memory,
+    it is registered as a view (op ``cls`` with ``ctx``, ``fn(array, arg)``
+    in numpy), so that in-place changes through it or its base give every
+    view of that memory the right history (see :mod:`minigrad.versions`)."""
+    if t._data.base is not None:
+        register_view(t, x, (cls, ctx, fn, arg))
     return t
+
+
+def _reshaped(a, shape):
+    return a.reshape(shape)
+
+
+def _transposed(a, axes):
+    return a.transpose(axes)
+
+
+def _indexed_view(a, idx):
+    return a[idx]
 
 
 def _method_reshape(self, *shape):
@@ -76,7 +91,7 @@ def reshape(x, *shape):
         out = x._data.reshape(shape)
     except ValueError as e:
         raise ValueError(f"cannot reshape a tensor of shape {x.shape} into {shape}: {e}") from None
-    return _view(unary(Reshape, x, out, x.shape))
+    return _view(unary(Reshape, x, out, x.shape), x, Reshape, x.shape, _reshaped, shape)
 
 
 class Transpose(Node):
@@ -106,7 +121,8 @@ def transpose(x, axes=None):
         axes = tuple(normalize_axis_index(int(a), x.ndim) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"axes {axes} are not a permutation of the {x.ndim} axes of the tensor")
-    return _view(unary(Transpose, x, x._data.transpose(axes), axes))
+    return _view(unary(Transpose, x, x._data.transpose(axes), axes), x, Transpose, axes,
+                 _transposed, axes)
 
 
 @op(numpy=np.swapaxes)
@@ -180,7 +196,8 @@ def broadcast_to(x, shape):
         raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to {shape}") from None
     if shape == x.shape:
         return x
-    return _view(unary(BroadcastTo, x, out, x.shape))
+    return _view(unary(BroadcastTo, x, out, x.shape), x, BroadcastTo, x.shape,
+                 np.broadcast_to, shape)
 
 
 @op()
@@ -201,6 +218,8 @@ def astype(x, dtype):
     >>> x.astype("int64")
     tensor([1], dtype=int64)
     """
+    if type(x) is Tensor and x._data.dtype is dtype:     # already that dtype (the hot path)
+        return x
     x = coerce(x)
     dtype = np.dtype(dtype)
     try:
@@ -277,6 +296,9 @@ def getitem(x, index):
     """``x[index]`` with basic and integer/boolean-array indexing.
 
     The gradient scatters back into x's shape; repeated indices add up.
+    Basic indexing (integers, slices, None, ...) gives a view of x's memory,
+    as in PyTorch: ``x[0]`` of a 1-d tensor too, a 0-d view (numpy would
+    copy that one element).  Integer and boolean arrays give a copy.
 
     Examples
     --------
@@ -285,9 +307,20 @@ def getitem(x, index):
     >>> x[[0, 0, 2]].sum().backward()
     >>> x.grad
     tensor([2., 0., 1.])
+    >>> t = mg.zeros(3)
+    >>> first = t[0]
+    >>> t += 1
+    >>> first
+    tensor(1.)
     """
     x, idx, basic, out = _indexed(x, index)
-    return _view(unary(Getitem, x, out, (idx, basic, x.shape)))
+    if not basic:
+        return unary(Getitem, x, out, (idx, basic, x.shape))
+    if not isinstance(out, np.ndarray):   # one element: a 0-d view, as PyTorch's t[0]
+        idx += (Ellipsis,)
+        out = x._data[idx]
+    ctx = (idx, basic, x.shape)
+    return _view(unary(Getitem, x, out, ctx), x, Getitem, ctx, _indexed_view, idx)
 
 
 def _indexed(x, index):
