@@ -20,10 +20,10 @@ Loading never unpickles: nothing in the file is ever executed, and a file
 holding pickled objects is refused.  Every malformed file is a ValueError
 that names the file and the field (a zip entry, an array's shape, a key of
 the structure).  Nothing is allocated before it is checked against the
-archive's real sizes: an entry must fit in the file (a compressed one, in
-what deflate can expand it to), and an array's shape and dtype must need
-exactly the bytes its entry holds, so memory stays bounded by the file's
-size whatever its headers say.  The structure nests at most ``MAX_DEPTH``
+archive's real sizes: an entry must be stored (not compressed) and fit in
+the file, and an array's shape and dtype must need exactly the bytes its
+entry holds, so what is allocated is at most the file's size, whatever its
+headers say.  The structure nests at most ``MAX_DEPTH``
 (100) containers, in ``save`` and in ``load``.
 """
 from __future__ import annotations
@@ -181,7 +181,6 @@ def _damaged(what, field, why):
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error,
                NotImplementedError, RuntimeError, struct.error, OverflowError,
                UnicodeDecodeError, KeyError, OSError, ValueError)
-_MAX_DEFLATE_RATIO = 1032       # the most deflate can expand a byte (zlib's own bound)
 _MAX_HEADER = 10_000            # the longest .npy header read (np.load's default)
 
 
@@ -241,13 +240,8 @@ def _entries(archive, size, what):
     names = [info.filename for info in infos]
     if len(set(names)) != len(names):
         raise _damaged(what, "the zip archive", "it holds an entry name twice")
-    total = 0
     for info in infos:
         _check_entry_size(info, size, what)
-        total += info.file_size
-    if total > _MAX_DEFLATE_RATIO * size:
-        raise _damaged(what, "the zip archive", f"its entries hold {total} bytes, more than "
-                                                f"a file of {size} bytes can")
     arrays = {}
     for info in infos:
         if not info.filename.endswith(".npy"):
@@ -269,12 +263,13 @@ def _check_entry_size(info, size, what):
         raise _damaged(what, field, f"it says it holds {info.compress_size} bytes from byte "
                                     f"{info.header_offset}, past the end of the file "
                                     f"({size} bytes): is the file truncated?")
-    if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise _damaged(what, field, "it is compressed; mg.save stores entries as they are, "
+                                    "so that what they hold is checked against the file's "
+                                    "own size")
+    if info.file_size != info.compress_size:
         raise _damaged(what, field, f"a stored entry of {info.compress_size} bytes says it "
                                     f"holds {info.file_size}")
-    if info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + 64:
-        raise _damaged(what, field, f"{info.compress_size} compressed bytes cannot hold the "
-                                    f"{info.file_size} it says")
 
 
 def _npy_header(fp, field, what):

@@ -392,3 +392,13 @@ def test_a_string_array_as_a_tensor_is_a_value_error(tmp_path):
     _craft(path, {"tensor": "a0"}, a0=np.array(["a", "b"]))
     with pytest.raises(ValueError, match="a tensor minigrad cannot hold"):
         mg.load(path)
+
+
+def test_a_compressed_entry_is_refused(tmp_path):
+    path = tmp_path / "zipped.npz"
+    np.savez_compressed(path, **{STRUCTURE: np.array(json.dumps(
+        {"format": "minigrad.save", "version": 1, "root": {"array": "a0"}})),
+        "a0": np.zeros(10_000)})
+    with pytest.raises(ValueError, match=r"zipped.npz' is damaged .*entry '.*\.npy': it is "
+                                         "compressed"):
+        mg.load(path)
