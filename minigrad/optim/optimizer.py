@@ -143,10 +143,7 @@ class Optimizer:
         out = {}
         for key, value in options.items():
             if key in _HOW_TO_RUN:
-                allowed, why = _HOW_TO_RUN[key]
-                if not any(value is a or (a is not None and _is_flag(value) and value == a)
-                           for a in allowed):
-                    raise ValueError(f"{where}{name} does not support {key}={value!r}: {why}")
+                _check_how_to_run(key, value, f"{where}{name}")
             elif key in _TORCH_OPTIONS and key not in known:
                 raise ValueError(
                     f"{where}{name} has no option {key!r} (another PyTorch optimizer's): "
@@ -380,6 +377,15 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return tuple(_plain(v) for v in value)
     return copy.deepcopy(value)
+
+
+def _check_how_to_run(key, value, who):
+    """Refuse one of PyTorch's how-to-run options at a value that would
+    change the update."""
+    allowed, why = _HOW_TO_RUN[key]
+    if not any(value is a or (a is not None and _is_flag(value) and value == a)
+               for a in allowed):
+        raise ValueError(f"{who} does not support {key}={value!r}: {why}")
 
 
 def _is_flag(value):
