@@ -168,8 +168,8 @@ class _Refused(ValueError):
 
 def _pickled(what):
     return _Refused(f"{what} holds pickled objects; mg.load never unpickles (unpickling can "
-                      "run code from the file), so it refuses this file. mg.save never writes "
-                      "pickles: this file came from elsewhere")
+                    "run code from the file), so it refuses this file. mg.save never writes "
+                    "pickles: this file came from elsewhere")
 
 
 def _damaged(what, field, why):
@@ -208,11 +208,11 @@ def _sniff(f, what):
         return
     if start.startswith(b"\x93NUMPY"):
         raise _Refused(f"{what} is a single numpy array, not a file mg.save wrote "
-                         "(read it with np.load)")
+                       "(read it with np.load)")
     if start[:1] == b"\x80":
         raise _pickled(what)
     raise _Refused(f"{what} is not a file mg.save wrote: it is not an .npz (zip) archive "
-                     f"(it starts with {start!r})")
+                   f"(it starts with {start!r})")
 
 
 def _read_entries(path):
@@ -236,6 +236,7 @@ def _read_entries(path):
 
 
 def _entries(archive, size, what):
+    """The archive's arrays by entry name, each entry's sizes checked first."""
     infos = archive.infolist()
     names = [info.filename for info in infos]
     if len(set(names)) != len(names):
@@ -246,13 +247,12 @@ def _entries(archive, size, what):
     for info in infos:
         if not info.filename.endswith(".npy"):
             raise _Refused(f"{what} is not a file mg.save wrote: its entry "
-                             f"{info.filename!r} is not a numpy array")
-        arrays[info.filename[:-4]] = _read_array(archive, info, f"entry {info.filename[:-4]!r}"
-                                                 f" of {what}", what)
+                           f"{info.filename!r} is not a numpy array")
+        arrays[info.filename[:-4]] = _read_array(archive, info, what)
     if STRUCTURE not in arrays:
         raise _Refused(f"{what} is not a file mg.save wrote: it has no {STRUCTURE!r} "
-                         f"entry (its entries: {sorted(arrays)[:8]}); a plain np.savez "
-                         "archive is read with np.load")
+                       f"entry (its entries: {sorted(arrays)[:8]}); a plain np.savez "
+                       "archive is read with np.load")
     return arrays
 
 
@@ -286,8 +286,9 @@ def _npy_header(fp, field, what):
     return shape, fortran, dtype, fp.tell()
 
 
-def _read_array(archive, info, field, what):
+def _read_array(archive, info, what):
     """One .npy entry, its header checked against its real size first."""
+    field = f"entry {info.filename[:-4]!r}"
     with archive.open(info) as fp:
         try:
             shape, fortran, dtype, offset = _npy_header(fp, field, what)
@@ -296,7 +297,7 @@ def _read_array(archive, info, field, what):
         except Exception as e:     # noqa: BLE001 - numpy parses untrusted text: any failure
             raise _damaged(what, f"{field} header", str(e).split("\n")[0][:200]) from None
     if dtype.hasobject:
-        raise _pickled(field)
+        raise _pickled(f"{field} of {what}")
     nbytes = math.prod(shape) * dtype.itemsize
     if offset + nbytes != info.file_size:
         raise _damaged(what, f"{field} shape", f"shape {shape} of dtype {dtype} needs "
@@ -309,7 +310,7 @@ def _read_array(archive, info, field, what):
 def _header(arr, what):
     if arr.ndim != 0 or arr.dtype.kind != "U":
         raise _Refused(f"{what}: the {STRUCTURE!r} entry is not a 0-d string; "
-                         "not a file mg.save wrote")
+                       "not a file mg.save wrote")
     try:
         header = json.loads(str(arr[()]))
     except RecursionError:
@@ -317,12 +318,12 @@ def _header(arr, what):
                        f"(mg.save nests at most {MAX_DEPTH} containers)") from None
     except ValueError as e:
         raise _Refused(f"{what}: the {STRUCTURE!r} entry is not valid JSON "
-                         f"({str(e)[:200]})") from None
+                       f"({str(e)[:200]})") from None
     if not isinstance(header, dict) or header.get("format") != _FORMAT or "root" not in header:
         raise _Refused(f"{what}: the {STRUCTURE!r} entry is not a minigrad structure")
     if header.get("version") != _VERSION:
         raise _Refused(f"{what} has format version {header.get('version')!r:.40}; this "
-                         f"minigrad reads version {_VERSION}")
+                       f"minigrad reads version {_VERSION}")
     return header["root"]
 
 
