@@ -10,8 +10,9 @@ are not differentiable and record nothing) and returns a Python float
 Labels are integers (or integer-valued floats, or booleans); a 1-D array
 is read as labels, an ``(N, 1)`` column as one too.  Bad input raises
 ``ValueError``/``TypeError`` saying what was wrong (shape mismatch,
-non-binary labels for a binary metric, scores where labels belong); none of
-these metrics warns.
+non-binary labels for a binary metric, scores where labels belong).  The
+one warning is scikit-learn's: :func:`roc_auc` with one class present
+warns and returns nan.
 
 Where scikit-learn's result would be undefined (``precision`` with no
 positive predictions, ``recall`` with no positive samples, ``f1_score``
@@ -160,10 +161,22 @@ def binary_accuracy(y_true, p, threshold=0.5):
 
 
 # ------------------------------------------------ precision, recall, f1
+_AVERAGES = ("binary", "macro", "micro", "weighted")
+
+
+def _averaged(values, tp, fn, average):
+    """The per-label ``values`` averaged: weighted by each label's support
+    (its samples in y_true) for ``"weighted"``, else plainly."""
+    if average == "weighted":
+        return float(np.average(values, weights=tp + fn))
+    return float(np.mean(values))
+
+
 def _counts(y_true, y_pred, average, pos_label):
     """True positives, false positives and false negatives per label considered."""
-    if average not in ("binary", "macro", "micro"):
-        raise ValueError(f"average must be 'binary', 'macro' or 'micro', got {average!r}")
+    if average not in _AVERAGES:
+        raise ValueError(f"average must be 'binary', 'macro', 'micro' or 'weighted', got "
+                         f"{average!r}")
     if isinstance(pos_label, (bool, np.bool_)) or not isinstance(pos_label, numbers.Integral):
         raise TypeError(f"pos_label must be an int label, got {pos_label!r}")
     yt, yp = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
@@ -173,7 +186,7 @@ def _counts(y_true, y_pred, average, pos_label):
         if len(present) > 2:
             raise ValueError(f"y_true and y_pred hold {len(present)} labels "
                              f"{present.tolist()}; average='binary' needs at most two: "
-                             "pass average='macro' or 'micro'")
+                             "pass average='macro', 'micro' or 'weighted'")
         if len(present) == 2 and pos_label not in present:
             raise ValueError(f"pos_label={pos_label!r} is not a valid label: it should be one "
                              f"of {present.tolist()}")
@@ -197,10 +210,12 @@ def precision(y_true, y_pred, average="binary", pos_label=1):
     ----------
     y_true, y_pred : array-like or Tensor
         Labels, shape ``(N,)``.
-    average : {"binary", "macro", "micro"}, default "binary"
+    average : {"binary", "macro", "micro", "weighted"}, default "binary"
         ``"binary"``: of ``pos_label`` only (at most two labels present);
         ``"macro"``: the unweighted mean over the labels present in either;
-        ``"micro"``: from the counts summed over labels.
+        ``"micro"``: from the counts summed over labels; ``"weighted"``: the
+        mean over the labels present in either, each weighted by its
+        support (its number of samples in ``y_true``), as scikit-learn's.
     pos_label : int, default 1
         The positive class for ``average="binary"``.
 
@@ -217,9 +232,11 @@ def precision(y_true, y_pred, average="binary", pos_label=1):
     0.5
     >>> mg.metrics.precision([0, 1, 2, 2], [0, 2, 2, 2], average="macro")
     0.5555555555555555
+    >>> mg.metrics.precision([0, 1, 2, 2], [0, 2, 2, 2], average="weighted")
+    0.5833333333333333
     """
-    tp, fp, _ = _counts(y_true, y_pred, average, pos_label)
-    return float(np.mean(_safe_divide(tp, tp + fp)))
+    tp, fp, fn = _counts(y_true, y_pred, average, pos_label)
+    return _averaged(_safe_divide(tp, tp + fp), tp, fn, average)
 
 
 def recall(y_true, y_pred, average="binary", pos_label=1):
@@ -240,9 +257,11 @@ def recall(y_true, y_pred, average="binary", pos_label=1):
     0.5
     >>> mg.metrics.recall([0, 1, 2, 2], [0, 2, 2, 2], average="micro")
     0.75
+    >>> mg.metrics.recall([0, 1, 2, 2], [0, 2, 2, 2], average="weighted")
+    0.75
     """
     tp, _, fn = _counts(y_true, y_pred, average, pos_label)
-    return float(np.mean(_safe_divide(tp, tp + fn)))
+    return _averaged(_safe_divide(tp, tp + fn), tp, fn, average)
 
 
 def f1_score(y_true, y_pred, average="binary", pos_label=1):
@@ -265,9 +284,11 @@ def f1_score(y_true, y_pred, average="binary", pos_label=1):
     0.6666666666666666
     >>> mg.metrics.f1_score([0, 1, 2, 2], [0, 2, 2, 2], average="macro")
     0.6
+    >>> mg.metrics.f1_score([0, 1, 2, 2], [0, 2, 2, 2], average="weighted")
+    0.65
     """
     tp, fp, fn = _counts(y_true, y_pred, average, pos_label)
-    return float(np.mean(_safe_divide(2 * tp, 2 * tp + fp + fn)))
+    return _averaged(_safe_divide(2 * tp, 2 * tp + fp + fn), tp, fn, average)
 
 
 # ------------------------------------------------------------ roc, cm
@@ -298,13 +319,10 @@ def roc_auc(y_true, scores):
     Returns
     -------
     float
-
-    Raises
-    ------
-    ValueError
-        When ``y_true`` holds one class only: the AUC is undefined there.
-        (Older scikit-learn raised the same; recent versions warn and
-        return nan.)
+        nan, with a ``UserWarning``, when ``y_true`` holds one class only:
+        the AUC is undefined there.  That is what scikit-learn 1.9 does
+        (its ``UndefinedMetricWarning`` is a ``UserWarning``); older
+        versions raised a ValueError.
 
     Examples
     --------
@@ -313,6 +331,13 @@ def roc_auc(y_true, scores):
     0.75
     >>> mg.metrics.roc_auc([0, 1], [0.5, 0.5])                  # a tie: half
     0.5
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     mg.metrics.roc_auc([1, 1], [0.2, 0.7])
+    nan
+    >>> str(caught[0].message)
+    'Only one class is present in y_true. ROC AUC score is not defined in that case.'
     """
     y = _binary(_labels(y_true, "y_true"), "y_true")
     s = _column(_values(scores, "scores"))
@@ -322,8 +347,9 @@ def roc_auc(y_true, scores):
     n_pos = int(np.count_nonzero(y))
     n_neg = len(y) - n_pos
     if n_pos == 0 or n_neg == 0:
-        raise ValueError(f"only one class ({int(y[0])}) is present in y_true: ROC AUC is not "
-                         "defined then; it needs positive and negative samples")
+        warnings.warn("Only one class is present in y_true. ROC AUC score is not defined in "
+                      "that case.", UserWarning, stacklevel=2)
+        return float("nan")
     rank_sum = _average_ranks(s)[y == 1].sum()
     return float((rank_sum - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
 

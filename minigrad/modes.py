@@ -157,7 +157,13 @@ class enable_grad(_ModeContext):
 
 
 class set_grad_enabled(_ModeContext):
-    """Set grad mode to ``mode`` (a context manager or a decorator).
+    """Set grad mode to ``mode``: at once, as a plain call, or for a block
+    (a context manager) or a function (a decorator), as PyTorch's.
+
+    Made, it switches grad mode in this thread and remembers the mode it
+    replaced; leaving its ``with`` block restores that one, and used as a
+    decorator it restores it at once (the mode then holds inside the
+    function only).
 
     Examples
     --------
@@ -165,11 +171,27 @@ class set_grad_enabled(_ModeContext):
     >>> with mg.set_grad_enabled(False):
     ...     mg.is_grad_enabled()
     False
+    >>> _ = mg.set_grad_enabled(False)
+    >>> mg.is_grad_enabled()
+    False
+    >>> _ = mg.set_grad_enabled(True)
+    >>> mg.is_grad_enabled()
+    True
     """
 
     def __init__(self, mode):
         self.mode = bool(mode)
         self.change = {"enabled": self.mode}
+        self._prev = current_modes()
+        set_modes(self._prev.but(enabled=self.mode))
+
+    def __enter__(self):
+        set_modes(current_modes().but(enabled=self.mode))
+        return self
+
+    def __call__(self, fn):
+        set_modes(self._prev)       # a decorator: the mode holds inside fn only
+        return super().__call__(fn)
 
     def _fresh(self):
         return set_grad_enabled(self.mode)

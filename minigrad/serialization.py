@@ -16,8 +16,15 @@ stay ints, floats (NaN and infinities too) round-trip exactly, an
 bit for bit with their dtype and shape.  Not kept: gradients and graph
 history, and sharing (an array stored twice loads as two arrays).
 
-Loading calls ``np.load(path, allow_pickle=False)``: nothing in the file is
-ever executed, and a file holding pickled objects is refused.
+Loading never unpickles: nothing in the file is ever executed, and a file
+holding pickled objects is refused.  Every malformed file is a ValueError
+that names the file and the field (a zip entry, an array's shape, a key of
+the structure).  Nothing is allocated before it is checked against the
+archive's real sizes: an entry must be stored (not compressed) and fit in
+the file, and an array's shape and dtype must need exactly the bytes its
+entry holds, so what is allocated is at most the file's size, whatever its
+headers say.  The structure nests at most ``MAX_DEPTH``
+(100) containers, in ``save`` and in ``load``.
 """
 from __future__ import annotations
 
@@ -25,6 +32,9 @@ import collections
 import json
 import math
 import os
+import struct
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -32,6 +42,7 @@ from .nn.module import Parameter
 from .tensor import Tensor
 
 STRUCTURE = "__minigrad__"      # the entry holding the JSON tree
+MAX_DEPTH = 100                 # the deepest nesting of containers saved and loaded
 _FORMAT, _VERSION = "minigrad.save", 1
 _SUPPORTED = ("dicts, lists and tuples of numpy arrays, Tensors, numbers, strings, "
               "booleans and None")
@@ -68,6 +79,10 @@ class _Writer:
             return int(obj)
         if isinstance(obj, float):
             return float(obj) if math.isfinite(obj) else {"float": repr(float(obj))}
+        if isinstance(obj, Parameter) and obj.dtype not in (np.float32, np.float64):
+            raise TypeError(f"mg.save cannot store {where}: a Parameter of dtype {obj.dtype} "
+                            "(mg.load takes float32 and float64 parameters); store it as a "
+                            "Tensor, e.g. mg.tensor(p.numpy())")
         if isinstance(obj, Tensor):
             return {"tensor": self.entry(obj.data, where), "requires_grad": obj.requires_grad,
                     "parameter": isinstance(obj, Parameter)}
@@ -81,6 +96,9 @@ class _Writer:
     def container(self, obj, where):
         if id(obj) in self._open:
             raise ValueError(f"mg.save cannot store {where}: it contains itself")
+        if len(self._open) >= MAX_DEPTH:
+            raise ValueError(f"mg.save cannot store {where}: containers nested more than "
+                             f"{MAX_DEPTH} deep")
         self._open.add(id(obj))
         try:
             if isinstance(obj, dict):
@@ -144,53 +162,168 @@ def _describe(path):
     return repr(os.fspath(path)) if isinstance(path, (str, os.PathLike)) else "the file"
 
 
+class _Refused(ValueError):
+    """A file mg.load refuses (a ValueError whose message names the file)."""
+
+
 def _pickled(what):
-    return ValueError(f"{what} holds pickled objects; mg.load never unpickles (unpickling can "
-                      "run code from the file), so it refuses this file. mg.save never writes "
-                      "pickles: this file came from elsewhere")
+    return _Refused(f"{what} holds pickled objects; mg.load never unpickles (unpickling can "
+                    "run code from the file), so it refuses this file. mg.save never writes "
+                    "pickles: this file came from elsewhere")
+
+
+def _damaged(what, field, why):
+    """The error for a malformed file: names the file and the field."""
+    return _Refused(f"{what} is damaged or was not written by mg.save: {field}: {why}")
+
+
+# what makes reading a damaged zip archive fail, besides ValueError
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error,
+               NotImplementedError, RuntimeError, struct.error, OverflowError,
+               UnicodeDecodeError, KeyError, OSError, ValueError)
+_MAX_HEADER = 10_000            # the longest .npy header read (np.load's default)
+
+
+def _open(path):
+    """``path`` opened for reading (or the file object itself), and whether we opened it."""
+    if hasattr(path, "read"):
+        return path, False
+    return open(os.fspath(path), "rb"), True
+
+
+def _size(f):
+    """The file's size in bytes, leaving its position where it was."""
+    here = f.tell()
+    end = f.seek(0, os.SEEK_END)
+    f.seek(here)
+    return end - here
+
+
+def _sniff(f, what):
+    """Refuse, by what it starts with, a file that is not a zip archive."""
+    here = f.tell()
+    start = f.read(8)
+    f.seek(here)
+    if start.startswith(b"PK"):
+        return
+    if start.startswith(b"\x93NUMPY"):
+        raise _Refused(f"{what} is a single numpy array, not a file mg.save wrote "
+                       "(read it with np.load)")
+    if start[:1] == b"\x80":
+        raise _pickled(what)
+    raise _Refused(f"{what} is not a file mg.save wrote: it is not an .npz (zip) archive "
+                   f"(it starts with {start!r})")
 
 
 def _read_entries(path):
-    """Every entry of the archive at ``path`` as arrays, never unpickling."""
+    """Every entry of the archive at ``path`` as arrays, never unpickling,
+    never allocating more than the archive's real sizes allow."""
     what = _describe(path)
+    f, opened = _open(path)
     try:
-        archive = np.load(path, allow_pickle=False)
-    except ValueError as e:
-        if "pickle" in str(e):
-            raise _pickled(what) from None
-        raise
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{what} is a single numpy array, not a file mg.save wrote "
-                         "(read it with np.load)")
-    with archive:
-        if STRUCTURE not in archive.files:
-            raise ValueError(f"{what} is not a file mg.save wrote: it has no {STRUCTURE!r} "
-                             f"entry (its entries: {archive.files[:8]}); a plain np.savez "
-                             "archive is read with np.load")
-        arrays = {}
-        for name in archive.files:
-            try:
-                arrays[name] = archive[name]
-            except ValueError as e:
-                if "pickle" in str(e) or "Object arrays" in str(e):
-                    raise _pickled(f"entry {name!r} of {what}") from None
-                raise
+        _sniff(f, what)
+        size = _size(f)
+        try:
+            with zipfile.ZipFile(f) as archive:
+                return _entries(archive, size, what)
+        except _Refused:
+            raise
+        except _ZIP_ERRORS as e:
+            raise _damaged(what, "the zip archive", f"{type(e).__name__}: {e}") from None
+    finally:
+        if opened:
+            f.close()
+
+
+def _entries(archive, size, what):
+    """The archive's arrays by entry name, each entry's sizes checked first."""
+    infos = archive.infolist()
+    names = [info.filename for info in infos]
+    if len(set(names)) != len(names):
+        raise _damaged(what, "the zip archive", "it holds an entry name twice")
+    for info in infos:
+        _check_entry_size(info, size, what)
+    arrays = {}
+    for info in infos:
+        if not info.filename.endswith(".npy"):
+            raise _Refused(f"{what} is not a file mg.save wrote: its entry "
+                           f"{info.filename!r} is not a numpy array")
+        arrays[info.filename[:-4]] = _read_array(archive, info, what)
+    if STRUCTURE not in arrays:
+        raise _Refused(f"{what} is not a file mg.save wrote: it has no {STRUCTURE!r} "
+                       f"entry (its entries: {sorted(arrays)[:8]}); a plain np.savez "
+                       "archive is read with np.load")
     return arrays
+
+
+def _check_entry_size(info, size, what):
+    """Refuse an entry whose sizes the archive cannot hold."""
+    field = f"entry {info.filename!r}"
+    if info.header_offset + info.compress_size > size:
+        raise _damaged(what, field, f"it says it holds {info.compress_size} bytes from byte "
+                                    f"{info.header_offset}, past the end of the file "
+                                    f"({size} bytes): is the file truncated?")
+    if info.compress_type != zipfile.ZIP_STORED:
+        raise _damaged(what, field, "it is compressed; mg.save stores entries as they are, "
+                                    "so that what they hold is checked against the file's "
+                                    "own size")
+    if info.file_size != info.compress_size:
+        raise _damaged(what, field, f"a stored entry of {info.compress_size} bytes says it "
+                                    f"holds {info.file_size}")
+
+
+def _npy_header(fp, field, what):
+    """Shape, Fortran order, dtype and header length of the .npy stream ``fp``."""
+    version = np.lib.format.read_magic(fp)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp, _MAX_HEADER)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp, _MAX_HEADER)
+    else:
+        shape, fortran, dtype = np.lib.format._read_array_header(fp, version, _MAX_HEADER)
+    if not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise _damaged(what, f"{field} shape", f"{shape!r} is not a shape")
+    return shape, fortran, dtype, fp.tell()
+
+
+def _read_array(archive, info, what):
+    """One .npy entry, its header checked against its real size first."""
+    field = f"entry {info.filename[:-4]!r}"
+    with archive.open(info) as fp:
+        try:
+            shape, fortran, dtype, offset = _npy_header(fp, field, what)
+        except _Refused:
+            raise
+        except Exception as e:     # noqa: BLE001 - numpy parses untrusted text: any failure
+            raise _damaged(what, f"{field} header", str(e).split("\n")[0][:200]) from None
+    if dtype.hasobject:
+        raise _pickled(f"{field} of {what}")
+    nbytes = math.prod(shape) * dtype.itemsize
+    if offset + nbytes != info.file_size:
+        raise _damaged(what, f"{field} shape", f"shape {shape} of dtype {dtype} needs "
+                                               f"{nbytes} bytes; the entry holds "
+                                               f"{info.file_size - offset}")
+    with archive.open(info) as fp:
+        return np.lib.format.read_array(fp, allow_pickle=False, max_header_size=_MAX_HEADER)
 
 
 def _header(arr, what):
     if arr.ndim != 0 or arr.dtype.kind != "U":
-        raise ValueError(f"{what}: the {STRUCTURE!r} entry is not a 0-d string; "
-                         "not a file mg.save wrote")
+        raise _Refused(f"{what}: the {STRUCTURE!r} entry is not a 0-d string; "
+                       "not a file mg.save wrote")
     try:
         header = json.loads(str(arr[()]))
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{what}: the {STRUCTURE!r} entry is not valid JSON ({e})") from None
+    except RecursionError:
+        raise _damaged(what, f"the {STRUCTURE!r} entry", "its JSON is nested too deep "
+                       f"(mg.save nests at most {MAX_DEPTH} containers)") from None
+    except ValueError as e:
+        raise _Refused(f"{what}: the {STRUCTURE!r} entry is not valid JSON "
+                       f"({str(e)[:200]})") from None
     if not isinstance(header, dict) or header.get("format") != _FORMAT or "root" not in header:
-        raise ValueError(f"{what}: the {STRUCTURE!r} entry is not a minigrad structure")
+        raise _Refused(f"{what}: the {STRUCTURE!r} entry is not a minigrad structure")
     if header.get("version") != _VERSION:
-        raise ValueError(f"{what} has format version {header.get('version')!r}; this "
-                         f"minigrad reads version {_VERSION}")
+        raise _Refused(f"{what} has format version {header.get('version')!r:.40}; this "
+                       f"minigrad reads version {_VERSION}")
     return header["root"]
 
 
@@ -203,19 +336,30 @@ class _Reader:
         self.arrays, self.what, self.used = arrays, what, set()
 
     def bad(self, where, why):
-        return ValueError(f"{self.what} is damaged or was not written by mg.save: "
-                          f"at {where}, {why}")
+        return _Refused(f"{self.what} is damaged or was not written by mg.save: "
+                        f"at {where}, {why}")
 
     def array(self, name, where):
         if not isinstance(name, str) or name not in self.arrays:
-            raise self.bad(where, f"the structure refers to entry {name!r}, which the file "
-                                  "does not hold")
+            raise self.bad(where, f"the structure refers to entry {str(name)[:60]!r}, which "
+                                  "the file does not hold")
+        if name in self.used:
+            raise self.bad(where, f"the structure refers to entry {name!r} a second time "
+                                  "(mg.save stores each array once)")
         self.used.add(name)
         return self.arrays[name]
 
-    def decode(self, node, where):
+    def flag(self, node, key, where):
+        value = node.get(key, False)
+        if not isinstance(value, bool):
+            raise self.bad(where, f"{key!r} is {str(value)[:40]!r}, not true or false")
+        return value
+
+    def decode(self, node, where, depth=0):
         if node is None or isinstance(node, (bool, int, float, str)):
             return node
+        if depth >= MAX_DEPTH:
+            raise self.bad(where, f"containers nested more than {MAX_DEPTH} deep")
         tag = next((t for t in self.TAGS if isinstance(node, dict) and t in node), None)
         if tag is None:
             raise self.bad(where, f"an unknown node {str(node)[:60]}")
@@ -223,10 +367,10 @@ class _Reader:
         if tag in ("list", "tuple"):
             if not isinstance(value, list):
                 raise self.bad(where, f"a {tag} node without a list")
-            items = [self.decode(v, _step(where, i)) for i, v in enumerate(value)]
+            items = [self.decode(v, _step(where, i), depth + 1) for i, v in enumerate(value)]
             return items if tag == "list" else tuple(items)
         if tag == "dict":
-            return self.mapping(value, node.get("ordered", False), where)
+            return self.mapping(value, self.flag(node, "ordered", where), where, depth + 1)
         if tag == "float":
             if value not in ("nan", "inf", "-inf"):
                 raise self.bad(where, f"a float node {value!r}")
@@ -238,22 +382,34 @@ class _Reader:
             if arr.ndim != 0:
                 raise self.bad(where, f"a scalar stored with shape {arr.shape}")
             return arr[()]
-        cls = Parameter if node.get("parameter") else Tensor
-        return cls(arr, requires_grad=bool(node.get("requires_grad", False)))
+        return self.tensor(arr, node, where)
 
-    def mapping(self, pairs, ordered, where):
+    def tensor(self, arr, node, where):
+        requires_grad = self.flag(node, "requires_grad", where)
+        parameter = self.flag(node, "parameter", where)
+        if (requires_grad or parameter) and arr.dtype not in (np.float32, np.float64):
+            what = "a parameter" if parameter else "a tensor that requires grad"
+            raise self.bad(where, f"{what} of dtype {arr.dtype} (only float32 and float64 "
+                                  "tensors can be parameters or require grad)")
+        try:
+            return (Parameter if parameter else Tensor)(arr, requires_grad=requires_grad)
+        except TypeError as e:
+            raise self.bad(where, f"a tensor minigrad cannot hold: {e}") from None
+
+    def mapping(self, pairs, ordered, where, depth):
         out = collections.OrderedDict() if ordered else {}
         if not isinstance(pairs, list):
             raise self.bad(where, "a dict node without a list of pairs")
         for pair in pairs:
             if not (isinstance(pair, list) and len(pair) == 2):
                 raise self.bad(where, f"a dict entry {str(pair)[:60]} that is not a pair")
-            key = self.decode(pair[0], f"{where} (a key)")
+            key = self.decode(pair[0], f"{where} (a key)", depth)
             try:
                 hash(key)
             except TypeError:
                 raise self.bad(where, f"an unhashable key {key!r:.60}") from None
-            out[key] = self.decode(pair[1], _step(where, key))
+            shown = key[:40] + "..." if isinstance(key, str) and len(key) > 40 else key
+            out[key] = self.decode(pair[1], _step(where, shown), depth)
         return out
 
 
@@ -276,9 +432,14 @@ def load(path):
     ------
     ValueError
         If the file holds pickled objects (refused: mg.load never unpickles,
-        whatever the file holds), is not a file mg.save wrote (no
-        ``__minigrad__`` entry), or its structure refers to entries the file
-        lacks.
+        whatever the file holds), is not a file mg.save wrote (not a zip
+        archive, no ``__minigrad__`` entry), or is damaged (truncated, sizes
+        or shapes that do not match the bytes it holds, a structure nested
+        too deep, referring to entries the file lacks, flags that are not
+        booleans, a parameter of an integer dtype); the message names the
+        file and the field.
+    OSError
+        If the file cannot be opened or read.
 
     Examples
     --------

@@ -427,3 +427,26 @@ def test_gradchecks_of_the_other_new_layers():
     assert mg.gradcheck(lambda x, w, b: F.conv2d(x, w, b, padding=1),
                         (_t(1, 2, 3, 3), mg.tensor(conv.weight.numpy(), requires_grad=True),
                          mg.tensor(conv.bias.numpy(), requires_grad=True)))
+
+
+# ---------------------------------------------- avg_pool2d double backward (issue 19)
+@pytest.mark.parametrize("k, stride, padding", [(2, None, 0), ((2, 3), 1, (1, 1)), (3, 2, 1)])
+def test_avg_pool2d_double_backward_is_torchs(k, stride, padding):
+    """Its gradient made with create_graph=True depends on the input with
+    derivative 0, as PyTorch's: a second backward gives zeros, not an error."""
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((2, 3, 6, 7))
+    x = mg.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    y = mg.avg_pool2d(x, k, stride, padding)
+    ty = torch.nn.functional.avg_pool2d(t, k, stride, padding)
+    w = np.random.default_rng(1).standard_normal(ty.shape)
+    g, = mg.grad((y * mg.tensor(w)).sum(), [x], create_graph=True)
+    tg, = torch.autograd.grad((ty * torch.tensor(w)).sum(), [t], create_graph=True)
+    assert g.requires_grad == tg.requires_grad is True
+    np.testing.assert_allclose(g.numpy(), tg.detach().numpy(), rtol=1e-12)
+    gg, = mg.grad((g * g).sum(), [x])
+    tgg, = torch.autograd.grad((tg * tg).sum(), [t])
+    np.testing.assert_array_equal(gg.numpy(), tgg.numpy())
+    assert not gg.numpy().any()
+    assert mg.gradgradcheck(lambda v: mg.avg_pool2d(v, k, stride, padding), (x,))

@@ -83,7 +83,7 @@ def test_binary_scores_equal_sklearn(ours, theirs, pair, pos_label):
 @pytest.mark.parametrize("ours, theirs", [(metrics.precision, skm.precision_score),
                                           (metrics.recall, skm.recall_score),
                                           (metrics.f1_score, skm.f1_score)])
-@pytest.mark.parametrize("average", ["macro", "micro"])
+@pytest.mark.parametrize("average", ["macro", "micro", "weighted"])
 @given(pair=label_pairs())
 def test_averaged_scores_equal_sklearn(ours, theirs, average, pair):
     y, p = pair
@@ -119,7 +119,7 @@ def test_binary_average_refuses_multiclass():
 
 def test_unknown_average_and_bad_pos_label():
     with pytest.raises(ValueError, match="average must be"):
-        metrics.precision([0, 1], [0, 1], average="weighted")
+        metrics.precision([0, 1], [0, 1], average="samples")
     with pytest.raises(TypeError, match="pos_label must be an int"):
         metrics.recall([0, 1], [0, 1], pos_label="1")
 
@@ -127,8 +127,19 @@ def test_unknown_average_and_bad_pos_label():
 def test_many_classes_and_samples():
     rng = np.random.default_rng(0)
     y, p = rng.integers(0, 1000, 200_000), rng.integers(0, 1000, 200_000)
-    assert metrics.f1_score(y, p, average="macro") == pytest.approx(
-        skm.f1_score(y, p, average="macro"), **EXACT)
+    for average in ("macro", "weighted"):
+        assert metrics.f1_score(y, p, average=average) == pytest.approx(
+            skm.f1_score(y, p, average=average), **EXACT)
+
+
+@pytest.mark.parametrize("ours, theirs", [(metrics.precision, skm.precision_score),
+                                          (metrics.recall, skm.recall_score),
+                                          (metrics.f1_score, skm.f1_score)])
+def test_weighted_average_weighs_by_support_as_sklearn(ours, theirs):
+    y, p = [0, 0, 0, 0, 1, 2, 2, 3], [0, 0, 1, 3, 1, 2, 0, 4]    # 4 only predicted: weight 0
+    expected = theirs(y, p, average="weighted", zero_division=0.0)
+    assert ours(y, p, average="weighted") == pytest.approx(expected, **EXACT)
+    assert ours(y, p, average="weighted") != ours(y, p, average="macro")
 
 
 # ----------------------------------------------------------------- roc_auc
@@ -147,9 +158,18 @@ def test_roc_auc_edge_cases():
     assert metrics.roc_auc(mg.tensor(np.array(y)), mg.tensor(s)) == metrics.roc_auc(y, s)
 
 
-def test_roc_auc_one_class_raises():
-    with pytest.raises(ValueError, match="only one class"):
-        metrics.roc_auc([1, 1, 1], [0.2, 0.3, 0.4])
+@pytest.mark.parametrize("y", [[1, 1, 1], [0, 0, 0]])
+def test_roc_auc_with_one_class_does_what_sklearn_does(y):
+    """The installed scikit-learn warns (UndefinedMetricWarning, a UserWarning)
+    and returns nan."""
+    s = [0.2, 0.3, 0.4]
+    with pytest.warns(UserWarning, match="Only one class is present in y_true") as theirs:
+        expected = skm.roc_auc_score(y, s)
+    with pytest.warns(UserWarning, match="Only one class is present in y_true") as ours:
+        got = metrics.roc_auc(y, s)
+    assert np.isnan(expected) and np.isnan(got)
+    assert str(ours[0].message) == str(theirs[0].message)
+    assert ours[0].filename == __file__             # it points at the caller
 
 
 def test_roc_auc_non_binary_labels():

@@ -96,7 +96,8 @@ def test_state_dict_is_a_plain_copy():
     assert sd["state"][0]["step"] == 3 and type(sd["state"][0]["step"]) is int
     np.testing.assert_array_equal(sd["state"][0]["exp_avg"], saved["state"][0]["exp_avg"])
     assert sd["param_groups"] == [{"lr": 0.01, "betas": (0.9, 0.999), "eps": 1e-8,
-                                   "weight_decay": 0.0, "amsgrad": False,
+                                   "weight_decay": 0.0, "amsgrad": False, "maximize": False,
+                                   "decoupled_weight_decay": False,
                                    "params": [0, 1, 2, 3]}]
     opt.load_state_dict(sd)
     sd["state"][0]["exp_avg"][...] = 123.0        # loading copied the arrays in
@@ -222,6 +223,9 @@ def test_load_state_dict_with_wrong_sizes_is_refused():
                                          r"but the parameter has shape \(3,\)"):
         swapped.load_state_dict(sd)
     assert swapped.state == {} and swapped.param_groups[0]["params"][0].shape == (3,)
+    with pytest.raises(ValueError, match="Adam has no option 'momentum'"):
+        mg.optim.Adam([_p(2), _p(3)]).load_state_dict(sd)
+    sd["param_groups"] = [{"params": g["params"]} for g in sd["param_groups"]]
     with pytest.raises(ValueError, match=r"Adam keeps \['exp_avg', 'exp_avg_sq', 'step'\]"):
         mg.optim.Adam([_p(2), _p(3)]).load_state_dict(sd)
 

@@ -83,7 +83,8 @@ _HOMES = ["nn", "nn.functional", "nn.init", "nn.utils", "optim", "optim.lr_sched
 # backticked words there that are options or phrases, not names
 _NOT_NAMES = {"momentum", "affine", "track_running_stats", "amsgrad", "batch_size", "shuffle",
               "drop_last", "seed", ".npz", "device=", "rng=", "import minigrad as torch",
-              "t.device", "t.to(device)", "copy.deepcopy"}
+              "t.device", "t.to(device)", "copy.deepcopy", "decoupled_weight_decay", "maximize",
+              'average="binary"', '"macro"', '"micro"', '"weighted"'}
 
 
 def _resolve(path):

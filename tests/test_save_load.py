@@ -244,3 +244,161 @@ def test_bad_keys_and_cycles(tmp_path):
 def test_exported():
     assert mg.save.__module__ == mg.load.__module__ == "minigrad.serialization"
     assert {"save", "load", "data", "metrics", "manual_seed"} <= set(mg.__all__)
+
+
+# ------------------------------------------------------- malformed files (issue 19)
+def _zip_entries(path, entries):
+    """A zip archive of raw .npy entries (bytes), however wrong they are."""
+    import zipfile
+    with zipfile.ZipFile(path, "w") as z:
+        for name, payload in entries.items():
+            z.writestr(name + ".npy", payload)
+
+
+def _npy_bytes(header):
+    import struct
+    h = (repr(header) + " ").ljust(118).encode("latin1") + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(h)) + h
+
+
+def _structure(root):
+    import io
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.array(json.dumps(
+        {"format": "minigrad.save", "version": 1, "root": root})))
+    return buf.getvalue()
+
+
+def test_a_text_file_is_not_called_pickled(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("epoch 3, loss 0.25\n")
+    with pytest.raises(ValueError, match=r"'.*notes.txt' is not a file mg.save wrote: it is "
+                                         r"not an .npz \(zip\) archive") as e:
+        mg.load(path)
+    assert "pickle" not in str(e.value)
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.6, 0.95])
+def test_a_truncated_checkpoint_is_a_value_error_naming_the_file(keep, tmp_path):
+    path = tmp_path / "ckpt.mg"
+    mg.save({"w": np.arange(1000.0), "epoch": 3}, path)
+    data = path.read_bytes()
+    path.write_bytes(data[:int(len(data) * keep)])
+    with pytest.raises(ValueError, match=r"'.*ckpt.mg' is damaged or was not written by "
+                                         r"mg.save: the zip archive"):
+        mg.load(path)
+
+
+def test_json_nested_100000_deep_is_a_value_error(tmp_path):
+    path = tmp_path / "deep.npz"
+    header = ('{"format": "minigrad.save", "version": 1, "root": '
+              + "[" * 100_000 + "]" * 100_000 + "}")
+    np.savez(path, **{STRUCTURE: np.array(header)})
+    with pytest.raises(ValueError, match=r"deep.npz' is damaged .*'__minigrad__' entry: its "
+                                         "JSON is nested too deep"):
+        mg.load(path)
+    root = {"list": []}
+    for _ in range(150):                  # parses, but deeper than mg.save ever writes
+        root = {"list": [root]}
+    _craft(path, root)
+    with pytest.raises(ValueError, match="containers nested more than 100 deep"):
+        mg.load(path)
+
+
+def test_saving_nesting_deeper_than_load_reads_is_refused(tmp_path):
+    deep = []
+    for _ in range(150):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested more than 100 deep"):
+        mg.save(deep, tmp_path / "never.npz")
+    ok = []
+    for _ in range(99):
+        ok = [ok]
+    assert _round_trip(ok, tmp_path) == ok
+
+
+@pytest.mark.parametrize("shape", [(10**12,), (3 * 10**8,), (2**62, 4), (-1,), (5,)])
+def test_a_declared_shape_is_checked_against_the_entry_before_allocating(shape, tmp_path):
+    import tracemalloc
+    path = tmp_path / "shape.npz"
+    header = {"descr": "<f8", "fortran_order": False, "shape": shape}
+    _zip_entries(path, {STRUCTURE: _structure({"array": "a0"}),
+                        "a0": _npy_bytes(header) + np.ones(4).tobytes()})
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"shape.npz' is damaged .*: entry 'a0' shape: "):
+            mg.load(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20
+
+
+def test_an_entry_larger_than_the_archive_is_refused_before_reading(tmp_path):
+    import struct
+    path = tmp_path / "ckpt.mg"
+    mg.save({"w": np.arange(100.0)}, path)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"PK\x01\x02")                # the first entry in the directory
+    data[at + 20:at + 28] = struct.pack("<II", 2**31, 2**31)
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="ckpt.mg' is damaged .*: entry 'a0.npy': it says it "
+                                         "holds 2147483648 bytes .* past the end of the file"):
+        mg.load(path)
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("requires_grad", "no", r"at obj\[\"w\"\], 'requires_grad' is 'no', not true or false"),
+    ("requires_grad", 1, "'requires_grad' is '1', not true or false"),
+    ("parameter", "yes", "'parameter' is 'yes', not true or false"),
+])
+def test_tensor_flags_must_be_booleans(field, value, match, tmp_path):
+    path = tmp_path / "flags.npz"
+    node = {"tensor": "a0", "requires_grad": False, "parameter": False, field: value}
+    _craft(path, {"dict": [["w", node]], "ordered": False}, a0=np.ones(2))
+    with pytest.raises(ValueError, match="flags.npz' is damaged .*" + match):
+        mg.load(path)
+
+
+@pytest.mark.parametrize("requires_grad, parameter", [(False, True), (True, False),
+                                                      (True, True)])
+def test_an_int_array_marked_as_a_parameter_is_refused(requires_grad, parameter, tmp_path):
+    path = tmp_path / "int.npz"
+    _craft(path, {"tensor": "a0", "requires_grad": requires_grad, "parameter": parameter},
+           a0=np.arange(3))
+    with pytest.raises(ValueError, match=r"int.npz' is damaged .*at obj, a (parameter|tensor "
+                                         r"that requires grad) of dtype int64"):
+        mg.load(path)
+    _craft(path, {"tensor": "a0", "requires_grad": False, "parameter": False}, a0=np.arange(3))
+    assert mg.load(path).dtype == np.int64        # an int Tensor is fine
+
+
+def test_an_int_parameter_is_not_saved(tmp_path):
+    p = mg.nn.Parameter(np.arange(2), requires_grad=False)
+    with pytest.raises(TypeError, match=r"obj\[\"p\"\]: a Parameter of dtype int64"):
+        mg.save({"p": p}, tmp_path / "never.npz")
+
+
+def test_an_entry_used_twice_is_refused(tmp_path):
+    path = tmp_path / "twice.npz"
+    _craft(path, {"list": [{"array": "a0"}, {"array": "a0"}]}, a0=np.ones(2))
+    with pytest.raises(ValueError, match=r"at obj\[1\], the structure refers to entry 'a0' a "
+                                         "second time"):
+        mg.load(path)
+
+
+def test_a_string_array_as_a_tensor_is_a_value_error(tmp_path):
+    path = tmp_path / "str.npz"
+    _craft(path, {"tensor": "a0"}, a0=np.array(["a", "b"]))
+    with pytest.raises(ValueError, match="a tensor minigrad cannot hold"):
+        mg.load(path)
+
+
+def test_a_compressed_entry_is_refused(tmp_path):
+    path = tmp_path / "zipped.npz"
+    np.savez_compressed(path, **{STRUCTURE: np.array(json.dumps(
+        {"format": "minigrad.save", "version": 1, "root": {"array": "a0"}})),
+        "a0": np.zeros(10_000)})
+    with pytest.raises(ValueError, match=r"zipped.npz' is damaged .*entry '.*\.npy': it is "
+                                         "compressed"):
+        mg.load(path)

@@ -2,8 +2,9 @@
 
 The optimizer computes its per-step numbers (learning rate, bias
 corrections, ...) in Python at every call, as it does eagerly, advancing its
-step counts there.  The update itself (``_update`` and the in-place write of
-each parameter) is recorded once on traced copies of the parameters,
+step counts there.  The update itself (``_update_in_place``: maximize's
+sign, the step and the in-place write of each parameter) is recorded once
+on traced copies of the parameters,
 gradients and state arrays, with every number and every option it reads as
 an input of the code (a :class:`~.trace.Scalar`); a Python comparison on one
 (``if weight_decay != 0``) is a guard that later calls must pass to reuse
@@ -15,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import engine
-from ..optim.optimizer import _apply_in_place
 from .backward import Decline, sig
 from .trace import Recorder, Traced, Unrecordable
 
@@ -122,8 +122,7 @@ def record(opt, todo, numbers, names):
                                 for k, v in numbers[i].items()}
         options = groups.get(gi) or groups.setdefault(gi, _Options(group, gi, rec, sources))
         with rec.active(), rec.naming(pname):
-            step = opt._update(w, g, st, options, num)
-            _apply_in_place(w, step, num.get("decay"))
+            opt._update_in_place(w, g, st, options, num)
         new = {}
         for k, v in st.items():
             if k in before:

@@ -245,20 +245,51 @@ def _first_argmax(w):
     return index
 
 
+class AvgPool2d(Node):
+    """avg_pool2d: each window's gradient, divided by the window's size,
+    summed back into the image (fold).  As PyTorch's rule, it takes the
+    input: a gradient made with ``create_graph=True`` depends on the input,
+    with derivative 0, so a second backward gives zeros (not an error)."""
+
+    __slots__ = ()
+    save_out = False
+
+    def backward(self, g, out, x):
+        shape, k, s, p, o = self.ctx
+        n, c = shape[:2]
+        size = k[0] * k[1]
+        cols = np.broadcast_to(g.reshape(n, c, 1, o[0] * o[1]) / size,
+                               (n, c, size, o[0] * o[1]))
+        gx = fold(cols.reshape(n, c * size, o[0] * o[1]), shape, k, s, p, o)
+        if isinstance(x, Tensor):           # create_graph=True: connected to x, as PyTorch's
+            gx = np.where(np.zeros(shape, bool), x, gx)
+        return (gx,)
+
+
 @op(method=False)
 def avg_pool2d(input, kernel_size, stride=None, padding=0):
     """The mean of each window, as ``torch.nn.functional.avg_pool2d``
     (``stride`` defaults to ``kernel_size``; zero padding counted in the
-    mean, PyTorch's ``count_include_pad=True``).
+    mean, PyTorch's ``count_include_pad=True``).  Its gradient made with
+    ``create_graph=True`` depends on the input with derivative 0, as
+    PyTorch's does: a second backward gives zeros.
 
     Examples
     --------
     >>> import minigrad as mg
-    >>> mg.avg_pool2d(mg.tensor([[[[1.0, 3.0], [5.0, 7.0]]]]), 2)
-    tensor([[[[4.]]]])
+    >>> x = mg.tensor([[[[1.0, 3.0], [5.0, 7.0]]]], requires_grad=True)
+    >>> y = mg.avg_pool2d(x, 2)
+    >>> g, = mg.grad(y.sum(), [x], create_graph=True)
+    >>> y, g.requires_grad, mg.grad(g.sum(), [x])[0].sum().item()
+    (tensor([[[[4.]]]], grad_fn=<AvgPool2dBackward>), True, 0.0)
     """
-    win, shape = _windows(input, kernel_size, stride, padding, "avg_pool2d")
-    return win.mean(axis=2).reshape(shape)
+    x = coerce(input)
+    k, s, p, o = _geometry(x.shape, kernel_size, kernel_size if stride is None else stride,
+                           padding, "avg_pool2d")
+    n, c = x.shape[:2]
+    win = _unfold_numpy(x._data, k, s, p, o).reshape(n, c, k[0] * k[1], o[0] * o[1])
+    out = win.mean(axis=2).reshape(n, c, *o)
+    return record(AvgPool2d, out, (x,), ctx=(x.shape, k, s, p, o))
 
 
 # ------------------------------------------------------------------ erf

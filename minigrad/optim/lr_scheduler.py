@@ -153,8 +153,13 @@ class LRScheduler:
         return {k: copy.deepcopy(v) for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        """Restore the state saved by :meth:`state_dict` (the optimizer's own
-        state, rates included, is restored by its ``load_state_dict``).
+        """Restore the state saved by :meth:`state_dict`, or by the same
+        PyTorch scheduler's (the optimizer's own state, rates included, is
+        restored by its ``load_state_dict``).
+
+        PyTorch's state dict also holds ``_get_lr_called_within_step``, a flag
+        that is False between steps; it is read and not kept (True, a state
+        saved in the middle of a step, is refused).
 
         Examples
         --------
@@ -172,6 +177,12 @@ class LRScheduler:
         if not isinstance(state_dict, dict):
             raise TypeError(f"load_state_dict takes a dict from state_dict(), got "
                             f"{type(state_dict).__name__}")
+        state_dict = dict(state_dict)
+        within_step = state_dict.pop("_get_lr_called_within_step", False)
+        if within_step is not False:
+            raise ValueError(f"the state dict has _get_lr_called_within_step="
+                             f"{within_step!r}: it was saved inside a step; save it "
+                             "between steps")
         unknown = set(state_dict) - set(self.__dict__)
         if unknown:
             raise ValueError(f"the state dict has {sorted(unknown)}, which "

@@ -12,6 +12,14 @@ optimizer together.  :meth:`Optimizer.state_dict` and
 :meth:`Optimizer.load_state_dict` use PyTorch's format, with parameters
 numbered across groups in order; state values are plain (numpy arrays and
 Python numbers).
+
+Options, whether given to a constructor, to :meth:`add_param_group` or
+read from a state dict, are checked in one place (:meth:`Optimizer._checked`):
+PyTorch's options that only choose how PyTorch runs an update (``foreach``,
+``fused``, ``capturable``, ``differentiable``) are accepted at the values
+that do not change it and are not kept; an option of another PyTorch
+optimizer, or a value that would change the update in a way minigrad does
+not implement, is refused by name, never dropped.
 """
 from __future__ import annotations
 
@@ -23,6 +31,30 @@ import numpy as np
 from .. import engine
 from .. import tracing
 from ..tensor import Tensor
+
+# PyTorch options that choose how it runs an update, with the values that
+# leave the update as minigrad computes it (its single-tensor code), and why
+# the others are refused.
+_HOW_TO_RUN = {
+    "foreach": ((None, False, True), ""),
+    "fused": ((None, False), "minigrad has no fused kernels; pass fused=None"),
+    "capturable": ((False,), "it is for CUDA graphs, which minigrad does not have; "
+                             "pass capturable=False"),
+    "differentiable": ((False,), "minigrad does not record an optimizer step for "
+                                 "autograd; pass differentiable=False"),
+}
+
+# Every option of a PyTorch optimizer (torch 2.13): one a minigrad optimizer
+# does not have is refused by name, so a state dict of another optimizer is
+# never half-loaded.  Other keys of a group (a scheduler's "initial_lr", a
+# name of your own) are kept as they are, as PyTorch keeps them.
+_TORCH_OPTIONS = frozenset({
+    "lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize", "betas",
+    "eps", "amsgrad", "decoupled_weight_decay", "alpha", "centered", "lr_decay",
+    "initial_accumulator_value", "adjust_lr_fn", "beta2_decay", "d", "etas",
+    "history_size", "lambd", "line_search_fn", "max_eval", "max_iter", "momentum_decay",
+    "ns_coefficients", "ns_steps", "rho", "step_sizes", "t0", "tolerance_change",
+    "tolerance_grad"})
 
 
 class Optimizer:
@@ -45,6 +77,9 @@ class Optimizer:
         parameter Tensor; a parameter appears once it has been stepped.
     """
 
+    _REALS = {}          # option -> the lowest value allowed (real numbers)
+    _FLAGS = ()          # options that are True or False
+    _OTHERS = ()         # options checked by _check_group alone
     _STATE_NAMES = ()    # state names a subclass keeps (checked on load)
     _NUMBERS_PER_GROUP = False   # True: _numbers reads the group's options only (no state)
     _ARRAY_STATE = ()    # of those, the ones shaped like the parameter
@@ -57,7 +92,7 @@ class Optimizer:
         if not params:
             raise ValueError("the optimizer got an empty parameter list")
         groups = params if isinstance(params[0], dict) else [{"params": params}]
-        self.defaults = defaults
+        self.defaults = self._checked(defaults)
         self.param_groups = []
         self.state = {}
         for g in groups:
@@ -92,8 +127,41 @@ class Optimizer:
         taken = {id(p) for p in self._params()}
         if any(id(p) in taken for p in ps):
             raise ValueError("some parameters appear in more than one parameter group")
-        options = {k: _plain(v) for k, v in param_group.items() if k != "params"}
-        self.param_groups.append({**self.defaults, **options, "params": ps})
+        options = self._checked({k: _plain(v) for k, v in param_group.items()
+                                 if k != "params"})
+        group = {**self.defaults, **options}
+        self._check_group(group)
+        self.param_groups.append({**group, "params": ps})
+
+    def _checked(self, options, where=""):
+        """``options`` checked: PyTorch's how-to-run options taken out (refused
+        unless at a value that leaves the update as it is), an option of
+        another PyTorch optimizer refused by name, each number and flag
+        checked; ``where`` starts each message."""
+        name = type(self).__name__
+        known = set(self._REALS) | set(self._FLAGS) | set(self._OTHERS)
+        out = {}
+        for key, value in options.items():
+            if key in _HOW_TO_RUN:
+                _check_how_to_run(key, value, f"{where}{name}")
+            elif key in _TORCH_OPTIONS and key not in known:
+                raise ValueError(
+                    f"{where}{name} has no option {key!r} (another PyTorch optimizer's): "
+                    f"is this another optimizer's state dict? {name} takes {sorted(known)}")
+            else:
+                out[key] = value
+        for key, low in self._REALS.items():
+            if key in out:
+                _check(key, out[key], low, where)
+        for key in self._FLAGS:
+            if key in out:
+                if not _is_flag(out[key]):
+                    raise TypeError(f"{where}{key} must be True or False, got {out[key]!r}")
+                out[key] = bool(out[key])
+        return out
+
+    def _check_group(self, group):
+        """Refuse a group whose options do not go together (a subclass's rules)."""
 
     def __repr__(self):
         """PyTorch's layout: the class, then each group's options, sorted.
@@ -159,8 +227,15 @@ class Optimizer:
 
     def _step_one(self, p, group, num):
         """Update parameter ``p`` of ``group`` in place, given this step's numbers."""
-        step = self._update(p.data, p.grad.data, self.state[p], group, num)
-        _apply_in_place(p.data, step, num.get("decay"))
+        self._update_in_place(p.data, p.grad.data, self.state[p], group, num)
+
+    def _update_in_place(self, w, g, state, group, num):
+        """The whole update of one parameter array ``w``, in place: the sign of
+        ``maximize``, the step, and the decay (what ``mg.compile`` records)."""
+        if group.get("maximize"):
+            g = np.negative(g)
+        step = self._update(w, g, state, group, num)
+        _apply_in_place(w, step, num.get("decay"))
 
     def _numbers(self, group, state):  # pragma: no cover - abstract
         """The numbers this step of one parameter uses (a dict of floats),
@@ -237,9 +312,12 @@ class Optimizer:
         if len(saved) != len(self.param_groups):
             raise ValueError(f"the state dict has {len(saved)} parameter groups, "
                              f"this optimizer has {len(self.param_groups)}")
-        merged = [{**group, **{k: _plain(v) for k, v in s.items() if k != "params"},
-                   "params": group["params"]}
-                  for group, s in zip(self.param_groups, saved)]
+        merged = []
+        for i, (group, s) in enumerate(zip(self.param_groups, saved)):
+            options = self._checked({k: _plain(v) for k, v in s.items() if k != "params"},
+                                    f"parameter group {i} of the state dict: ")
+            merged.append({**group, **options, "params": group["params"]})
+            self._check_group(merged[-1])
         by_index = {}
         for i, (group, s) in enumerate(zip(merged, saved)):
             if len(s["params"]) != len(group["params"]):
@@ -320,12 +398,27 @@ def _plain(value):
     return copy.deepcopy(value)
 
 
-def _check(name, value, low=0.0):
+def _check_how_to_run(key, value, who):
+    """Refuse one of PyTorch's how-to-run options at a value that would
+    change the update."""
+    allowed, why = _HOW_TO_RUN[key]
+    if not any(value is a or (a is not None and _is_flag(value) and value == a)
+               for a in allowed):
+        raise ValueError(f"{who} does not support {key}={value!r}: {why}")
+
+
+def _is_flag(value):
+    """Whether ``value`` is True or False (a bool, a numpy bool, or 0 or 1)."""
+    return isinstance(value, (bool, np.bool_)) or (
+        isinstance(value, numbers.Integral) and value in (0, 1))
+
+
+def _check(name, value, low=0.0, where=""):
     """Refuse ``value`` unless it is a real number ``>= low``, as PyTorch does."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+        raise TypeError(f"{where}{name} must be a real number, got {type(value).__name__}")
     if not value >= low:
-        raise ValueError(f"invalid {name}: {value} (must be >= {low})")
+        raise ValueError(f"{where}invalid {name}: {value} (must be >= {low})")
 
 
 def _check_betas(betas):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, _check, _check_betas, _lerp_
+from .optimizer import Optimizer, _check_betas, _lerp_
 
 _sqrt = np.sqrt     # the one place a result may differ from PyTorch's (see above);
                     # tests swap in torch's square root to check every other bit
@@ -24,7 +24,11 @@ class SGD(Optimizer):
     ``g += weight_decay * w``; with momentum, ``buf = momentum * buf +
     (1 - dampening) g`` (``buf = g`` on the first step) and ``g = buf``
     (or ``g + momentum * buf`` with ``nesterov``); ``w -= lr * g``.
-    With momentum the state of a parameter is ``momentum_buffer``.
+    With momentum the state of a parameter is ``momentum_buffer``.  With
+    ``maximize`` (every optimizer here has it, as in PyTorch) the step climbs:
+    the gradient's sign is flipped first.  ``foreach``, ``differentiable``
+    and ``fused`` are PyTorch's, accepted at the values that leave its
+    single-tensor update as it is (see :class:`Optimizer`).
 
     Examples
     --------
@@ -34,19 +38,29 @@ class SGD(Optimizer):
     >>> (w * w).sum().backward(); opt.step()
     >>> w
     tensor([ 0.8, -1.6], requires_grad=True)
+    >>> up = mg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = mg.optim.SGD([up], lr=0.1, maximize=True)
+    >>> (up * up).sum().backward(); opt.step()
+    >>> up
+    tensor([ 1.2, -2.4], requires_grad=True)
     """
 
     _STATE_NAMES = _ARRAY_STATE = ("momentum_buffer",)
     _NUMBERS_PER_GROUP = True
+    _REALS = {"lr": 0.0, "momentum": 0.0, "weight_decay": 0.0, "dampening": -np.inf}
+    _FLAGS = ("nesterov", "maximize")
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, dampening=0.0,
-                 nesterov=False):
-        for name, v in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
-            _check(name, v)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         super().__init__(params, dict(lr=lr, momentum=momentum, weight_decay=weight_decay,
-                                      dampening=dampening, nesterov=nesterov))
+                                      dampening=dampening, nesterov=nesterov,
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
+
+    def _check_group(self, group):
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("nesterov momentum needs momentum > 0 and dampening = 0")
 
     def _numbers(self, group, state):
         return {"lr": group["lr"], "momentum": group["momentum"],
@@ -73,9 +87,11 @@ class Adam(Optimizer):
     ``g += weight_decay * w``; ``m = lerp(m, g, 1 - beta1)``; ``v = beta2 v
     + (1 - beta2) g g``; ``w -= lr / (1 - beta1^t) m / (sqrt(v) / sqrt(1 -
     beta2^t) + eps)``.  With ``amsgrad``, ``v`` in the denominator is the
-    running maximum ``max_exp_avg_sq`` of ``v``.  The state of a parameter
-    is ``step`` (an int), ``exp_avg``, ``exp_avg_sq`` (and
-    ``max_exp_avg_sq`` with amsgrad).
+    running maximum ``max_exp_avg_sq`` of ``v``.  With
+    ``decoupled_weight_decay`` it is :class:`AdamW` (the weights shrink,
+    ``w *= 1 - lr * weight_decay``, and the gradient is left alone), as in
+    PyTorch; ``maximize`` climbs.  The state of a parameter is ``step`` (an
+    int), ``exp_avg``, ``exp_avg_sq`` (and ``max_exp_avg_sq`` with amsgrad).
 
     Examples
     --------
@@ -87,19 +103,36 @@ class Adam(Optimizer):
     tensor([ 0.90000004, -1.9       ], requires_grad=True)
     >>> sorted(opt.state[w])
     ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq', 'step']
+    >>> v = mg.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = mg.optim.Adam([v], lr=0.1, weight_decay=0.5, decoupled_weight_decay=True)
+    >>> (v * v).sum().backward(); opt.step()
+    >>> v
+    tensor([ 0.85, -1.8 ], requires_grad=True)
     """
 
     _ARRAY_STATE = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
-    _DECOUPLED = False      # AdamW: decay the weights, not the gradient
+    _DECOUPLED = False      # the default of decoupled_weight_decay (AdamW: True)
+    _REALS = {"lr": 0.0, "eps": 0.0, "weight_decay": 0.0}
+    _FLAGS = ("amsgrad", "maximize", "decoupled_weight_decay")
+    _OTHERS = ("betas",)
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
-                 amsgrad=False):
-        _check("lr", lr)
-        _check("eps", eps)
-        _check("weight_decay", weight_decay)
-        _check_betas(betas)
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=bool(amsgrad)))
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=None):
+        if decoupled_weight_decay is None:
+            decoupled_weight_decay = self._DECOUPLED
+        super().__init__(params, dict(
+            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+            maximize=maximize, foreach=foreach, capturable=capturable,
+            differentiable=differentiable, fused=fused,
+            decoupled_weight_decay=decoupled_weight_decay))
+
+    def _check_group(self, group):
+        _check_betas(group["betas"])
+        group["betas"] = tuple(group["betas"])
+
+    def _decoupled(self, group):
+        return group.get("decoupled_weight_decay", self._DECOUPLED)
 
     def _state_names(self, group):
         names = ("step", "exp_avg", "exp_avg_sq")
@@ -112,12 +145,12 @@ class Adam(Optimizer):
                "lerp_rest": 1 - (1 - beta1), "beta2": beta2, "one_minus_beta2": 1 - beta2,
                "step_size": group["lr"] / (1 - beta1 ** t),
                "bias_correction2_sqrt": (1 - beta2 ** t) ** 0.5, "eps": group["eps"]}
-        if self._DECOUPLED and group["weight_decay"] != 0:
+        if self._decoupled(group) and group["weight_decay"] != 0:
             num["decay"] = 1 - group["lr"] * group["weight_decay"]
         return num
 
     def _update(self, w, g, state, group, num):
-        if group["weight_decay"] != 0 and not self._DECOUPLED:
+        if group["weight_decay"] != 0 and not self._decoupled(group):
             g = g + num["weight_decay"] * w
         for name in self._state_names(group)[1:]:
             if name not in state:
@@ -137,8 +170,9 @@ class AdamW(Adam):
 
     Each step first shrinks the weights, ``w *= 1 - lr * weight_decay``,
     then takes Adam's step with the plain gradient (weight decay never
-    enters the moments).  Options and state are Adam's; the default
-    ``weight_decay`` is 1e-2.
+    enters the moments): ``Adam(..., decoupled_weight_decay=True)``, as in
+    PyTorch.  Options and state are Adam's; the default ``weight_decay`` is
+    1e-2.
 
     Examples
     --------
@@ -153,9 +187,12 @@ class AdamW(Adam):
     _DECOUPLED = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad)
+                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
 
 
 class RMSprop(Optimizer):
@@ -180,14 +217,16 @@ class RMSprop(Optimizer):
     """
 
     _ARRAY_STATE = ("square_avg", "momentum_buffer", "grad_avg")
+    _REALS = {"lr": 0.0, "eps": 0.0, "momentum": 0.0, "weight_decay": 0.0, "alpha": 0.0}
+    _FLAGS = ("centered", "maximize")
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0,
-                 momentum=0.0, centered=False):
-        for name, v in (("lr", lr), ("eps", eps), ("momentum", momentum),
-                        ("weight_decay", weight_decay), ("alpha", alpha)):
-            _check(name, v)
+                 momentum=0.0, centered=False, capturable=False, foreach=None,
+                 maximize=False, differentiable=False):
         super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
-                                      centered=bool(centered), weight_decay=weight_decay))
+                                      centered=centered, weight_decay=weight_decay,
+                                      capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _state_names(self, group):
         return (("step", "square_avg") + ("momentum_buffer",) * (group["momentum"] > 0)
@@ -246,16 +285,18 @@ class Adagrad(Optimizer):
 
     _STATE_NAMES = ("step", "sum")
     _ARRAY_STATE = ("sum",)
+    _REALS = {"lr": 0.0, "lr_decay": 0.0, "weight_decay": 0.0,
+              "initial_accumulator_value": 0.0, "eps": 0.0}
+    _FLAGS = ("maximize",)
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0,
-                 initial_accumulator_value=0.0, eps=1e-10):
-        for name, v in (("lr", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
-                        ("initial_accumulator_value", initial_accumulator_value),
-                        ("eps", eps)):
-            _check(name, v)
+                 initial_accumulator_value=0.0, eps=1e-10, foreach=None, *,
+                 maximize=False, differentiable=False, fused=None):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
                                       weight_decay=weight_decay,
-                                      initial_accumulator_value=initial_accumulator_value))
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, fused=fused))
 
     def add_param_group(self, param_group):
         """Add a group, as :meth:`Optimizer.add_param_group`, and give each of
