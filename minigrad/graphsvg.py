@@ -22,7 +22,9 @@ monospace font.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import itertools
 import math
 
 from .display import esc
@@ -119,13 +121,18 @@ def _layers(n, outs):
 
 
 def _crossings(order, ins):
-    """How many pairs of edges cross between adjacent layers."""
+    """How many pairs of edges cross between adjacent layers: for each edge,
+    those before it (by upper end) whose lower end is further right."""
     pos = {v: i for row in order for i, v in enumerate(row)}
     total = 0
     for row in order[1:]:
         ends = sorted((pos[u], pos[v]) for v in row for u in ins[v])
-        total += sum(1 for i, (a, b) in enumerate(ends) for c, d in ends[i + 1:]
-                     if a < c and b > d)
+        seen = []                       # lower ends of the edges of earlier upper ends
+        for k, group in itertools.groupby(ends, key=lambda e: e[0]):
+            lows = [b for _, b in group]
+            total += sum(len(seen) - bisect.bisect_right(seen, b) for b in lows)
+            for b in lows:
+                bisect.insort(seen, b)
     return total
 
 
@@ -183,10 +190,10 @@ def _place(order, width, ins, outs, n):
         for v in row:
             x[v] = at + width[v] / 2
             at += width[v] + BOX_GAP
-    for sweep in range(2 * SWEEPS):
+    for sweep in range(SWEEPS):
         down = sweep % 2 == 0
         near = ins if down else outs
-        if sweep == 2 * SWEEPS - 1:         # a last sweep to both sides
+        if sweep == SWEEPS - 1:             # a last sweep to both sides
             near = [i + o for i, o in zip(ins, outs)]
         for row in (order if down else order[::-1]):
             wanted = [sum(weight(u, v) * x[u] for u in near[v])
@@ -224,6 +231,8 @@ def layout(boxes, edges):
     >>> ya == yb < ys, len(places.edges)
     (True, 2)
     """
+    if not boxes:
+        return Layout({}, [], 2 * MARGIN, 2 * MARGIN)
     index = {b.id: i for i, b in enumerate(boxes)}
     n = len(boxes)
     pairs = [(index[a], index[b]) for a, b in edges]
@@ -254,21 +263,23 @@ def layout(boxes, edges):
             y[v], band[v] = top + h / 2, (top, top + h)
         top += h + LAYER_GAP
     places = {boxes[v].id: (x[v], y[v], *sizes[v]) for v in range(n)}
-    lines = [_route(k, x, y, band, sizes, boxes, chains) for k in range(len(chains))]
+    leaving, entering = {}, {}          # edges by source and by target, left to right
+    for k in sorted(range(len(chains)), key=lambda k: (x[chains[k][1]], k)):
+        leaving.setdefault(chains[k][0], []).append(k)
+    for k in sorted(range(len(chains)), key=lambda k: (x[chains[k][-2]], k)):
+        entering.setdefault(chains[k][-1], []).append(k)
+    lines = [_route(k, chains[k], x, y, band, sizes, boxes, leaving, entering)
+             for k in range(len(chains))]
     return Layout(places, lines, max(x[v] + width[v] / 2 for v in x) + MARGIN,
                   top - LAYER_GAP + MARGIN)
 
 
-def _route(k, x, y, band, sizes, boxes, chains):
+def _route(k, chain, x, y, band, sizes, boxes, leaving, entering):
     """The points of edge ``k``: its source's bottom, straight down through
     each layer it passes (from the layer's top to its bottom), its target's
     top; ends spread along a box in the order of the other ends."""
-    chain = chains[k]
     src, dst = chain[0], chain[-1]
-    first = sorted((j for j, c in enumerate(chains) if c[0] == src),
-                   key=lambda j: (x[chains[j][1]], j))
-    last = sorted((j for j, c in enumerate(chains) if c[-1] == dst),
-                  key=lambda j: (x[chains[j][-2]], j))
+    first, last = leaving[src], entering[dst]
     start = _port(boxes[src], x[src], y[src], sizes[src], first.index(k), len(first), +1)
     end = _port(boxes[dst], x[dst], y[dst], sizes[dst], last.index(k), len(last), -1)
     return [start] + [(x[p], b) for p in chain[1:-1] for b in band[p]] + [end]
@@ -348,7 +359,7 @@ def svg(boxes, edges, title="minigrad graph"):
            f'{places.height:.1f}">',
            f"<title>{esc(title)}</title>",
            f'<g font-size="{FONT_SIZE}" text-anchor="middle" fill="#111827" '
-           f'xml:space="preserve">',
+           f'xml:space="preserve" style="white-space:pre">',
            '<rect width="100%" height="100%" fill="#ffffff"/>']
     for points in places.edges:
         out.append(f'<path d="{_path(points)}" fill="none" stroke="#374151" '
