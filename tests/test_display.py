@@ -378,6 +378,11 @@ class TestDrawWithoutGraphviz:
                 ya, yb = places.boxes[a][1], places.boxes[b][1]
                 assert ys.index(yb) == ys.index(ya) + 1, (a, b)
 
+    def test_no_graph_is_an_empty_picture(self, no_dot):
+        picture = mg.draw(mg.tensor([1.0]))       # no op, no leaf that needs grad
+        assert picture.svg.startswith("<svg") and "<text" not in picture.svg
+        assert repr(picture).startswith("<Drawing of 0 ops and 0 leaves")
+
     def test_the_order_in_a_layer_uncrosses_edges(self):
         boxes = [graphsvg.Box(k, [k], "ellipse") for k in ("a", "b")] + \
                 [graphsvg.Box(k, [k]) for k in ("f", "g", "h")]
