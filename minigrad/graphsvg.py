@@ -10,15 +10,21 @@ A compact layered (Sugiyama-style) layout, in four steps:
 3. order within layers: sweeps down and up that sort each layer by the mean
    position of its neighbours (barycentres), keeping the order with the
    fewest edge crossings;
-4. positions: each box as near the mean of its neighbours as the boxes
-   beside it allow (a least-squares fit, solved exactly by pooling
-   adjacent violators), sweeping down and up.
+4. positions: each box as near the weighted mean of its neighbours as the
+   boxes beside it allow (a least-squares fit, solved exactly by pooling
+   adjacent violators), sweeping down and up; edges between pass points
+   weigh more, as in Graphviz, so that long edges run straight.
 
-Edges are smooth curves through their points, with an arrowhead, and enter
-a box at its top (leave it at its bottom) spread out in the order of their
-other ends.  Text widths are estimated from Helvetica's character widths
-(the SVG names Helvetica, Arial, then any sans-serif), arrays are in a
-monospace font.
+Edges run straight down through the layers they pass and curve between
+layers, ending in an arrowhead; they enter a box at its top (leave it at its
+bottom) spread out in the order of their other ends.  Text widths are
+estimated from Helvetica's character widths (the SVG names Helvetica, Arial,
+then any sans-serif); arrays are in a monospace font.
+
+Why not a library: the Python bindings (pydot, pygraphviz) need Graphviz
+itself, netgraph needs matplotlib and draws no SVG of its own, and grandalf
+(pure Python, last released in 2023) lays out but does not draw; a graph of
+ops is small, so the few steps above, with numpy not even needed, serve.
 """
 from __future__ import annotations
 
