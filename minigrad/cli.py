@@ -318,28 +318,29 @@ def _graph_loss(info, flavour, from_logits):
 
 def _cmd_graph(args):
     """Build a loss on the example of the BCE/CCE walkthroughs (TensorFlow,
-    Keras, PyTorch and numpy) and write its graph: Graphviz DOT text,
-    rendered to SVG/PNG/PDF when Graphviz is installed. Each box shows the
-    op, its shape, its value and its gradient."""
+    Keras, PyTorch and numpy) and write its graph: an SVG picture (laid out
+    by Graphviz when it is installed, else by minigrad), DOT text, or a
+    PNG/PDF drawn by Graphviz. Each box shows the op, its shape, its value
+    and its gradient."""
     from . import graph
 
     info = LOSSES[args.loss]
     loss, p = _graph_loss(info, args.flavour, args.from_logits)
-    dot = graph.to_dot(loss, names={"y_pred": p})
     what = f"the graph of {args.flavour} {info.short} (value {loss.item():.10g})"
-    out = args.out
-    if out is None:
-        out = "minigrad-graph.svg" if graph.have_graphviz() else "minigrad-graph.dot"
+    out = args.out or "minigrad-graph.svg"
     fmt = os.path.splitext(out)[1].lower().lstrip(".")
-    if fmt == "dot" or graph.have_graphviz():
-        graph.write(dot, out)
-        print(f"{what}: {out}")
+    if fmt in ("dot", "svg") or graph.have_graphviz():
+        graph.to_dot(loss, path=out, names={"y_pred": p})
+        view = {"svg": "open it in a web browser",
+                "dot": f"render it with: dot -Tsvg {shlex.quote(out)} -o graph.svg"}.get(fmt)
+        print(f"{what}: {out}" + (f" ({view})" if view else ""))
         return 0
-    dot_path = os.path.splitext(out)[0] + ".dot"
-    graph.write(dot, dot_path)
-    print(f"minigrad graph: error: {out} was not drawn: Graphviz's dot program is not "
-          f"installed; {what} is in {dot_path} as DOT text (render it with: dot -T{fmt} "
-          f"{shlex.quote(dot_path)} -o {shlex.quote(out)})", file=sys.stderr)
+    svg_path = os.path.splitext(out)[0] + ".svg"
+    graph.to_dot(loss, path=svg_path, names={"y_pred": p})
+    print(f"minigrad graph: error: {out} was not drawn: .{fmt} needs Graphviz's dot program, "
+          f"which is not installed; {what} is in {svg_path} (open it in a web browser; "
+          f"or install Graphviz: apt-get install graphviz, brew install graphviz or conda "
+          f"install graphviz)", file=sys.stderr)
     return 1
 
 
@@ -355,9 +356,9 @@ def _add_graph(sub):
                    help="treat the example predictions as logits")
     g.add_argument("--out", type=_figure_path,
                    help=f"output file: {', '.join('.' + f for f in FORMATS)} (default: "
-                   "minigrad-graph.svg, or .dot without Graphviz; without Graphviz, a .svg, "
-                   ".png or .pdf is not drawn: the DOT text goes beside it and the exit "
-                   "status is 1)")
+                   "minigrad-graph.svg, laid out by Graphviz when it is installed, else by "
+                   "minigrad; .png and .pdf need Graphviz: without it the SVG goes beside "
+                   "them and the exit status is 1)")
 
 
 # ------------------------------------------------------------------ code

@@ -1,6 +1,7 @@
 """Look at a graph: ``mg.trace(t)`` (a table of every node behind t),
-``mg.to_dot(t)`` (Graphviz DOT text, rendered when Graphviz is installed) and
-``mg.draw(t)`` (the picture, shown in a notebook; needs Graphviz).
+``mg.to_dot(t)`` (Graphviz DOT text) and ``mg.draw(t)`` (the picture, shown
+in a notebook: laid out by Graphviz when it is installed, else by minigrad's
+own layout in :mod:`minigrad.graphsvg`).
 
 Both work before and after ``backward()``.  Before it (or after
 ``backward(retain_graph=True)``), when ``t`` has one element, they show each
@@ -17,7 +18,7 @@ import subprocess
 
 import numpy as np
 
-from . import display, engine
+from . import display, engine, graphsvg
 from .engine import Node, _make
 from .tensor import Tensor
 
@@ -311,6 +312,48 @@ def _quote(text):
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+LEAF_FILL, OUTPUT_FILL = "#dbeafe", "#fde68a"
+
+
+def _picture(t, names=None, max_elements=8):
+    """What a picture of the graph behind ``t`` shows, whoever lays it out:
+    its boxes (:class:`~minigrad.graphsvg.Box`: one ellipse per leaf, one box
+    per op, the op that made ``t`` filled) in creation order, and its edges
+    ``(input id, op id)``."""
+    label_of = _labels(names)
+    leaves, nodes = _graph(t)
+    grads = _gradients(t, leaves, nodes)
+    implied = _implied(t, nodes)
+    boxes, ids = [], {}
+    for i, leaf in enumerate(leaves):
+        ids[id(leaf)] = f"leaf{i}"
+        lines = [label_of.get(id(leaf), f"leaf {i}"), f"{leaf.shape} {leaf.dtype}"]
+        lines += _arrays(leaf.data, grads[i], max_elements)
+        boxes.append(graphsvg.Box(f"leaf{i}", lines, "ellipse", LEAF_FILL))
+    for k, node in enumerate(nodes):
+        ids[id(node)] = f"op{k}"
+        g = grads[len(leaves) + k]
+        value = _value(node, t)
+        shape, dtype = _shape_dtype(value, node, g, implied)
+        lines = [type(node).__name__, f"{shape} {dtype}" if dtype != "-" else f"{shape}"]
+        lines += _arrays(value, g, max_elements)
+        boxes.append(graphsvg.Box(f"op{k}", lines, "box",
+                                  OUTPUT_FILL if node is t.grad_fn else "#ffffff"))
+    edges = [(ids[id(e)], ids[id(node)]) for node in nodes for e in node.next if e is not None]
+    return boxes, edges
+
+
+def _arrays(value, grad, max_elements):
+    """The lines of a tensor's value and gradient, when it has at most
+    ``max_elements`` elements (an array over several lines is several)."""
+    lines = []
+    for word, a in (("value", value), ("grad", grad)):
+        text = None if a is None else _fmt(a, max_elements)
+        if text is not None:
+            lines += f"{word} {text}".split("\n")
+    return lines
+
+
 def to_dot(t, path=None, names=None, max_elements=8):
     """Graphviz DOT text of the graph behind ``t``.
 
@@ -323,8 +366,10 @@ def to_dot(t, path=None, names=None, max_elements=8):
     ----------
     t : Tensor
     path : str, optional
-        Write the DOT text to ``*.dot``, or render ``*.svg`` / ``*.png``
-        with Graphviz's ``dot`` (a RuntimeError says how to install it).
+        Write the DOT text to ``*.dot``, or the picture to ``*.svg`` (drawn by
+        Graphviz's ``dot`` when installed, else by minigrad, as :func:`draw`
+        does), ``*.png`` or ``*.pdf`` (these two need Graphviz: a
+        RuntimeError says how to install it).
     names : dict or Module, optional
         ``{name: tensor}`` labels for leaves, or a Module, whose parameters
         are labelled as in ``named_parameters()``.
@@ -338,46 +383,37 @@ def to_dot(t, path=None, names=None, max_elements=8):
     >>> dot.count("->"), "Mul" in dot and "x" in dot
     (3, True)
     """
-    label_of = _labels(names)
-    leaves, nodes = _graph(t)
-    grads = _gradients(t, leaves, nodes)
-    implied = _implied(t, nodes)
+    boxes, edges = _picture(t, names, max_elements)
+    dot = _dot_text(boxes, edges)
+    if path is not None:
+        _save(dot, boxes, edges, path)
+    return dot
+
+
+def _dot_text(boxes, edges):
+    """The DOT text of a picture's boxes and edges."""
     lines = ["digraph minigrad {", '  graph [rankdir=TB, fontname="Helvetica"];',
              '  node [fontname="Helvetica", fontsize=10];']
-    ids = {}
-    for i, leaf in enumerate(leaves):
-        ids[id(leaf)] = f"leaf{i}"
-        parts = [label_of.get(id(leaf), f"leaf {i}"), f"{leaf.shape} {leaf.dtype}"]
-        value, g = _fmt(leaf.data, max_elements), grads[i]
-        if value is not None:
-            parts.append(f"value {value}")
-        if g is not None and np.asarray(g).size <= max_elements:
-            parts.append(f"grad {_fmt(g, max_elements)}")
-        lines.append(f'  leaf{i} [shape=ellipse, style=filled, fillcolor="#dbeafe", '
-                     f'label="{_quote(chr(10).join(parts))}"];')
-    for k, node in enumerate(nodes):
-        nid = f"op{k}"
-        ids[id(node)] = nid
-        g = grads[len(leaves) + k]
-        value = _value(node, t)
-        shape, dtype = _shape_dtype(value, node, g, implied)
-        parts = [type(node).__name__, f"{shape} {dtype}" if dtype != "-" else f"{shape}"]
-        value = None if value is None else _fmt(value, max_elements)
-        if value is not None:
-            parts.append(f"value {value}")
-        if g is not None and np.asarray(g).size <= max_elements:
-            parts.append(f"grad {_fmt(g, max_elements)}")
-        style = ', style=filled, fillcolor="#fde68a"' if node is t.grad_fn else ""
-        lines.append(f'  {nid} [shape=box{style}, label="{_quote(chr(10).join(parts))}"];')
-    for node in nodes:
-        for e in node.next:
-            if e is not None:
-                lines.append(f"  {ids[id(e)]} -> {ids[id(node)]};")
-    lines.append("}")
-    dot = "\n".join(lines) + "\n"
-    if path is not None:
-        write(dot, path)
-    return dot
+    for box in boxes:
+        label = _quote("\n".join(box.lines))
+        if box.shape == "ellipse":
+            style = f'shape=ellipse, style=filled, fillcolor="{box.fill}"'
+        else:
+            style = "shape=box" + (f', style=filled, fillcolor="{box.fill}"'
+                                   if box.fill == OUTPUT_FILL else "")
+        lines.append(f'  {box.id} [{style}, label="{label}"];')
+    lines += [f"  {a} -> {b};" for a, b in edges]
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def _save(dot, boxes, edges, path):
+    """Write a picture to ``path`` by its suffix: DOT text, or SVG drawn by
+    Graphviz or, without it, by minigrad (see :func:`write`)."""
+    if _suffix(path) == "svg" and not have_graphviz():
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(graphsvg.svg(boxes, edges))
+        return path
+    return write(dot, path)
 
 
 #: The file suffixes :func:`write` knows: DOT text, and what Graphviz renders.
@@ -396,12 +432,22 @@ def have_graphviz():
     return shutil.which("dot") is not None
 
 
+def _suffix(path):
+    """The format a file name asks for (its suffix); a ValueError for one
+    not in :data:`FORMATS`."""
+    fmt = str(path).rsplit(".", 1)[-1].lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"cannot write {str(path)!r}: use a .dot, .svg, .png or .pdf file name")
+    return fmt
+
+
 def write(dot, path):
     """Write DOT text to ``path``: ``.dot`` as text, ``.svg``/``.png``/``.pdf``
     rendered with Graphviz's ``dot`` program.  Returns the path.
 
     An unknown suffix is a ValueError; rendering without Graphviz, or a
-    ``dot`` that fails, a RuntimeError that says why.
+    ``dot`` that fails, a RuntimeError that says why.  (:func:`draw` and
+    :func:`to_dot` write ``.svg`` without Graphviz too.)
 
     Examples
     --------
@@ -417,15 +463,14 @@ def write(dot, path):
     ...
     ValueError: cannot write 'g.txt': use a .dot, .svg, .png or .pdf file name
     """
-    fmt = str(path).rsplit(".", 1)[-1].lower()
-    if fmt not in FORMATS:
-        raise ValueError(f"cannot write {str(path)!r}: use a .dot, .svg, .png or .pdf file name")
+    fmt = _suffix(path)
     if fmt == "dot":
         with open(path, "w") as f:
             f.write(dot)
         return path
     if not have_graphviz():
-        raise _no_graphviz(f"rendering {path}", "write a .dot file instead")
+        raise _no_graphviz(f"rendering {path}", "write a .dot file instead, or draw the "
+                           "graph as .svg with mg.draw(t).save('graph.svg')")
     _dot(dot, fmt, path)
     return path
 
@@ -460,29 +505,60 @@ class Drawing:
     source : str
         The DOT text (:func:`to_dot`).
     svg : str
-        The SVG that Graphviz drew from it.
+        The SVG picture.
+    layout : str
+        Who laid it out: ``"graphviz"`` (Graphviz's ``dot`` program) or
+        ``"minigrad"`` (:mod:`minigrad.graphsvg`, without Graphviz).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> mg.draw(x * 3)                # doctest: +ELLIPSIS
+    <Drawing of 1 op and 1 leaf making a (2,) float32 tensor: a notebook shows it; ...>
     """
 
-    def __init__(self, source, svg, what):
-        self.source, self.svg, self._what = source, svg, what
+    def __init__(self, source, svg, what, layout="graphviz"):
+        self.source, self.svg, self._what, self.layout = source, svg, what, layout
 
     def _repr_svg_(self):
         return self.svg
 
     def save(self, path):
-        """Write the picture to ``path``: ``.svg``, ``.png`` or ``.pdf`` drawn
-        by Graphviz, or ``.dot`` text (see :func:`write`).  Returns the path."""
-        return write(self.source, path)
+        """Write the picture to ``path``: ``.svg`` (as shown), ``.dot`` text,
+        or ``.png`` / ``.pdf`` drawn by Graphviz (a RuntimeError without it,
+        saying how to install it).  Returns the path.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import minigrad as mg
+        >>> picture = mg.draw(mg.tensor([1.0], requires_grad=True) * 2)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     with open(picture.save(os.path.join(tmp, "g.svg"))) as f:
+        ...         f.read() == picture.svg
+        True
+        """
+        fmt = _suffix(path)
+        if fmt in ("dot", "svg"):
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(self.source if fmt == "dot" else self.svg)
+            return path
+        if not have_graphviz():
+            raise _no_graphviz(f"saving {path}", "save a .svg instead")
+        return _dot(self.source, fmt, path)
 
     def __repr__(self):
-        return (f"<Drawing of {self._what}: a notebook shows it; .save('graph.svg' or "
-                f"'graph.png') writes it; .source is its DOT text>")
+        return (f"<Drawing of {self._what}: a notebook shows it; .save('graph.svg') writes "
+                f"it; .source is its DOT text>")
 
 
 def draw(t, names=None, max_elements=8):
-    """The graph behind ``t`` as a picture, which a notebook shows: the
-    :func:`to_dot` graph drawn by Graphviz as SVG (each op with its shape and
-    dtype, and small tensors' values and gradients).
+    """The graph behind ``t`` as an SVG picture, which a notebook shows: the
+    :func:`to_dot` graph (each op with its shape and dtype, parameter names,
+    and small tensors' values and gradients), laid out by Graphviz's ``dot``
+    program when it is installed, else by minigrad's own layered layout
+    (:mod:`minigrad.graphsvg`), which needs no system package.
 
     Parameters
     ----------
@@ -495,29 +571,24 @@ def draw(t, names=None, max_elements=8):
     Returns
     -------
     Drawing
-        ``_repr_svg_()`` for notebooks, ``.save(path)``, ``.source``.
-
-    Raises
-    ------
-    RuntimeError
-        Without Graphviz's ``dot`` program, saying how to install it.
+        ``_repr_svg_()`` for notebooks, ``.save(path)``, ``.source``, ``.layout``.
 
     Examples
     --------
     >>> import minigrad as mg
     >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
-    >>> try:
-    ...     picture = mg.draw((x * x).sum(), names={"x": x})
-    ...     print(picture._repr_svg_().startswith("<svg"))
-    ... except RuntimeError as e:      # no Graphviz here
-    ...     print("Graphviz" in str(e))
-    True
+    >>> picture = mg.draw((x * x).sum(), names={"x": x})
+    >>> picture.svg.startswith("<svg"), "<text" in picture.svg
+    (True, True)
     """
-    if not have_graphviz():
-        raise _no_graphviz("mg.draw", "mg.to_dot(t) gives the DOT text without it")
-    source = to_dot(t, names=names, max_elements=max_elements)
-    svg = _dot(source, "svg")
+    boxes, edges = _picture(t, names, max_elements)
+    source = _dot_text(boxes, edges)
+    if have_graphviz():
+        svg, layout = _dot(source, "svg"), "graphviz"
+        svg = svg[svg.find("<svg"):]
+    else:
+        svg, layout = graphsvg.svg(boxes, edges), "minigrad"
     leaves, nodes = _graph(t)
     what = (f"{len(nodes)} op{'s' * (len(nodes) != 1)} and {len(leaves)} "
             f"lea{'ves' if len(leaves) != 1 else 'f'} making a {t.shape} {t.dtype} tensor")
-    return Drawing(source, svg[svg.find("<svg"):], what)
+    return Drawing(source, svg, what, layout)

@@ -104,21 +104,25 @@ def no_graphviz(monkeypatch):
     monkeypatch.setattr(graph, "have_graphviz", lambda: False)
 
 
-@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
-def test_graph_without_graphviz_fails_and_keeps_the_dot(fmt, tmp_path, capsys, no_graphviz):
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_graph_without_graphviz_fails_and_keeps_the_svg(fmt, tmp_path, capsys, no_graphviz):
     out = tmp_path / f"g.{fmt}"
     assert call("graph", "bce", "--out", str(out)) == 1
     line = one_line(capsys.readouterr().err)
-    assert f"dot -T{fmt} " in line and "not drawn" in line and str(tmp_path / "g.dot") in line
-    assert not out.exists() and (tmp_path / "g.dot").read_text().startswith("digraph")
+    assert f".{fmt} needs Graphviz" in line and "not drawn" in line
+    assert str(tmp_path / "g.svg") in line and "web browser" in line
+    assert not out.exists() and (tmp_path / "g.svg").read_text().startswith("<svg")
 
 
-def test_graph_without_graphviz_writes_dot_by_default(tmp_path, monkeypatch, capsys,
-                                                      no_graphviz):
+@pytest.mark.parametrize("args", [[], ["--out", "g.svg"]])
+def test_graph_without_graphviz_draws_the_svg(args, tmp_path, monkeypatch, capsys,
+                                              no_graphviz):
     monkeypatch.chdir(tmp_path)
-    assert call("graph") == 0
-    assert "minigrad-graph.dot" in capsys.readouterr().out
-    assert (tmp_path / "minigrad-graph.dot").exists()
+    assert call("graph", *args) == 0
+    made = args[-1] if args else "minigrad-graph.svg"
+    assert f"{made} (open it in a web browser)" in capsys.readouterr().out
+    svg = (tmp_path / made).read_text()
+    assert svg.startswith("<svg") and ">y_pred</text>" in svg and ">Clip</text>" in svg
 
 
 @pytest.mark.parametrize("name", ["g.xyz", "g.txt", "g", "g.svgz"])

@@ -1,6 +1,7 @@
 """What a notebook shows: the HTML of mg.explain(..., show=False) and mg.trace,
 the SVG of mg.draw, the PNG of a History; and that the text forms stay."""
 import io
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import graph
+from minigrad import graph, graphsvg
 from minigrad.explain import LOSSES
 
 VOID = {"br", "hr", "img", "meta", "input", "col", "wbr"}
@@ -245,17 +246,19 @@ class TestDraw:
         picture.save(str(tmp_path / "g.dot"))
         assert (tmp_path / "g.dot").read_text() == picture.source
 
-    def test_without_graphviz_one_line_names_it(self, monkeypatch):
-        monkeypatch.setattr(graph, "have_graphviz", lambda: False)
+    def test_png_and_pdf_need_graphviz_one_line_names_it(self, monkeypatch, tmp_path):
+        monkeypatch.setattr(graph.shutil, "which", lambda program: None)
         x = mg.tensor([1.0], requires_grad=True)
-        with pytest.raises(RuntimeError) as e:
-            mg.draw(x * 2)
-        msg = str(e.value)
-        assert "\n" not in msg and "Graphviz" in msg
-        for how in ("apt-get install graphviz", "brew install graphviz",
-                    "conda install graphviz"):
-            assert how in msg
-        assert "mg.to_dot" in msg
+        picture = mg.draw(x * 2)
+        for fmt in ("png", "pdf"):
+            with pytest.raises(RuntimeError) as e:
+                picture.save(str(tmp_path / f"g.{fmt}"))
+            msg = str(e.value)
+            assert "\n" not in msg and "Graphviz" in msg and "save a .svg instead" in msg
+            for how in ("apt-get install graphviz", "brew install graphviz",
+                        "conda install graphviz"):
+                assert how in msg
+        assert not list(tmp_path.iterdir())
 
     def test_runs_dot_and_keeps_the_svg_element(self, monkeypatch):
         calls = []
@@ -287,6 +290,117 @@ class TestDraw:
 
     def test_exported(self):
         assert "draw" in mg.__all__ and mg.draw is graph.draw
+
+
+def texts(svg):
+    """The text of each <text> element of an SVG, in order."""
+    return [t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+
+
+def dot_labels(dot):
+    """Each box's label lines, from DOT text."""
+    return [label.replace('\\"', '"').split("\\n")
+            for label in re.findall(r'label="((?:[^"\\]|\\.)*)"', dot)]
+
+
+@pytest.fixture
+def no_dot(monkeypatch):
+    """A machine without Graphviz: no dot on the PATH."""
+    monkeypatch.setattr(graph.shutil, "which", lambda program: None)
+
+
+class TestDrawWithoutGraphviz:
+    """mg.draw with minigrad's own layered layout (minigrad.graphsvg)."""
+
+    def test_svg_shows_what_the_dot_text_says(self, no_dot):
+        net = mg.nn.Sequential(mg.nn.Linear(3, 2, rng=0), mg.nn.Tanh(), mg.nn.Linear(2, 1, rng=1))
+        picture = mg.draw(linear_loss(net), names=net)
+        assert picture.layout == "minigrad" and picture._repr_svg_().startswith("<svg")
+        # every line of every box of the DOT text, box by box: names, ops, shapes,
+        # dtypes, small values and gradients
+        assert texts(picture.svg) == [line for box in dot_labels(picture.source)
+                                      for line in box]
+        for text in ("0.weight", "2.bias", "MatMul", "Tanh", "(2, 3) float32", "() float32"):
+            assert text in texts(picture.svg), text
+        assert any(t.startswith("grad [") for t in texts(picture.svg))
+        assert picture.svg.count("<path") == picture.source.count("->")
+        assert picture.svg.count("<ellipse") == 4             # the parameters
+        assert picture.svg.count("#fde68a") == 1              # the loss
+
+    def test_the_same_notebook_text_with_or_without_graphviz(self, monkeypatch):
+        x = mg.tensor([1.0, 2.0], requires_grad=True)
+        monkeypatch.setattr(graph.shutil, "which", lambda program: None)
+        without = mg.draw((x * x).sum())
+        monkeypatch.setattr(graph, "have_graphviz", lambda: True)
+        monkeypatch.setattr(graph.subprocess, "run", lambda cmd, input, **kw:
+                            subprocess.CompletedProcess(cmd, 0, stdout="<svg>x</svg>"))
+        with_dot = mg.draw((x * x).sum())
+        assert (without.layout, with_dot.layout) == ("minigrad", "graphviz")
+        assert repr(without) == repr(with_dot) and without.source == with_dot.source
+
+    def test_save_svg_and_dot(self, no_dot, tmp_path):
+        picture = mg.draw(linear_loss(mg.nn.Linear(3, 1, rng=0)))
+        assert picture.save(str(tmp_path / "g.svg")) == str(tmp_path / "g.svg")
+        assert (tmp_path / "g.svg").read_text() == picture.svg
+        picture.save(str(tmp_path / "g.dot"))
+        assert (tmp_path / "g.dot").read_text() == picture.source
+        mg.to_dot(linear_loss(mg.nn.Linear(3, 1, rng=0)), path=str(tmp_path / "t.svg"))
+        assert texts((tmp_path / "t.svg").read_text()) == texts(picture.svg)
+
+    def test_layout_boxes_apart_edges_downward_text_inside(self):
+        net = mg.nn.Sequential(mg.nn.Linear(2, 4, rng=0), mg.nn.Tanh(), mg.nn.Linear(4, 2, rng=1))
+        with mg.keep_values():
+            loss = mg.nn.CrossEntropyLoss()(net(mg.tensor([[0.5, -1.0], [2.0, 0.0]])), [0, 1])
+        boxes, edges = graph._picture(loss, net)
+        places = graphsvg.layout(boxes, edges)
+        rects = {k: (x - w / 2, y - h / 2, x + w / 2, y + h / 2)
+                 for k, (x, y, w, h) in places.boxes.items()}
+        for a, ra in rects.items():
+            assert 0 <= ra[0] and ra[2] <= places.width and 0 <= ra[1]
+            assert ra[3] <= places.height
+            for b, rb in rects.items():
+                if a < b:       # no two boxes overlap
+                    assert ra[2] <= rb[0] or rb[2] <= ra[0] or ra[3] <= rb[1] or \
+                        rb[3] <= ra[1], (a, b)
+        for box in boxes:       # the text fits its box
+            x, y, w, h = places.boxes[box.id]
+            assert max(graphsvg.text_width(t) for t in box.lines) < w
+            assert len(box.lines) * graphsvg.LINE_HEIGHT < h
+        for (a, b), points in zip(edges, places.edges):
+            assert points[0][1] == pytest.approx(rects[a][3], abs=1e-9) or \
+                boxes[[x.id for x in boxes].index(a)].shape == "ellipse"
+            assert rects[a][3] <= points[0][1] and points[-1][1] <= rects[b][1] + 1e-9
+            assert all(p[1] <= q[1] for p, q in zip(points, points[1:]))   # always down
+        # each parameter sits just above the op that uses it: no box between
+        ys = sorted({y for _, y, _, _ in places.boxes.values()})
+        for a, b in edges:
+            if a.startswith("leaf"):
+                ya, yb = places.boxes[a][1], places.boxes[b][1]
+                assert ys.index(yb) == ys.index(ya) + 1, (a, b)
+
+    def test_no_graph_is_an_empty_picture(self, no_dot):
+        picture = mg.draw(mg.tensor([1.0]))       # no op, no leaf that needs grad
+        assert picture.svg.startswith("<svg") and "<text" not in picture.svg
+        assert repr(picture).startswith("<Drawing of 0 ops and 0 leaves")
+
+    def test_the_order_in_a_layer_uncrosses_edges(self):
+        boxes = [graphsvg.Box(k, [k], "ellipse") for k in ("a", "b")] + \
+                [graphsvg.Box(k, [k]) for k in ("f", "g", "h")]
+        places = graphsvg.layout(boxes, [("b", "f"), ("a", "g"), ("f", "h"), ("g", "h")])
+        x = {k: v[0] for k, v in places.boxes.items()}
+        assert (x["a"] < x["b"]) == (x["g"] < x["f"])
+
+    def test_a_long_edge_passes_beside_the_layers_between(self):
+        """x -> Add skips three layers: it runs straight down through each."""
+        x = mg.tensor([1.0, 2.0], requires_grad=True)
+        boxes, edges = graph._picture(mg.sin(mg.sin(mg.sin(x))) + x, None)
+        places = graphsvg.layout(boxes, edges)
+        (long,) = [p for (a, b), p in zip(edges, places.edges) if len(p) > 2]
+        assert len(long) == 2 + 2 * 3
+        assert all(long[k][0] == long[k + 1][0] for k in (1, 3, 5))
+        for key, (bx, _, w, _) in places.boxes.items():
+            if key.startswith("op") and key != "op3":
+                assert abs(long[1][0] - bx) > w / 2       # beside the Sin boxes
 
 
 # ---------------------------------------------------------------- History

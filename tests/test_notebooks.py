@@ -8,15 +8,14 @@ scikit-learn), independently of the notebook's code, then looked for in what
 the notebook printed. The BCE/CCE walkthroughs' own numbers are written out as
 the walkthroughs print them.
 
-All five notebooks run once per session, in parallel (one kernel each).
-Notebook 04 draws a graph with mg.draw, which needs Graphviz's dot program:
-where it is missing, 04 is not executed and the tests that need its fresh
-outputs skip, saying so; everything else still runs.
+All five notebooks run once per session, in parallel (one kernel each), with
+no skips: none needs a system package (notebook 04's mg.draw lays its graph
+out itself where Graphviz is missing).
 """
+import html
 import importlib.util
 import os
 import re
-import shutil
 
 import numpy as np
 import pytest
@@ -28,7 +27,6 @@ FOLDER = os.path.join(ROOT, "examples", "notebooks")
 NOTEBOOKS = ["01_bce_by_hand.ipynb", "02_logistic_regression.ipynb",
              "03_softmax_and_cce.ipynb", "04_mlp_toy_classifiers.ipynb",
              "05_see_the_gradient_code.ipynb"]
-NEEDS_DOT = ["04_mlp_toy_classifiers.ipynb"]            # mg.draw: Graphviz's dot program
 NO_FIGURE = ["05_see_the_gradient_code.ipynb"]          # it reads code, and prints it
 
 # the walkthroughs' numbers, as they print them
@@ -51,37 +49,11 @@ def runner():
     return load_runner()
 
 
-def cannot_run_here(name):
-    """Why notebook ``name`` cannot be executed on this machine, or None."""
-    if name in NEEDS_DOT and shutil.which("dot") is None:
-        return (f"{name} draws a graph with mg.draw, which needs Graphviz's dot program, "
-                "not installed here (apt-get install graphviz): its execution and "
-                "saved-output checks are skipped")
-    return None
-
-
-class Executed(dict):
-    """{file name: the notebook executed now}; asking for one that could not
-    run here skips the test, with the reason."""
-
-    def __init__(self, notebooks, skipped):
-        super().__init__(notebooks)
-        self.skipped = skipped          # {file name: why it was not executed}
-
-    def __missing__(self, name):
-        if name in self.skipped:
-            pytest.skip(self.skipped[name])
-        raise KeyError(name)
-
-
 @pytest.fixture(scope="module")
 def executed(runner):
     """{file name: the notebook executed now} (the files are not changed)."""
-    skipped = {n: why for n in NOTEBOOKS if (why := cannot_run_here(n))}
-    results = runner.execute_all([os.path.join(FOLDER, n) for n in NOTEBOOKS
-                                  if n not in skipped])
-    return Executed({os.path.basename(path): nb for path, (nb, _) in results.items()},
-                    skipped)
+    results = runner.execute_all([os.path.join(FOLDER, n) for n in NOTEBOOKS])
+    return {os.path.basename(path): nb for path, (nb, _) in results.items()}
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +111,9 @@ def test_the_readme_lists_every_notebook():
 
 def test_the_readme_numbers_are_the_notebooks(executed, saved):
     """A decimal number in a notebook's README line is in its text or outputs; a
-    percentage is a test accuracy it prints. (The saved outputs of a notebook
-    that cannot run here.)"""
+    percentage is a test accuracy it prints."""
     for name, line in readme_items().items():
-        nb = saved[name] if name in executed.skipped else executed[name]
+        nb = executed[name]
         for number in re.findall(r"(?<![\w.])\d+\.\d+(?![\d%])", line):
             assert number in prose(nb) or number in printed(nb), (name, number)
         for percent in re.findall(r"(\d+(?:\.\d+)?)% test accuracy", line):
@@ -440,33 +411,54 @@ def test_04_draws_the_graph_saved(saved):
     assert len(svg_outputs(nb)) == 1
 
 
-def test_04_the_drawing_is_the_graph_of_the_loss_of_four_test_points(executed):
-    """The picture's labels (names, ops, shapes, values and gradients) are those
-    mg.draw gives for the loss of the first four moons test points."""
-    nb = executed["04_mlp_toy_classifiers.ipynb"]      # skips without Graphviz
+def svg_texts(svg):
+    """The text of each <text> element of an SVG, in order, its spaces (Graphviz
+    writes some as no-break spaces) as single spaces."""
+    return [" ".join(html.unescape(t).split())
+            for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)]
+
+
+def moons_loss_of_four_test_points():
+    """The notebook's graph: the loss of the first four moons test points, and the model."""
     model, _, (_, X_test, _, y_test) = train_04("moons")
     with mg.keep_values():
-        loss = mg.nn.CrossEntropyLoss()(model(mg.tensor(X_test[:4])), y_test[:4])
+        return mg.nn.CrossEntropyLoss()(model(mg.tensor(X_test[:4])), y_test[:4]), model
 
-    def labels(svg):
-        return re.findall(r"<text[^>]*>(.*?)</text>", svg)
 
+@pytest.mark.parametrize("which", ["saved", "executed"])
+def test_04_the_drawing_is_the_graph_of_the_loss_of_four_test_points(request, which):
+    """The picture, saved and drawn now (without Graphviz here, by minigrad's
+    own layout), says what mg.to_dot says of that loss, every line of it:
+    names, ops, shapes, values and gradients."""
+    nb = request.getfixturevalue(which)["04_mlp_toy_classifiers.ipynb"]
+    loss, model = moons_loss_of_four_test_points()
+    dot = mg.to_dot(loss, names=model)
+    labels = [" ".join(line.split()) for label in re.findall(r'label="((?:[^"\\]|\\.)*)"', dot)
+              for line in label.split("\\n")]
     (svg,) = svg_outputs(nb)
-    assert labels(svg) == labels(mg.draw(loss, names=model).svg)
-    assert {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"} <= set(labels(svg))
-    assert f"value {loss.item():.4f}" in labels(svg)
+    assert sorted(svg_texts(svg)) == sorted(labels)     # Graphviz orders them its own way
+    assert {"0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"} <= set(labels)
+    assert f"value {loss.item():.4f}" in labels
 
 
-def test_without_graphviz_notebook_04_is_skipped_not_failed(monkeypatch):
-    monkeypatch.setattr(shutil, "which", lambda program: None)
-    why = cannot_run_here("04_mlp_toy_classifiers.ipynb")
-    assert "Graphviz" in why and "skipped" in why
-    assert [n for n in NOTEBOOKS if cannot_run_here(n)] == ["04_mlp_toy_classifiers.ipynb"]
-    executed = Executed({}, {"04_mlp_toy_classifiers.ipynb": why})
-    with pytest.raises(pytest.skip.Exception, match="Graphviz's dot program"):
-        executed["04_mlp_toy_classifiers.ipynb"]
-    with pytest.raises(KeyError):
-        executed["no_such.ipynb"]
+def test_04_draws_its_graph_here(executed):
+    """Run here (on CI without Graphviz), notebook 04 draws the picture mg.draw
+    draws in this process, byte for byte."""
+    loss, model = moons_loss_of_four_test_points()
+    (svg,) = svg_outputs(executed["04_mlp_toy_classifiers.ipynb"])
+    assert svg == mg.draw(loss, names=model).svg
+
+
+def test_04_is_saved_with_minigrad_s_own_layout(saved, monkeypatch):
+    """The saved picture is minigrad's layout, which every reader's machine can
+    draw: the one mg.draw makes without Graphviz."""
+    from minigrad import graph
+
+    monkeypatch.setattr(graph, "have_graphviz", lambda: False)
+    loss, model = moons_loss_of_four_test_points()
+    (svg,) = svg_outputs(saved["04_mlp_toy_classifiers.ipynb"])
+    assert svg == mg.draw(loss, names=model).svg, \
+        "re-execute notebook 04 (run.py) where Graphviz's dot is not on the PATH"
 
 
 # ------------------------------------------------------------------ 05: the gradient code
