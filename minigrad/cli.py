@@ -184,7 +184,7 @@ def _cmd_explain(args):
     if args.from_logits and not info.logits:
         raise ValueError(f"{info.short} has no logits; leave out --from-logits")
     y_true, y_pred = _explain_inputs(args)
-    explain(args.loss, y_true, y_pred, from_logits=args.from_logits, **options)
+    print(explain(args.loss, y_true, y_pred, from_logits=args.from_logits, **options))
     return 0
 
 

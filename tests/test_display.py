@@ -144,8 +144,10 @@ class TestExplanationHTML:
 
     def test_the_text_form_is_unchanged(self, capsys):
         ex = mg.explain("bce", [1, 1, 1], [1, 1, 0])
+        assert capsys.readouterr().out == ""               # explain prints nothing itself
+        print(ex)
         printed = capsys.readouterr().out
-        assert printed == ex.text() + "\n" == str(ex) + "\n"
+        assert printed == ex.text() + "\n" == str(ex) + "\n" == repr(ex) + "\n"
         assert "<" not in printed.replace("<=", "") and "Per element:" in printed
 
 

@@ -23,6 +23,7 @@ def conv(ex):
 class TestExplainNumbers:
     def test_bce_seed_example(self, capsys):
         ex = mg.explain("bce", [0, 1, 0, 0], [0.1, 0.95, 0.2, 0.6])
+        print(ex)
         printed = capsys.readouterr().out
         assert dataclasses.is_dataclass(ex)
         assert ex.value == pytest.approx(0.3240220233084354, rel=1e-15)
@@ -172,6 +173,7 @@ class TestExplainRequests:
         start = time.perf_counter()
         ex = mg.explain(name, y, p)
         seconds = time.perf_counter() - start
+        print(ex)
         printed = capsys.readouterr().out
         assert seconds < 15 and len(printed) < 20_000
         rows = n // per_row

@@ -225,7 +225,7 @@ def _bce_probs(y, p, loss, ls):
                 grad_logits=grad_logits, grad_logits_formula=None if z is None else
                 "(p_i - y_i) / N, with z = log(p / (1 - p))", conventions=conv,
                 clipped=clipped, clamped=clamped,
-                notes=_bce_notes(conv, y, p, clipped.reshape(-1), clamped.reshape(-1), eps))
+                notes=_bce_notes(conv, y, p, clipped.reshape(-1), clamped.reshape(-1), eps, ls))
 
 
 def _bce_conventions(y, p, z, ls):
@@ -240,7 +240,7 @@ def _bce_conventions(y, p, z, ls):
             formulas.binary_crossentropy(smooth(y), p)), y, p),
         convention("Keras 3", f"clip p to [eps, 1-eps], eps={eps:g}", lambda y, p:
                    BinaryCrossentropy(label_smoothing=ls)(y, p), y, p),
-        convention("tf.keras 2.x", "clip, and log(p + eps), log(1 - p + eps)", lambda y, p: mean(
+        convention("tf.keras 2.x", "clip, and log(p + eps), log(1-p + eps)", lambda y, p: mean(
             formulas.binary_crossentropy(smooth(y), p, clip=eps, log_eps=eps)), y, p),
         convention("PyTorch BCELoss", "max(log p, -100), max(log1p(-p), -100)", lambda y, p:
                    BCELoss()(p, smooth(y)), y, p),
@@ -255,10 +255,10 @@ def _bce_conventions(y, p, z, ls):
     return conv
 
 
-def _bce_notes(conv, y, p, clipped, clamped, eps):
+def _bce_notes(conv, y, p, clipped, clamped, eps, ls=0.0):
     by = {c.name: c for c in conv}
     k3, tf2 = by["Keras 3"], by["tf.keras 2.x"]
-    notes = [] if tf2.float64 == k3.float64 else [_tf2_note(y, p, eps, k3, tf2)]
+    notes = [] if tf2.float64 == k3.float64 else [_tf2_note(y, p, eps, k3, tf2, ls)]
     if clipped is not None and clipped.any():
         notes.append(
             f"Keras clips element(s) {indices(clipped)} to [eps, 1 - eps]: each term is capped at "
@@ -274,23 +274,58 @@ def _bce_notes(conv, y, p, clipped, clamped, eps):
                      "exist for this.")
     if all(np.isfinite([k3.float32, k3.float64])) and np.float32(k3.float64) != np.float32(
             k3.float32):
-        notes.append(
-            f"float32 and float64 differ ({f32(k3.float32)} vs {k3.float64:.10g}): the "
-            "inputs are rounded to float32 (0.1 is not exact in binary) and every operation "
-            "rounds again.")
+        notes.append(f"float32 and float64 differ ({f32(k3.float32)} vs {k3.float64:.10g}): "
+                     + float32_rounding(y, p))
     return notes
 
 
-def _tf2_note(y, p, eps, k3, tf2):
+def float32_rounding(*arrays):
+    """Why a float32 result differs from float64's, true of ``arrays``: whether
+    they are rounded to float32 on the way in (some are not exact in binary),
+    or exact and only the operations round.
+
+    Examples
+    --------
+    >>> from minigrad.lossdefs.binary import float32_rounding
+    >>> float32_rounding([0.0, 1.0], [0.25, 1.0])
+    'the inputs are exact in float32, but every operation (log, the sums) rounds to float32.'
+    """
+    inexact = [x for a in arrays for x in np.ravel(a) if float(np.float32(x)) != float(x)]
+    if not inexact:
+        return "the inputs are exact in float32, but every operation (log, the sums) rounds to float32."
+    return (f"the inputs are rounded to float32 ({float(inexact[0])!r} is not exact in binary) and every "
+            "operation rounds again.")
+
+
+def is_walkthrough_example(y, p, ls=0.0):
+    """Whether ``y``, ``p`` are the example of the TensorFlow/Keras BCE
+    walkthrough (:data:`BCE_EXAMPLE`), without label smoothing."""
+    y0, p0 = (np.asarray(a, dtype=np.float64) for a in BCE_EXAMPLE)
+    return (not ls and np.shape(y) == y0.shape and np.shape(p) == p0.shape
+            and np.array_equal(y, y0) and np.array_equal(p, p0))
+
+
+#: What the TensorFlow/Keras BCE walkthrough printed for :data:`BCE_EXAMPLE`:
+#: ``tf.keras.losses.BinaryCrossentropy`` (float32, as a Python float) and numpy.
+WALKTHROUGH_PRINTED = {"TensorFlow": "0.3240218758583069", "numpy": "0.3240220233084354"}
+
+
+def _tf2_note(y, p, eps, k3, tf2, ls=0.0):
     terms = [formulas.binary_crossentropy(Tensor(y), Tensor(p), clip=eps, log_eps=e).numpy()
              for e in (0.0, eps)]
     shift = np.abs(terms[1] - terms[0]).max()
-    return (f"tf.keras 2.x adds eps inside each log, log(p + eps) instead of log(p): here "
+    note = (f"tf.keras 2.x adds eps inside each log, log(p + eps) instead of log(p): here "
             f"that moves a term by up to {shift:.2e}, and the mean to {tf2.float64:.10g} "
-            f"against Keras 3's {k3.float64:.10g} ({tf2.float64 - k3.float64:+.2e}). The same "
-            "effect is why, in the TensorFlow/Keras BCE walkthrough of y = [0, 1, 0, 0], "
-            "p = [0.1, 0.95, 0.2, 0.6], TensorFlow printed 0.32402188 where numpy printed "
-            "0.32402202.")
+            f"against Keras 3's {k3.float64:.10g} ({tf2.float64 - k3.float64:+.2e}).")
+    if is_walkthrough_example(y, p, ls):
+        tf_printed, np_printed = WALKTHROUGH_PRINTED["TensorFlow"], WALKTHROUGH_PRINTED["numpy"]
+        note += (" This is the example of the TensorFlow/Keras BCE walkthrough, where "
+                 f"TensorFlow printed {float(tf_printed):.8f} where numpy printed "
+                 f"{float(np_printed):.8f} ({tf_printed} and {np_printed} in full): the "
+                 f"tf.keras 2.x row's float32 value {f32(tf2.float32)} is "
+                 f"{float(tf2.float32)!r} as a Python float, TensorFlow's number to the last "
+                 "digit.")
+    return note
 
 
 def _bce_logits(y, z, loss, ls):

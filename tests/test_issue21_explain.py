@@ -1,0 +1,111 @@
+"""Issue 21, item 3: explanations say only what is true of their input, show
+themselves once, and fit in 100 columns."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import cli
+from minigrad.explain import LOSSES
+
+WIDTH = 100
+EXAMPLE = ([0, 1, 0, 0], [0.1, 0.95, 0.2, 0.6])     # the TensorFlow/Keras BCE walkthrough's
+TENSORFLOW_PRINTED = "0.3240218758583069"           # what the walkthrough printed for it
+
+
+def notes(*args, **kwargs):
+    return " ".join(mg.explain(*args, **kwargs).notes)
+
+
+def test_exact_inputs_do_not_blame_binary_rounding():
+    # 1, 0 are exact in float32: only the operations round
+    text = notes("bce", [1, 1, 1], [1, 1, 0])
+    assert "0.1 is not exact in binary" not in text and "not exact in binary" not in text
+    assert "exact in float32" in text
+    # 0.1 is not: then say so, naming a number of the input
+    assert "(0.1 is not exact in binary)" in notes("bce", *EXAMPLE)
+
+
+def test_the_walkthrough_sentence_only_for_its_example():
+    assert "walkthrough" in notes("bce", *EXAMPLE)
+    for y, p in (([1, 1, 1], [1, 1, 0]), ([0, 1], [0.3, 0.6]), ([0, 1, 0, 0], [0.1, 0.95, 0.2, 0.5])):
+        assert "walkthrough" not in notes("bce", y, p)
+    assert "walkthrough" not in notes("bce", *EXAMPLE, label_smoothing=0.1)
+
+
+def test_the_tensorflow_number_is_shown_in_full_where_tf_keras_is_named():
+    ex = mg.explain("bce", *EXAMPLE)
+    (tf2,) = [c for c in ex.conventions if c.name == "tf.keras 2.x"]
+    assert repr(tf2.float32) == TENSORFLOW_PRINTED                 # the library computes it ...
+    assert TENSORFLOW_PRINTED in str(ex).replace("\n    ", " ")   # ... and says it
+
+
+def test_no_negative_zero_in_the_tables():
+    text = str(mg.explain("bce", [1, 1, 1], [1, 1, 0]))
+    assert " -0 " not in text + " " and not any(w in ("-0", "-0.0") for w in text.split())
+    grad_table = text.split("d loss / d y_pred\n")[1].split("\n\n")[0]
+    assert [line.split()[-1] for line in grad_table.splitlines()] == ["0", "0", "0"]
+    html = mg.explain("bce", [1, 1, 1], [1, 1, 0])._repr_html_()
+    assert ">-0<" not in html and ">-0.0<" not in html
+
+
+def test_print_shows_it_once_and_the_value_is_a_float(capsys):
+    ex = mg.explain("bce", *EXAMPLE)
+    assert capsys.readouterr().out == ""          # the call prints nothing itself
+    print(ex)
+    printed = capsys.readouterr().out
+    assert printed.count("Value under each convention:") == 1
+    assert repr(ex) == str(ex) == printed[:-1]      # a terminal shows the text
+    assert "<table" in ex._repr_html_()              # a notebook the HTML
+    assert ex.item() == float(ex) == ex.value == mg.losses.BinaryCrossentropy()(
+        np.array(EXAMPLE[0], float), np.array(EXAMPLE[1])).item()
+    assert isinstance(ex.item(), float)
+    mg.explain("mse", [0.0], [1.0], show=True)       # show=True: print it now, once
+    assert capsys.readouterr().out.count("Mean squared error") == 1
+
+
+COMMANDS = [
+    "bce --y-true 0 1 0 0 --y-pred 0.1 0.95 0.2 0.6",
+    "bce --y-true 1 1 1 --y-pred 1 1 0",
+    "bce --from-logits --y-true 0 1 --y-pred 0.5 300",
+    "cce --classes 4 --y-true 0 1 3 --y-pred 0.8 0.05 0.1 0.05 0.2 0.5 0.2 0.1 0.1 0.1 0.1 0.7",
+    "sparse_cce --classes 12 --y-true 0 1 --y-pred " + " ".join(["0.1"] * 24),
+    "focal --y-true 0 1 0 0 --y-pred 0.1 0.95 0.2 0.6",
+    "cce --from-logits --label-smoothing 0.1 --classes 4 --y-true 0 1 3 --y-pred "
+    "0.8 0.05 0.1 0.05 0.2 0.5 0.2 0.1 0.1 0.1 0.1 0.7",
+    "poisson --y-true 0 1 2 4 --y-pred 0.5 1.2 1.8 3.0",
+] + [f"{info.short} --y-true 0 1 0 1 --y-pred 0.1 0.95 0.2 0.6" for info in LOSSES.values()
+     if info.targets == "elements"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_cli_explain_lines_fit_in_100_columns(command, capsys):
+    assert cli.main(["explain", *command.split()]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= WIDTH, max(lines, key=len)
+
+
+def test_a_wrapped_rule_stays_in_its_column():
+    from minigrad.explanation import Convention, _conventions
+    rows = _conventions([Convention("a", "word " * 30, 0.5, 0.25),
+                         Convention("bb", "short", 1.0, 2.0)])
+    assert max(map(len, rows)) <= WIDTH
+    start = rows[0].index("rule")
+    wrapped = rows[2:-1]
+    assert len(wrapped) >= 1 and all(r[:start].strip() == "" and r[start:start + 4] == "word"
+                                     for r in wrapped)
+    assert " ".join(r[start:].split("0.5")[0].strip() for r in rows[1:-1]).split() == ["word"] * 30
+
+
+def test_the_readme_losses_are_all_explained():
+    """Every Keras loss that the README's table of losses names is one that
+    explain knows."""
+    from pathlib import Path
+    import re
+    readme = Path(__file__).resolve().parents[1].joinpath("README.md").read_text()
+    table = readme.split("## The two loss families side by side")[1].split("\n\n")[2]
+    keras_column = [row.split("|")[2] for row in table.splitlines() if row.startswith("|")]
+    named = {n for cell in keras_column for n in re.findall(r"`([a-z_]+)`", cell)}
+    named &= set(mg.losses.__all__) if hasattr(mg.losses, "__all__") else set(dir(mg.losses))
+    named = {n for n in named if callable(getattr(mg.losses, n, None))}
+    assert {"hinge", "kl_divergence", "squared_hinge"} <= named
+    assert named <= set(LOSSES), sorted(named - set(LOSSES))
