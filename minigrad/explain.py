@@ -48,14 +48,14 @@ def resolve(loss_name):
     >>> resolve("bcee")
     Traceback (most recent call last):
     ...
-    ValueError: unknown loss 'bcee' (did you mean 'bce'?); explain knows bce, cce, ...
+    ValueError: unknown loss 'bcee' (did you mean 'bce'?); the losses known here: bce, hinge, ...
     """
     key = str(loss_name).strip().lower().replace("-", "_")
     if key in ALIASES:
         return ALIASES[key]
     close = difflib.get_close_matches(key, ALIASES, n=3, cutoff=0.6)
     hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-    raise ValueError(f"unknown loss {loss_name!r}{hint}; explain knows "
+    raise ValueError(f"unknown loss {loss_name!r}{hint}; the losses known here: "
                      f"{', '.join(info.short for info in LOSSES.values())}, and their Keras names")
 
 

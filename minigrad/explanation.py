@@ -388,6 +388,11 @@ class Elementwise:
         More conventions: ``(name, rule, fn(y, p))``, fn a scalar loss.
     columns : tuple
         ``(label, fn(y, p))``: the table's columns between y_pred and loss_i.
+    textbook_rule : str
+        The textbook row's rule, when not the ``rule`` (default).
+    sum_last_axis : bool
+        The loss sums the terms over the last axis and averages over the
+        samples (KL divergence), rather than averaging over every element.
     """
 
     title: str
@@ -401,6 +406,8 @@ class Elementwise:
     textbook: object = None
     extra: tuple = ()
     columns: tuple = (("e = p - y", lambda y, p: p - y),)
+    textbook_rule: str = ""
+    sum_last_axis: bool = False
 
     def __call__(self, name, y, p, from_logits, opts):
         keras = self.keras(**opts)
@@ -410,8 +417,14 @@ class Elementwise:
         table.update({label: fn(y, p).reshape(-1) for label, fn in self.columns})
         table["loss_i"] = per.reshape(-1)
         rule, n = self.rule.format(**opts), y.size
-        steps = [("sum of loss_i", float(per.sum()), rule),
-                 ("mean = sum / N", float(per.sum()) / n, f"N = {n}: the loss")]
+        if self.sum_last_axis:
+            n = y.size // y.shape[-1] if y.ndim else 1
+            last = "mean over samples = sum / S"
+            mean_step = (last, float(per.sum()) / n,
+                         f"S = {n} sample{'s' * (n != 1)} (rows): the loss")
+        else:
+            mean_step = ("mean = sum / N", float(per.sum()) / n, f"N = {n}: the loss")
+        steps = [("sum of loss_i", float(per.sum()), rule), mean_step]
         return Explanation(
             loss=name, title=self.title.format(**opts), from_logits=False, options=opts,
             y_true=y, y_pred=p, table=table, steps=steps, value=value,
@@ -422,10 +435,18 @@ class Elementwise:
 
     def _conventions(self, y, p, opts, rule):
         textbook = self.textbook or self.formula
-        conv = [convention("textbook numpy", f"mean of {rule}",
-                           lambda y, p: mean(textbook(y, p, **opts)), y, p),
-                convention("Keras 3", "mean over the last axis, then over the batch",
-                           lambda y, p: self.keras(**opts)(y, p), y, p)]
+        rule = self.textbook_rule.format(**opts) or rule
+        if self.sum_last_axis:
+            rows = y.size // y.shape[-1] if y.ndim else 1
+            conv = [convention("textbook numpy", f"{rule}; summed per sample, mean over samples",
+                               lambda y, p: ops.sum(textbook(y, p, **opts)) / rows, y, p),
+                    convention("Keras 3", "sum over the last axis, then mean over the batch",
+                               lambda y, p: self.keras(**opts)(y, p), y, p)]
+        else:
+            conv = [convention("textbook numpy", f"mean of {rule}",
+                               lambda y, p: mean(textbook(y, p, **opts)), y, p),
+                    convention("Keras 3", "mean over the last axis, then over the batch",
+                               lambda y, p: self.keras(**opts)(y, p), y, p)]
         if self.torch is not None:
             conv.append(convention(self.torch_name, self.torch_rule,
                                    lambda y, p: self.torch(**opts)(p, y), y, p))

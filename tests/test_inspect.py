@@ -111,8 +111,8 @@ class TestExplainNumbers:
         assert c["Keras 3"].float64 == c["PyTorch"].float64
 
     def test_bad_requests(self):
-        with pytest.raises(ValueError, match="unknown loss 'hinge'"):
-            mg.explain("hinge", [0], [0.5])
+        with pytest.raises(ValueError, match="unknown loss 'hinj'"):
+            mg.explain("hinj", [0], [0.5])
         with pytest.raises(TypeError, match="unknown option"):
             mg.explain("mse", [0], [0.5], delta=2)
         with pytest.raises(ValueError, match="from_logits=True"):

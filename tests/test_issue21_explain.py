@@ -109,3 +109,72 @@ def test_the_readme_losses_are_all_explained():
     named = {n for n in named if callable(getattr(mg.losses, n, None))}
     assert {"hinge", "kl_divergence", "squared_hinge"} <= named
     assert named <= set(LOSSES), sorted(named - set(LOSSES))
+
+
+# ------------------------------------------- the losses explain now covers
+
+def _torch_value_and_grad(fn, p):
+    torch = pytest.importorskip("torch")
+    t = torch.tensor(np.asarray(p, dtype=np.float64), requires_grad=True)
+    out = fn(torch, t)
+    out.backward()
+    return out.item(), t.grad.numpy()
+
+
+@pytest.mark.parametrize("squared", [False, True])
+def test_hinge_explained_as_torch_computes_it(squared):
+    y01 = np.array([[0, 1, 0, 1], [1, 1, 0, 0]], dtype=float)
+    p = np.array([[0.1, 0.95, -2.0, 1.5], [-0.3, 2.0, 0.2, 0.6]])
+    ex = mg.explain("squared_hinge" if squared else "hinge", y01, p)
+    s = 2 * y01 - 1                                          # Keras's -1/1 labels
+
+    def ref(torch, t):
+        m = torch.clamp(1 - torch.tensor(s) * t, min=0)
+        return (m ** 2 if squared else m).mean()
+    value, grad = _torch_value_and_grad(ref, p)
+    assert ex.item() == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(ex.grad.reshape(p.shape), grad, rtol=1e-12)
+    if not squared:
+        sklearn = pytest.importorskip("sklearn.metrics")
+        assert ex.item() == pytest.approx(sklearn.hinge_loss(s.ravel(), p.ravel()), rel=1e-12)
+
+
+def test_kl_divergence_explained_as_torch_computes_it():
+    y = np.array([[0.1, 0.6, 0.3], [0.25, 0.25, 0.5]])
+    p = np.array([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]])
+    ex = mg.explain("kl_divergence", y, p)
+    value, grad = _torch_value_and_grad(lambda torch, t: torch.nn.functional.kl_div(
+        torch.log(t), torch.tensor(y), reduction="batchmean"), p)
+    assert ex.item() == pytest.approx(value, rel=1e-12)           # 2 rows: Keras = batchmean
+    np.testing.assert_allclose(ex.grad.reshape(p.shape), grad, rtol=1e-12)
+    c = {c.name: c for c in ex.conventions}
+    assert c["PyTorch KLDivLoss"].float64 == pytest.approx(value, rel=1e-12)
+    assert dict((lbl, v) for lbl, v, _ in ex.steps)["mean over samples = sum / S"] == \
+        pytest.approx(value, rel=1e-12)
+    # one distribution (1-D): Keras sums it; PyTorch's batchmean divides by its length
+    one = mg.explain("kl", y[0], p[0])
+    torch_1d, _ = _torch_value_and_grad(lambda torch, t: torch.nn.functional.kl_div(
+        torch.log(t), torch.tensor(y[0]), reduction="batchmean"), p[0])
+    assert one.item() == pytest.approx(3 * torch_1d, rel=1e-12)
+    assert {c.name: c for c in one.conventions}["PyTorch KLDivLoss"].float64 == \
+        pytest.approx(torch_1d, rel=1e-12)
+
+
+def test_cosine_similarity_explained_as_torch_computes_it():
+    y = np.array([[0.0, 1.0, 1.0], [1.0, -2.0, 0.5]])
+    p = np.array([[0.5, 1.0, 0.0], [2.0, 1.0, -1.0]])
+    ex = mg.explain("cosine_similarity", y, p)
+    value, grad = _torch_value_and_grad(lambda torch, t: -torch.nn.functional.cosine_similarity(
+        torch.tensor(y), t, dim=-1).mean(), p)
+    assert ex.item() == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(ex.grad.reshape(p.shape), grad, rtol=1e-12)
+    assert "shorter than eps" not in " ".join(ex.notes)
+    zero = mg.explain("cosine", [0.0, 0.0], [1.0, 2.0])
+    assert zero.item() == 0.0 and "shorter than eps" in " ".join(zero.notes)
+
+
+def test_an_unknown_loss_on_the_graph_command_does_not_speak_of_explain(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["graph", "foo"])
+    err = capsys.readouterr().err
+    assert "unknown loss 'foo'" in err and "explain" not in err

@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import _checks as checks
 from .. import formulas, ops
-from ..explanation import Convention, Explanation, convention, f32, gradient, indices, logit, mean
+from ..explanation import (Convention, Elementwise, Explanation, convention, f32, gradient,
+                           indices, logit, mean)
 from ..tensor import Tensor
 from . import keras_base as kb
 from . import torch_base as tb
@@ -439,7 +440,33 @@ class Hinge(kb.Loss):
         return hinge(y_true, y_pred)
 
 
-declare(keras=(hinge, Hinge))
+def _signed(y):
+    """Keras's labels for the hinge losses, as numpy: all 0 or 1 become -1 or 1."""
+    y = np.asarray(y, dtype=np.float64)
+    return 2.0 * y - 1.0 if np.all((y == 0) | (y == 1)) else y
+
+
+def _hinge_explained(squared):
+    """The :class:`Elementwise` explanation of the hinge loss (or squared)."""
+    power = "^2" if squared else ""
+
+    def formula(y, p):
+        return formulas.hinge(Tensor(_signed(y.numpy())), p, squared)
+
+    return Elementwise(
+        title=f"{'Squared hinge' if squared else 'Hinge'} loss of scores, labels -1 or 1 "
+        f"(Keras: {'squared_hinge' if squared else 'hinge'}; labels 0/1 become -1/1)",
+        rule=f"max(1 - y p, 0){power}",
+        grad_formula=("-2 y_i max(1 - y_i p_i, 0) / N" if squared else
+                      "-y_i / N where y_i p_i < 1, else 0"),
+        formula=formula, keras=SquaredHinge if squared else Hinge,
+        columns=(("y as -1/1", lambda y, p: _signed(y)),
+                 ("1 - y p", lambda y, p: 1.0 - _signed(y) * p)))
+
+
+declare(keras=(hinge, Hinge),
+        explain=dict(short="hinge", aliases=(), example=BCE_EXAMPLE, logits=False, torch=None,
+                     build=_hinge_explained(squared=False)))
 
 
 def squared_hinge(y_true, y_pred):
@@ -472,7 +499,9 @@ class SquaredHinge(kb.Loss):
         return squared_hinge(y_true, y_pred)
 
 
-declare(keras=(squared_hinge, SquaredHinge))
+declare(keras=(squared_hinge, SquaredHinge),
+        explain=dict(short="squared_hinge", aliases=(), example=BCE_EXAMPLE, logits=False,
+                     torch=None, build=_hinge_explained(squared=True)))
 
 
 def soft_margin_loss(input, target, reduction="mean"):

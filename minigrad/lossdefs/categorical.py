@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _checks as checks
 from .. import formulas, ops
-from ..explanation import Explanation, convention, gradient, indices, mean
+from ..explanation import Elementwise, Explanation, convention, gradient, indices, mean
 from ..compiler.trace import value_check
 from ..tensor import Tensor
 from . import keras_base as kb
@@ -525,4 +525,39 @@ class KLDivLoss(tb._Loss):
         return kl_div(input, target, self.reduction, self.log_target)
 
 
-declare(keras=(kl_divergence, KLDivergence), torch=(kl_div, KLDivLoss))
+def _kl_keras_terms(y, p):
+    """Keras's per-element KL terms: y and p clipped to [eps, 1]."""
+    eps = kb.epsilon()
+    return formulas.kl_divergence(ops.clip(y, eps, 1.0), q=ops.clip(p, eps, 1.0))
+
+
+def _kl_textbook(y, p):
+    """``y log(y / p)`` per element, 0 where y = 0 (no clip)."""
+    return formulas.xlogy(y, y) - formulas.xlogy(y, p)
+
+
+def _kl_torch(y, p, from_logits):
+    return KLDivLoss(reduction="batchmean")(ops.log(p), Tensor(y))
+
+
+#: KL divergence's example: two distributions over three classes.
+KL_EXAMPLE = ([0.1, 0.6, 0.3], [0.2, 0.5, 0.3])
+
+declare(keras=(kl_divergence, KLDivergence), torch=(kl_div, KLDivLoss),
+        explain=dict(short="kl_divergence", aliases=("kld", "kl"), example=KL_EXAMPLE,
+                     logits=False, torch=_kl_torch, build=Elementwise(
+                         title="Kullback-Leibler divergence (Keras: kl_divergence; PyTorch: "
+                         "KLDivLoss of log p)",
+                         rule="y log(y / p), y and p clipped to [eps, 1]",
+                         grad_formula="-y_i / (S p_i), with S the number of samples; 0 where "
+                         "the clip is active",
+                         formula=lambda y, p: _kl_keras_terms(y, p), keras=KLDivergence,
+                         torch=lambda: lambda p, y: KLDivLoss(reduction="batchmean")(
+                             ops.log(p), y),
+                         torch_name="PyTorch KLDivLoss",
+                         torch_rule="input log p, batchmean: the sum / the first dimension, "
+                         "no clip", textbook=lambda y, p: _kl_textbook(y, p),
+                         textbook_rule="y log(y / p), 0 where y = 0, no clip",
+                         columns=(("log(y / p), clipped", lambda y, p: np.log(
+                             np.clip(y, kb.epsilon(), 1) / np.clip(p, kb.epsilon(), 1))),),
+                         sum_last_axis=True)))
