@@ -760,7 +760,7 @@ def _mlp_graph_nodes():
     h = mg.relu(h @ W2 + b2)
     loss = mg.nn.BCEWithLogitsLoss()((h @ W3 + b3).reshape(-1), yt)
     rows = [line.split() for line in str(mg.trace(loss)).splitlines()[2:]]
-    return sum(1 for r in rows if len(r) > 1 and r[0].isdigit() and r[1] != "leaf")
+    return sum(1 for r in rows if len(r) > 1 and r[0].isdigit() and r[1] not in ("leaf", "const"))
 
 
 def _numpy_calls():

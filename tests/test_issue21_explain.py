@@ -178,3 +178,52 @@ def test_an_unknown_loss_on_the_graph_command_does_not_speak_of_explain(capsys):
         cli.main(["graph", "foo"])
     err = capsys.readouterr().err
     assert "unknown loss 'foo'" in err and "explain" not in err
+
+
+# ------------------------------------------------------- mg.trace in a terminal
+
+def _bce_trace(**kwargs):
+    y_true = mg.tensor([0.0, 1.0, 0.0, 0.0])
+    y_pred = mg.tensor([0.1, 0.95, 0.2, 0.6], requires_grad=True)
+    with mg.keep_values():
+        loss = mg.losses.BinaryCrossentropy()(y_true, y_pred)
+    return mg.trace(loss, names={"y_pred": y_pred, "y_true": y_true}), y_true, y_pred, loss
+
+
+def test_trace_text_uses_the_names_and_shows_small_values():
+    t, y_true, y_pred, loss = _bce_trace()
+    text = str(t)
+    rows = {line.split()[2]: line for line in text.splitlines()
+            if line.split() and line.split()[0].isdigit() and line.split()[2] in ("y_pred", "y_true")}
+    assert set(rows) == {"y_pred", "y_true"}
+    assert rows["y_pred"].endswith("value [0.1, 0.95, 0.2, 0.6]")
+    last = [line for line in text.splitlines() if line.split() and line.split()[0] == str(len(t.rows) - 1)][0]
+    assert last.split()[-1] == f"{loss.item():.4g}" and "mean" not in last
+
+
+def test_trace_text_is_at_most_100_columns():
+    net = mg.nn.Sequential(mg.nn.Linear(4, 8, rng=0), mg.nn.ReLU(), mg.nn.Linear(8, 3, rng=1))
+    X = np.random.default_rng(0).random((4, 4), dtype=np.float32)
+    with mg.keep_values():
+        loss = mg.nn.CrossEntropyLoss()(net(mg.tensor(X)), np.array([0, 1, 2, 1]))
+    for names in (None, net):
+        lines = str(mg.trace(loss, names=names)).splitlines()
+        assert max(map(len, lines)) <= WIDTH, max(lines, key=len)
+    t, *_ = _bce_trace()
+    assert max(map(len, str(t).splitlines())) <= WIDTH
+
+
+def test_constants_are_inputs_of_their_ops():
+    t, y_true, y_pred, loss = _bce_trace()
+    consts = [r for r in t.rows if r["op"] == "const"]
+    (yt,) = [r for r in consts if r["name"] == "y_true"]
+    np.testing.assert_array_equal(yt["value_full"], y_true.numpy())
+    users = [r for r in t.rows if yt["index"] in r["input_rows"]]
+    assert [r["op"] for r in users] == ["Mul"]                   # y log p
+    # 1 - y_true is a constant too, read by the other product
+    assert any(np.array_equal(r["value_full"], 1 - y_true.numpy()) for r in consts)
+    assert "y_true" in t._repr_html_()
+    # every op row lists one input per operand, leaves and constants included
+    for r in t.rows:
+        if r["op"] not in ("leaf", "const"):
+            assert len(r["inputs"].split(",")) == len(r["input_rows"])
