@@ -365,8 +365,8 @@ def _add_graph(sub):
 def _cmd_code(args):
     """Print the numpy code minigrad runs for a loss and its gradient, on the
     example of the BCE/CCE walkthroughs: the forward lines, then the backward
-    lines, each one numpy call, as mg.compile records them (the code its
-    replays run). Example: minigrad code bce --from-logits"""
+    lines, each one numpy call, as mg.compile records them (the code that
+    its replays run). Example: minigrad code bce --from-logits"""
     from .compiler import compile as compile_step
     from .tensor import Tensor
 
@@ -441,8 +441,27 @@ def main(argv=None):
         return args.run(args)
     except (ImportError, ValueError, TypeError, IndexError, OSError, RuntimeError,
             ArithmeticError) as e:
-        print(f"minigrad {args.command}: error: {e}", file=sys.stderr)
+        print(f"minigrad {args.command}: error: {in_cli_words(str(e))}", file=sys.stderr)
         return 2
+
+
+#: The library's words for an option, in an error message -> the command line's.
+_CLI_WORDS = {"from_logits=True": "--from-logits", "from_logits": "--from-logits",
+              "y_true": "--y-true", "y_pred": "--y-pred"}
+
+
+def in_cli_words(message):
+    """An error message of the library as the command line says it: its
+    options as flags (``pass from_logits=True`` -> ``pass --from-logits``).
+
+    Examples
+    --------
+    >>> from minigrad.cli import in_cli_words
+    >>> in_cli_words("y_pred holds values outside [0, 1]; pass from_logits=True if logits")
+    '--y-pred holds values outside [0, 1]; pass --from-logits if logits'
+    """
+    pattern = "|".join(re.escape(w) for w in sorted(_CLI_WORDS, key=len, reverse=True))
+    return re.sub(rf"(?<![\w.-])({pattern})(?![\w])", lambda m: _CLI_WORDS[m.group(1)], message)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,6 +46,19 @@ def _rows_sum_above_zero(y_pred, axis):
                          "probabilities; pass from_logits=True if these are logits")
 
 
+def _not_labels(y_true, y_pred):
+    """Raise when y_true holds one number per row of y_pred (integer labels,
+    not one-hot rows), naming the two ways to pass them."""
+    ts = np.shape(y_true.data if isinstance(y_true, Tensor) else y_true)
+    ps = np.shape(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
+    if len(ps) >= 2 and tuple(ts) in (tuple(ps[:-1]), tuple(ps[:-1]) + (1,)) and ps[-1] > 1:
+        raise ValueError(
+            f"y_true has shape {tuple(ts)}, one label per sample, but categorical_crossentropy "
+            f"needs one-hot rows of y_pred's shape {tuple(ps)}: for integer labels use "
+            "sparse_categorical_crossentropy (SparseCategoricalCrossentropy), or one-hot them "
+            f"with mg.one_hot(y_true, {ps[-1]})")
+
+
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Categorical cross-entropy over ``axis`` for one-hot (or soft) targets.
 
@@ -61,6 +74,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     >>> mg.losses.categorical_crossentropy(y, p)
     tensor([0.22314353, 0.6931472 , 0.35667494])
     """
+    _not_labels(y_true, y_pred)
     y_true, y_pred = kb.prepare(y_true, y_pred)
     ls = checks.label_smoothing(label_smoothing)
     if not from_logits:
@@ -185,6 +199,12 @@ def _class_weight(weight, input, axis):
 
 
 def _index_targets(input, target, axis, ignore_index):
+    tshape = tuple(target.shape if hasattr(target, "shape") else np.shape(target))
+    if len(tshape) == input.ndim + 1 and tshape[:-1] == input.shape:
+        raise ValueError(
+            f"input has shape {input.shape} but target has shape {tshape}: the arguments look "
+            "swapped. PyTorch's losses take (input, target): the scores (logits) first, then "
+            "the labels, as in nn.CrossEntropyLoss()(logits, labels)")
     return checks.class_labels(target, input, axis, "target", "input", ignore=ignore_index,
                                hint=f"class indices, or probabilities of shape {input.shape}")
 
