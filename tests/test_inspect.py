@@ -345,7 +345,7 @@ class TestCommands:
                 "--from-logits", "--gamma", "1", "--class-balancing", cwd=tmp_path)
         assert r.returncode == 0, r.stderr
         r = run("explain", "bce", "--y-true", "0", "1", "--y-pred", "0.5", "2", cwd=tmp_path)
-        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "from_logits" in r.stderr
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--from-logits" in r.stderr
         r = run("explain", "cce", "--y-true", "0", "--y-pred", "0.5", "0.5", cwd=tmp_path)
         assert r.returncode == 2 and "--classes" in r.stderr
 
