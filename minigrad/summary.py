@@ -57,7 +57,8 @@ class Summary:
     def _rows(self):
         rows = []
         for layer in self.layers:
-            label = layer.type if not layer.name else f"{layer.name.rsplit('.', 1)[-1]} ({layer.type})"
+            short = layer.name.rsplit(".", 1)[-1]
+            label = f"{short} ({layer.type})" if layer.name else layer.type
             rows.append(("  " * layer.depth + label, _shape(layer.output_shape),
                          f"{layer.params:,}" if layer.params or layer.depth else ""))
         return rows
@@ -73,7 +74,8 @@ class Summary:
         out += [f"{a:<{w[0]}}  {b:<{w[1]}}  {c:>{w[2]}}".rstrip() for a, b, c in rows]
         out += [rule] + self._totals()
         if self.input_size is None:
-            out.append("Output shapes: pass input_size, e.g. mg.summary(model, input_size=(1, 784))")
+            out.append("Output shapes: pass input_size, e.g. "
+                       "mg.summary(model, input_size=(1, 784))")
         return "\n".join(out)
 
     __repr__ = __str__
@@ -96,8 +98,8 @@ class Summary:
         caption = "Layers" + ("" if self.input_size is None else
                               f", for an input of size {tuple(self.input_size)}")
         return display.block(
-            display.table(["Layer (type)", "Output Shape", "Param #"], [list(r) for r in self._rows()],
-                          caption, text=(0, 1)),
+            display.table(["Layer (type)", "Output Shape", "Param #"],
+                          [list(r) for r in self._rows()], caption, text=(0, 1)),
             *(display.para(t, "note") for t in self._totals()))
 
 

@@ -27,7 +27,8 @@ def test_exact_inputs_do_not_blame_binary_rounding():
 
 def test_the_walkthrough_sentence_only_for_its_example():
     assert "walkthrough" in notes("bce", *EXAMPLE)
-    for y, p in (([1, 1, 1], [1, 1, 0]), ([0, 1], [0.3, 0.6]), ([0, 1, 0, 0], [0.1, 0.95, 0.2, 0.5])):
+    for y, p in (([1, 1, 1], [1, 1, 0]), ([0, 1], [0.3, 0.6]),
+                 ([0, 1, 0, 0], [0.1, 0.95, 0.2, 0.5])):
         assert "walkthrough" not in notes("bce", y, p)
     assert "walkthrough" not in notes("bce", *EXAMPLE, label_smoothing=0.1)
 
@@ -193,11 +194,11 @@ def _bce_trace(**kwargs):
 def test_trace_text_uses_the_names_and_shows_small_values():
     t, y_true, y_pred, loss = _bce_trace()
     text = str(t)
-    rows = {line.split()[2]: line for line in text.splitlines()
-            if line.split() and line.split()[0].isdigit() and line.split()[2] in ("y_pred", "y_true")}
+    table = [line for line in text.splitlines() if line.split() and line.split()[0].isdigit()]
+    rows = {line.split()[2]: line for line in table if line.split()[2] in ("y_pred", "y_true")}
     assert set(rows) == {"y_pred", "y_true"}
     assert rows["y_pred"].endswith("value [0.1, 0.95, 0.2, 0.6]")
-    last = [line for line in text.splitlines() if line.split() and line.split()[0] == str(len(t.rows) - 1)][0]
+    last = [line for line in table if line.split()[0] == str(len(t.rows) - 1)][0]
     assert last.split()[-1] == f"{loss.item():.4g}" and "mean" not in last
 
 

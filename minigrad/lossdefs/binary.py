@@ -293,9 +293,10 @@ def float32_rounding(*arrays):
     """
     inexact = [x for a in arrays for x in np.ravel(a) if float(np.float32(x)) != float(x)]
     if not inexact:
-        return "the inputs are exact in float32, but every operation (log, the sums) rounds to float32."
-    return (f"the inputs are rounded to float32 ({float(inexact[0])!r} is not exact in binary) and every "
-            "operation rounds again.")
+        return ("the inputs are exact in float32, but every operation (log, the sums) rounds "
+                "to float32.")
+    return (f"the inputs are rounded to float32 ({float(inexact[0])!r} is not exact in binary) "
+            "and every operation rounds again.")
 
 
 def is_walkthrough_example(y, p, ls=0.0):

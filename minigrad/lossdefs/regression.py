@@ -523,9 +523,11 @@ def explain_cosine(name, y, p, from_logits, opts):
     s = len(Y)
     steps = [("sum of loss_i", float(-cos.sum()), "-cos(y, p) per sample"),
              ("mean = sum / S", float(-cos.sum()) / s, f"S = {s} sample{'s' * (s != 1)}: the loss")]
-    conv = [convention("textbook numpy", "-mean of y.p / (|y| |p|)", lambda y, p: -mean(
-                ops.sum(y * p, axis=-1) / ops.sqrt(ops.sum(y * y, axis=-1) * ops.sum(p * p, axis=-1))),
-                Y, P),
+    def textbook(y, p):
+        norms = ops.sqrt(ops.sum(y * y, axis=-1) * ops.sum(p * p, axis=-1))
+        return -mean(ops.sum(y * p, axis=-1) / norms)
+
+    conv = [convention("textbook numpy", "-mean of y.p / (|y| |p|)", textbook, Y, P),
             convention("Keras 3", f"each scaled by min(1/|x|, 1/eps), eps={eps:g}",
                        lambda y, p: CosineSimilarity()(y, p), Y, P)]
     short = (norms["|y|"] < eps) | (norms["|p|"] < eps)
