@@ -39,6 +39,7 @@ from .explain import explain  # noqa: E402
 from .graph import draw, to_dot, trace  # noqa: E402
 from . import callbacks  # noqa: E402
 from .training import History, fit  # noqa: E402
+from .summary import summary  # noqa: E402
 from .compiler import compile  # noqa: E402,A004
 
 __version__ = "0.1.0"
@@ -50,6 +51,6 @@ __all__ = [
     "set_grad_enabled", "is_grad_enabled", "detect_anomaly", "keep_values", "Function", "gradcheck",
     "gradgradcheck", "jacobians", "GradcheckError", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot", "draw",
     "data", "metrics", "random", "manual_seed", "save", "load",
-    "callbacks", "fit", "History", "compile",
+    "callbacks", "fit", "History", "summary", "compile",
     *_ops_all,
 ]

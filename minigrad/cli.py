@@ -184,7 +184,7 @@ def _cmd_explain(args):
     if args.from_logits and not info.logits:
         raise ValueError(f"{info.short} has no logits; leave out --from-logits")
     y_true, y_pred = _explain_inputs(args)
-    explain(args.loss, y_true, y_pred, from_logits=args.from_logits, **options)
+    print(explain(args.loss, y_true, y_pred, from_logits=args.from_logits, **options))
     return 0
 
 
@@ -442,8 +442,27 @@ def main(argv=None):
         return args.run(args)
     except (ImportError, ValueError, TypeError, IndexError, OSError, RuntimeError,
             ArithmeticError) as e:
-        print(f"minigrad {args.command}: error: {e}", file=sys.stderr)
+        print(f"minigrad {args.command}: error: {in_cli_words(str(e))}", file=sys.stderr)
         return 2
+
+
+#: The library's words for an option, in an error message -> the command line's.
+_CLI_WORDS = {"from_logits=True": "--from-logits", "from_logits": "--from-logits",
+              "y_true": "--y-true", "y_pred": "--y-pred"}
+
+
+def in_cli_words(message):
+    """An error message of the library as the command line says it: its
+    options as flags (``pass from_logits=True`` -> ``pass --from-logits``).
+
+    Examples
+    --------
+    >>> from minigrad.cli import in_cli_words
+    >>> in_cli_words("y_pred holds values outside [0, 1]; pass from_logits=True if logits")
+    '--y-pred holds values outside [0, 1]; pass --from-logits if logits'
+    """
+    pattern = "|".join(re.escape(w) for w in sorted(_CLI_WORDS, key=len, reverse=True))
+    return re.sub(rf"(?<![\w.-])({pattern})(?![\w])", lambda m: _CLI_WORDS[m.group(1)], message)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -48,18 +48,18 @@ def resolve(loss_name):
     >>> resolve("bcee")
     Traceback (most recent call last):
     ...
-    ValueError: unknown loss 'bcee' (did you mean 'bce'?); explain knows bce, cce, ...
+    ValueError: unknown loss 'bcee' (did you mean 'bce'?); the losses known here: bce, hinge, ...
     """
     key = str(loss_name).strip().lower().replace("-", "_")
     if key in ALIASES:
         return ALIASES[key]
     close = difflib.get_close_matches(key, ALIASES, n=3, cutoff=0.6)
     hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
-    raise ValueError(f"unknown loss {loss_name!r}{hint}; explain knows "
+    raise ValueError(f"unknown loss {loss_name!r}{hint}; the losses known here: "
                      f"{', '.join(info.short for info in LOSSES.values())}, and their Keras names")
 
 
-def explain(loss_name, y_true, y_pred, from_logits=False, show=True, **options):
+def explain(loss_name, y_true, y_pred, from_logits=False, show=False, **options):
     """Explain a loss step by step: terms, sums, mean, sign; the gradient per
     element; and the value under each framework's convention.
 
@@ -75,7 +75,8 @@ def explain(loss_name, y_true, y_pred, from_logits=False, show=True, **options):
     from_logits : bool
         ``y_pred`` holds logits.
     show : bool
-        Print the walkthrough (default); the result is returned either way.
+        Also print the walkthrough now (for a script); by default nothing is
+        printed: the result displays itself where it is shown.
     **options
         The loss's options (:data:`OPTIONS`): ``label_smoothing`` in [0, 1];
         ``gamma`` >= 0, ``alpha`` in [0, 1], ``apply_class_balancing``
@@ -84,15 +85,18 @@ def explain(loss_name, y_true, y_pred, from_logits=False, show=True, **options):
     Returns
     -------
     Explanation
-        Holds every array in full; its printed text shows the first
+        Displays itself: the walkthrough as text in a terminal (``print``
+        shows it once), as HTML tables in a notebook.  The value alone is
+        ``.item()`` or ``float(result)`` (or ``.value``).  It holds every
+        array in full; its printed text shows the first
         :data:`ROWS_SHOWN` rows of each per-element table, and its sums,
         means and conventions are over all elements.
 
     Examples
     --------
     >>> import minigrad as mg
-    >>> ex = mg.explain("bce", [0, 1, 0, 0], [0.1, 0.95, 0.2, 0.6], show=False)
-    >>> ex.value
+    >>> ex = mg.explain("bce", [0, 1, 0, 0], [0.1, 0.95, 0.2, 0.6])
+    >>> ex.item()
     0.3240220233084354
     >>> [(c.name, c.float32) for c in ex.conventions][1:3]
     [('Keras 3', 0.3240220546722412), ('tf.keras 2.x', 0.3240218758583069)]
@@ -109,7 +113,7 @@ def explain(loss_name, y_true, y_pred, from_logits=False, show=True, **options):
     y_true, y_pred = _float64(y_true), _float64(y_pred)
     result = info.build(info.name, y_true, y_pred, from_logits, opts)
     if show:
-        print(result.text())
+        print(result)
     return result
 
 

@@ -14,6 +14,7 @@ that implements it.
 from __future__ import annotations
 
 import dataclasses
+import textwrap
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from . import display, ops
 from .tensor import Tensor
 
 ROWS_SHOWN = 10     # rows of each per-element table that the printed text shows
+WIDTH = 100         # the printed text's lines are at most this long (tables' widest rows aside)
 
 #: Why a row of the HTML table is highlighted: Keras's clip, PyTorch's clamp.
 MARKS = {"clipped": "clipped to [eps, 1-eps] (Keras)",
@@ -41,9 +43,21 @@ class Convention:
 class Explanation:
     """The step-by-step computation of a loss and its gradient.
 
-    ``str(explanation)`` (or :meth:`text`) is the printed walkthrough; the
-    fields hold the same numbers for notebooks, where it displays as HTML
-    tables (:meth:`_repr_html_`).
+    It displays itself: a terminal shows the walkthrough as text (``repr``,
+    ``str`` and ``print`` all give :meth:`text`, once), a notebook as HTML
+    tables (:meth:`_repr_html_`).  The loss's value alone, as a Python
+    float, is ``.item()`` (as a PyTorch tensor's), ``float(explanation)``
+    (as a Keras loss's) or ``.value``; the fields hold every number.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> ex = mg.explain("mse", [0.0, 1.0], [0.5, 1.0])
+    >>> ex.item(), float(ex)
+    (0.125, 0.125)
+    >>> print(ex)                                   # doctest: +ELLIPSIS
+    Mean squared error (Keras and PyTorch agree)
+    ...
     """
 
     loss: str
@@ -66,32 +80,41 @@ class Explanation:
     per_sample: bool = False   # the table has a row per sample (categorical), not per element
 
     def __repr__(self):
-        return f"<Explanation of {self.loss}: {self.value!r} (float64)>"
+        return self.text()
 
     def __str__(self):
         return self.text()
+
+    def item(self):
+        """The loss's value (Keras 3's convention, float64) as a Python float."""
+        return float(self.value)
+
+    def __float__(self):
+        return float(self.value)
 
     def text(self):
         """The walkthrough, as printed: the per-element tables show their first
         :data:`ROWS_SHOWN` rows; every sum, mean and value is over all of them."""
         unit = self._unit()
-        out = [self.title, ""]
+        out = [*textwrap.wrap(self.title, WIDTH, break_long_words=False), ""]
         out += _table(self.table, "Per sample" if self.per_sample else "Per element", unit,
                       "totals below are over all of them")
         out += ["", "Step by step:"]
         width = max(len(s[0]) for s in self.steps)
         for label, value, comment in self.steps:
-            out.append(f"  {label:<{width}}  {num(value):>20}   {comment}".rstrip())
+            out += _wrap(f"  {label:<{width}}  {num(value):>20}   ", comment)
         wrt = "the logits z" if self.from_logits else "y_pred"
-        out += ["", f"Gradient with respect to {wrt}: {self.grad_formula}"]
+        out += [""] + _wrap(f"Gradient with respect to {wrt}: ", self.grad_formula, indent=2)
         grads = {f"d loss / d {'z' if self.from_logits else 'y_pred'}": self.grad}
         if self.grad_logits is not None:
-            out.append(f"  and with respect to the logits: {self.grad_logits_formula}")
+            out += _wrap("  and with respect to the logits: ", self.grad_logits_formula,
+                         indent=4)
             grads["d loss / d logit"] = self.grad_logits
         out += _table(grads, None, unit, "all of them in the result's .grad")
         out += ["", "Value under each convention:"] + _conventions(self.conventions)
         if self.notes:
-            out += ["", "Why they differ:"] + [f"  * {n}" for n in self.notes]
+            out += ["", "Why they differ:"]
+            out += [line for n in self.notes for line in _wrap("  * ", n, indent=4)]
         return "\n".join(out)
 
     def _repr_html_(self):
@@ -179,45 +202,93 @@ class Explanation:
         return "samples" if self.per_sample else "elements"
 
 
-def _conventions(conventions):
-    """The lines of the conventions table."""
-    w1 = max(len(c.name) for c in conventions)
-    w2 = max(len(c.rule) for c in conventions)
-    out = [f"  {'convention':<{w1}}  {'rule':<{w2}}  {'float32':>12}  {'float64':>20}"]
-    for c in conventions:
-        out.append(f"  {c.name:<{w1}}  {c.rule:<{w2}}  {f32(c.float32):>12}  "
-                   f"{num(c.float64):>20}")
+def _wrap(head, text, indent=None, width=WIDTH):
+    """``head`` then ``text``, wrapped at ``width`` columns; the lines after
+    the first start with ``indent`` spaces (default: under the text)."""
+    indent = len(head) if indent is None else indent
+    if not text:
+        return [head.rstrip()]
+    return textwrap.wrap(text, width, initial_indent=head, subsequent_indent=" " * indent,
+                         break_long_words=False, break_on_hyphens=False) or [head.rstrip()]
+
+
+def _conventions(conventions, width=WIDTH):
+    """The lines of the conventions table; a rule too long for ``width``
+    columns wraps onto the lines below it, in its own column."""
+    w1 = max(len("convention"), *(len(c.name) for c in conventions))
+    w3 = max(len("float32"), *(len(f32(c.float32)) for c in conventions))
+    w4 = max(len("float64"), *(len(num(c.float64)) for c in conventions))
+    room = max(width - (2 + w1 + 2 + 2 + w3 + 2 + w4), 16)
+    rules = [textwrap.wrap(c.rule, room, break_long_words=False) or [""] for c in conventions]
+    w2 = max(len("rule"), *(len(line) for lines in rules for line in lines))
+    out = [f"  {'convention':<{w1}}  {'rule':<{w2}}  {'float32':>{w3}}  {'float64':>{w4}}"]
+    for c, lines in zip(conventions, rules):
+        out.append(f"  {c.name:<{w1}}  {lines[0]:<{w2}}  {f32(c.float32):>{w3}}  "
+                   f"{num(c.float64):>{w4}}")
+        out += [f"  {'':<{w1}}  {line}" for line in lines[1:]]
     return out
 
 
 def num(v):
-    """A float64 as printed: every digit (``repr``), or inf/nan."""
-    v = float(v)
+    """A float64 as printed: every digit (``repr``), or inf/nan; 0.0, never -0.0."""
+    v = float(v) + 0.0          # -0.0 + 0.0 is 0.0
     return repr(v) if np.isfinite(v) else str(v)
 
 
 def f32(v):
-    """A float32 value as printed (``0.32402205``), or inf/nan."""
-    v = float(v)
+    """A float32 value as printed (``0.32402205``), or inf/nan; 0.0, never -0.0."""
+    v = float(v) + 0.0
     return str(np.float32(v)) if np.isfinite(v) else str(v)
 
 
-def _table(columns, heading, unit="elements", trailer="", rows=None):
+def _table(columns, heading, unit="elements", trailer="", rows=None, width=WIDTH):
     """The first ``rows`` (default :data:`ROWS_SHOWN`) rows ``i`` of the named
     columns (1-D arrays, or 2-D with a row per sample), then a line that says
-    how many more there are."""
+    how many more there are.  Columns too wide together for ``width``
+    columns come as tables one under another; a row too wide alone shows
+    fewer of its numbers."""
     rows = ROWS_SHOWN if rows is None else rows
     names = list(columns)
     arrays = [np.asarray(columns[name]) for name in names]
     n = len(arrays[0])
-    cells = [[_cell(a[i]) for a in arrays] for i in range(min(n, rows))]
-    widths = [max(len(name), *(len(r[k]) for r in cells)) for k, name in enumerate(names)]
     lines = [f"{heading}:"] if heading else []
-    lines.append("    i  " + "  ".join(name.rjust(w) for name, w in zip(names, widths)))
-    for i, row in enumerate(cells):
-        lines.append(f"  {i:>3}  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)))
+    for group in _groups(names, arrays, min(n, rows), width):
+        lines += _columns_text([names[k] for k in group], [arrays[k] for k in group],
+                               min(n, rows), width)
     if n > rows:
         lines.append(f"  ... {n - rows:,} more {unit}" + (f"; {trailer}" if trailer else ""))
+    return lines
+
+
+def _cells(a, rows, limit=8):
+    return [_cell(a[i], limit) for i in range(rows)]
+
+
+def _groups(names, arrays, rows, width):
+    """The columns' indices in groups whose table fits ``width`` columns."""
+    groups, used = [[]], 7
+    for k, (name, a) in enumerate(zip(names, arrays)):
+        w = 2 + max(len(name), *(len(c) for c in _cells(a, rows))) if rows else len(name) + 2
+        if groups[-1] and used + w > width:
+            groups.append([])
+            used = 7
+        groups[-1].append(k)
+        used += w
+    return groups
+
+
+def _columns_text(names, arrays, rows, width):
+    """The table of these columns, its row numbers first."""
+    limit = 8
+    while True:
+        cells = [[_cell(a[i], limit) for a in arrays] for i in range(rows)]
+        widths = [max(len(name), *(len(r[k]) for r in cells)) for k, name in enumerate(names)]
+        if 5 + sum(w + 2 for w in widths) <= width or limit <= 2:
+            break
+        limit -= 1
+    lines = ["    i  " + "  ".join(name.rjust(w) for name, w in zip(names, widths))]
+    for i, row in enumerate(cells):
+        lines.append(f"  {i:>3}  " + "  ".join(c.rjust(w) for c, w in zip(row, widths)))
     return lines
 
 
@@ -231,7 +302,7 @@ def _cell(v, limit=8):
     v = float(v)
     if not np.isfinite(v):
         return str(v)
-    return "-0" if v == 0 and np.signbit(v) else f"{v:.10g}"
+    return "0" if v == 0 else f"{v:.10g}"      # 0, not -0: a zero's sign says nothing here
 
 
 # ------------------------------------------------- pieces for the builders
@@ -317,6 +388,11 @@ class Elementwise:
         More conventions: ``(name, rule, fn(y, p))``, fn a scalar loss.
     columns : tuple
         ``(label, fn(y, p))``: the table's columns between y_pred and loss_i.
+    textbook_rule : str
+        The textbook row's rule, when not the ``rule`` (default).
+    sum_last_axis : bool
+        The loss sums the terms over the last axis and averages over the
+        samples (KL divergence), rather than averaging over every element.
     """
 
     title: str
@@ -330,6 +406,8 @@ class Elementwise:
     textbook: object = None
     extra: tuple = ()
     columns: tuple = (("e = p - y", lambda y, p: p - y),)
+    textbook_rule: str = ""
+    sum_last_axis: bool = False
 
     def __call__(self, name, y, p, from_logits, opts):
         keras = self.keras(**opts)
@@ -339,8 +417,14 @@ class Elementwise:
         table.update({label: fn(y, p).reshape(-1) for label, fn in self.columns})
         table["loss_i"] = per.reshape(-1)
         rule, n = self.rule.format(**opts), y.size
-        steps = [("sum of loss_i", float(per.sum()), rule),
-                 ("mean = sum / N", float(per.sum()) / n, f"N = {n}: the loss")]
+        if self.sum_last_axis:
+            n = y.size // y.shape[-1] if y.ndim else 1
+            last = "mean over samples = sum / S"
+            mean_step = (last, float(per.sum()) / n,
+                         f"S = {n} sample{'s' * (n != 1)} (rows): the loss")
+        else:
+            mean_step = ("mean = sum / N", float(per.sum()) / n, f"N = {n}: the loss")
+        steps = [("sum of loss_i", float(per.sum()), rule), mean_step]
         return Explanation(
             loss=name, title=self.title.format(**opts), from_logits=False, options=opts,
             y_true=y, y_pred=p, table=table, steps=steps, value=value,
@@ -351,10 +435,18 @@ class Elementwise:
 
     def _conventions(self, y, p, opts, rule):
         textbook = self.textbook or self.formula
-        conv = [convention("textbook numpy", f"mean of {rule}",
-                           lambda y, p: mean(textbook(y, p, **opts)), y, p),
-                convention("Keras 3", "mean over the last axis, then over the batch",
-                           lambda y, p: self.keras(**opts)(y, p), y, p)]
+        rule = self.textbook_rule.format(**opts) or rule
+        if self.sum_last_axis:
+            rows = y.size // y.shape[-1] if y.ndim else 1
+            conv = [convention("textbook numpy", f"{rule}; summed per sample, mean over samples",
+                               lambda y, p: ops.sum(textbook(y, p, **opts)) / rows, y, p),
+                    convention("Keras 3", "sum over the last axis, then mean over the batch",
+                               lambda y, p: self.keras(**opts)(y, p), y, p)]
+        else:
+            conv = [convention("textbook numpy", f"mean of {rule}",
+                               lambda y, p: mean(textbook(y, p, **opts)), y, p),
+                    convention("Keras 3", "mean over the last axis, then over the batch",
+                               lambda y, p: self.keras(**opts)(y, p), y, p)]
         if self.torch is not None:
             conv.append(convention(self.torch_name, self.torch_rule,
                                    lambda y, p: self.torch(**opts)(p, y), y, p))

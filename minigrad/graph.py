@@ -91,44 +91,64 @@ def _summary(a):
             "nan": int(np.isnan(a).sum()), "inf": int(np.isinf(a).sum())}
 
 
+#: The width of :class:`Trace`'s text, in columns.
+WIDTH = 100
+
+_CONST_NOTE = "c: a constant number, or a constant array that backward does not need"
+
+
 @dataclasses.dataclass
 class Trace:
-    """The rows of :func:`trace`; prints as a table, and displays as an HTML
-    table in a notebook (:meth:`_repr_html_`).
+    """The rows of :func:`trace`; prints as a table at most :data:`WIDTH`
+    columns wide, and displays as an HTML table in a notebook
+    (:meth:`_repr_html_`).
 
-    Each row is a dict: ``index``, ``op``, ``inputs``, ``shape``, ``dtype``,
+    Each row is a dict: ``index``, ``op`` (``"leaf"``, ``"const"`` or the
+    op's name), ``inputs`` (the rows it reads, as text: ``"0,c"``),
+    ``input_rows`` (the same as a list: row indices, None for a constant
+    number or a constant the graph did not keep), ``shape``, ``dtype``,
     ``name`` (from ``names=``, or None), ``value`` and ``grad`` (summaries:
     ``min``, ``mean``, ``max``, ``nan``, ``inf``; None when unknown), and
     ``value_full``, ``grad_full`` (the arrays, for tensors of at most
-    :data:`FULL_SIZE` elements; else None).
+    :data:`FULL_SIZE` elements; else None).  Constants (``"const"`` rows,
+    such as ``y_true``) are arrays an op read that need no gradient.
     """
 
     rows: list
 
     def __str__(self):
-        head = (f"{'#':>3}  {'op':<14} {'inputs':<9} {'shape':<12} {'dtype':<8} "
-                f"{'value min':>11} {'mean':>11} {'max':>11} {'nan/inf':>7}  "
-                f"{'grad min':>11} {'mean':>11} {'max':>11} {'nan/inf':>7}")
-        lines = [head, "-" * len(head)]
+        named = any(r["name"] for r in self.rows)
+        cols = [("#", lambda r: str(r["index"]), ">"), ("op", lambda r: r["op"], "<")]
+        if named:
+            cols.append(("name", lambda r: r["name"] or "", "<"))
+        cols += [("inputs", lambda r: r["inputs"], "<"),
+                 ("shape", lambda r: str(r["shape"]), "<"), ("dtype", lambda r: r["dtype"], "<")]
+        widths = [max(len(head), *(len(get(r)) for r in self.rows)) for head, get, _ in cols]
+        lead = sum(widths) + 2 * len(cols)
+        room = max(WIDTH - lead - len("value "), 24)
+        head = "  ".join(f"{h:{a}{w}}" for (h, _, a), w in zip(cols, widths)) + "  value / grad"
+        lines = []
         for r in self.rows:
-            v, g = r["value"], r["grad"]
-            line = (f"{r['index']:>3}  {r['op']:<14} {r['inputs']:<9} {str(r['shape']):<12} "
-                    f"{r['dtype']:<8} " + (_stats(v) if v is not None else
-                                           f"{'(not kept)':>11} {'':>11} {'':>11} {'':>7}"))
-            line += "  " + (_stats(g) if g is not None else f"{'-':>11} {'-':>11} {'-':>11} "
-                                                           f"{'-':>7}")
-            lines.append(line)
-        if any(r["value"] is None for r in self.rows):
+            cells = "  ".join(f"{get(r):{a}{w}}" for (_, get, a), w in zip(cols, widths))
+            lines.append(f"{cells}  value {_brief(r, 'value', room, '(not kept)')}".rstrip())
+            grad = _brief(r, "grad", room, None)
+            if grad is not None:
+                lines.append(f"{'':{lead}}grad  {grad}")
+        lines = [head, "-" * max(len(line) for line in [head, *lines])] + lines
+        if any(r["value"] is None and r["op"] != "const" for r in self.rows):
             lines.append(f"(not kept): backward does not need that value, so the graph freed "
                          f"it; {_KEEP}")
-        return "\n".join(lines)
+        if any(i is None for r in self.rows for i in r.get("input_rows", ())):
+            lines.append(_CONST_NOTE)
+        return "\n".join(line for text in lines for line in _fold(text))
 
     __repr__ = __str__
 
     def _repr_html_(self):
-        """The table as HTML, for notebooks: a row per leaf and op (the last
-        made the traced tensor), parameter names where known, and values and
-        gradients in full for tensors of at most :data:`FULL_SIZE` elements.
+        """The table as HTML, for notebooks: a row per leaf, constant and op
+        (the last made the traced tensor), parameter names where known, and
+        values and gradients in full for tensors of at most
+        :data:`FULL_SIZE` elements.
 
         Examples
         --------
@@ -146,12 +166,61 @@ class Trace:
                  _cell(r, "grad", "-")] for r in self.rows]
         classes = [""] * (len(rows) - 1) + ["output"]
         notes = [f"(not kept): backward does not need that value, so the graph freed it; "
-                 f"{_KEEP}"] if any(r["value"] is None for r in self.rows) else []
+                 f"{_KEEP}"] if any(r["value"] is None and r["op"] != "const"
+                                    for r in self.rows) else []
+        if any(i is None for r in self.rows for i in r.get("input_rows", ())):
+            notes.append(_CONST_NOTE)
         return display.block(
             display.table(header, rows, "Every node behind the tensor (the last made it)",
                           text=range(1, 5 + named), arrays=(5 + named, 6 + named),
                           classes=classes),
             *(display.para(n, "note") for n in notes))
+
+
+def _fold(line, width=WIDTH):
+    """A line of at most ``width`` columns, or several (the rest indented)."""
+    out = []
+    while len(line) > width:
+        cut = line.rfind(" ", 0, width)
+        cut = width if cut <= 0 else cut
+        out.append(line[:cut].rstrip())
+        line = "    " + line[cut:].lstrip()
+    return out + [line]
+
+
+def _numbers(a):
+    """``[0.1, 0.95]``: an array's numbers to 4 significant digits, nested
+    as its rows (0, never -0).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad.graph import _numbers
+    >>> _numbers(np.array([[0.5, -0.0], [1 / 3, 2.0]])), _numbers(np.array(7.0))
+    ('[[0.5, 0], [0.3333, 2]]', '7')
+    """
+    if a.ndim:
+        return "[" + ", ".join(_numbers(x) for x in a) + "]"
+    if a.dtype.kind in "fc":
+        v = complex(a) if a.dtype.kind == "c" else float(a) + 0.0
+        return f"{v:.4g}"
+    return str(a)
+
+
+def _brief(row, key, room, missing):
+    """A row's value or gradient on one line of at most ``room`` columns:
+    the numbers themselves when they fit (a tensor of at most
+    :data:`FULL_SIZE` elements), else min, mean and max (and NaN/inf counts
+    when there are)."""
+    full, s = row[f"{key}_full"], row[key]
+    if full is not None:
+        text = _numbers(np.asarray(full))
+        if len(text) <= room:
+            return text
+    if s is None:
+        return missing
+    bad = f"  nan {s['nan']}, inf {s['inf']}" if s["nan"] or s["inf"] else ""
+    return f"min {s['min']:.4g}  mean {s['mean']:.4g}  max {s['max']:.4g}{bad}"
 
 
 def _cell(row, key, missing):
@@ -166,42 +235,45 @@ def _cell(row, key, missing):
     return f"min {s['min']:.4g}\nmean {s['mean']:.4g}\nmax {s['max']:.4g}{bad}"
 
 
-def _stats(s):
-    return (f"{s['min']:>11.4g} {s['mean']:>11.4g} {s['max']:>11.4g} "
-            f"{str(s['nan']) + '/' + str(s['inf']):>7}")
-
-
 def trace(t, names=None):
-    """A table of every node behind ``t``: op, inputs, shape, dtype, value
-    min/mean/max and NaN/inf counts, and the same for the gradient of ``t``
-    with respect to it (when ``t`` has one element).
+    """A table of every node behind ``t``: op, inputs, shape, dtype, value,
+    and the gradient of ``t`` with respect to it (when ``t`` has one
+    element): the numbers of tensors of at most :data:`FULL_SIZE` elements,
+    min/mean/max and NaN/inf counts of larger ones.
 
-    Leaves (tensors with ``requires_grad=True`` that no op made) come first.
-    The graph keeps only the values its backward rules need; build it inside
-    ``with mg.keep_values():`` to see every value.  In a notebook the result
-    displays as an HTML table that names the leaves given in ``names`` and
-    shows small tensors in full (see :class:`Trace`).
+    Leaves (tensors with ``requires_grad=True`` that no op made) come first,
+    then constants (arrays an op read that need no gradient, such as
+    ``y_true``), then the ops.  The graph keeps only the values its
+    backward rules need; build it inside ``with mg.keep_values():`` to see
+    every value.  The text is at most :data:`WIDTH` columns wide; in a
+    notebook the result displays as an HTML table (see :class:`Trace`).
 
     Parameters
     ----------
     t : Tensor
     names : dict or Module, optional
-        ``{name: tensor}`` names of leaves, or a Module, whose parameters are
-        named as in ``named_parameters()``.
+        ``{name: tensor}`` names of leaves (or of constant tensors), or a
+        Module, whose parameters are named as in ``named_parameters()``.
 
     Examples
     --------
     >>> import minigrad as mg
     >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> y = mg.tensor([0.5, 0.25])
     >>> with mg.keep_values():         # else only the values backward needs are kept
-    ...     loss = mg.sigmoid(x * 3).sum()
-    >>> print(mg.trace(loss))          # doctest: +NORMALIZE_WHITESPACE
-      #  op             inputs    shape        dtype      value min        mean         max nan/inf     grad min        mean         max nan/inf
-    --------------------------------------------------------------------------------------------------------------------------------------------
-      0  leaf           -         (2,)         float32            1         1.5           2     0/0     0.007399     0.07146      0.1355     0/0
-      1  Mul            0         (2,)         float32            3         4.5           6     0/0     0.002466     0.02382     0.04518     0/0
-      2  Sigmoid        1         (2,)         float32       0.9526      0.9751      0.9975     0/0            1           1           1     0/0
-      3  Sum            2         ()           float32         1.95        1.95        1.95     0/0            1           1           1     0/0
+    ...     loss = mg.sigmoid(x * y).sum()
+    >>> print(mg.trace(loss, names={"x": x, "y": y}))
+    #  op       name  inputs  shape  dtype    value / grad
+    -----------------------------------------------------------------
+    0  leaf     x     -       (2,)   float32  value [1, 2]
+                                              grad  [0.1175, 0.05875]
+    1  const    y     -       (2,)   float32  value [0.5, 0.25]
+    2  Mul            0,1     (2,)   float32  value [0.5, 0.5]
+                                              grad  [0.235, 0.235]
+    3  Sigmoid        2       (2,)   float32  value [0.6225, 0.6225]
+                                              grad  [1, 1]
+    4  Sum            3       ()     float32  value 1.245
+                                              grad  1
     """
     label_of = _labels(names)
     leaves, nodes = _graph(t)
@@ -213,20 +285,53 @@ def trace(t, names=None):
         index[id(leaf)] = i
         rows.append(_row(i, "leaf", "-", leaf.shape, str(leaf.dtype), leaf.data, grads[i],
                          label_of.get(id(leaf))))
+    consts = _constants(nodes)
+    for a in consts.values():
+        i = len(rows)
+        index[id(a)] = i
+        rows.append(_row(i, "const", "-", a.shape, str(a.dtype), a, None, label_of.get(id(a))))
     for k, node in enumerate(nodes):
-        i = len(leaves) + k
+        i = len(rows)
         index[id(node)] = i
-        ins = [str(index[id(e)]) for e in node.next if e is not None]
+        ins = [index[id(e)] if e is not None else index.get(id(c)) if c is not None else None
+               for e, c in zip(node.next, _operands(node))]
         value = _value(node, t)
-        shape, dtype = _shape_dtype(value, node, grads[i], implied)
-        rows.append(_row(i, type(node).__name__, ",".join(ins) or "-", shape, dtype, value,
-                         grads[i]))
+        shape, dtype = _shape_dtype(value, node, grads[len(leaves) + k], implied)
+        row = _row(i, type(node).__name__,
+                   ",".join("c" if j is None else str(j) for j in ins) or "-", shape, dtype,
+                   value, grads[len(leaves) + k])
+        row["input_rows"] = ins
+        rows.append(row)
     return Trace(rows)
+
+
+def _operands(node):
+    """Per operand of ``node``: the array it read when that operand needs no
+    gradient and the graph kept it (an array of at least one dimension), else
+    None."""
+    args = node.args if type(node.args) is tuple else ()
+    out = []
+    for k, e in enumerate(node.next):
+        a = args[k] if e is None and k < len(args) else None
+        out.append(a if isinstance(a, np.ndarray) and a.ndim else None)
+    return out
+
+
+def _constants(nodes):
+    """``{id: array}`` of the constant arrays the nodes read (see
+    :func:`_operands`), each once, in order of first use."""
+    found = {}
+    for node in nodes:
+        for a in _operands(node):
+            if a is not None:
+                found.setdefault(id(a), a)
+    return found
 
 
 def _row(index, op, inputs, shape, dtype, value, grad, name=None):
     """A row of :class:`Trace`."""
-    return {"index": index, "op": op, "inputs": inputs, "shape": shape, "dtype": dtype,
+    return {"index": index, "op": op, "inputs": inputs, "input_rows": [], "shape": shape,
+            "dtype": dtype,
             "name": name, "value": _summary(value), "grad": _summary(grad),
             "value_full": _small(value), "grad_full": _small(grad)}
 
@@ -250,7 +355,9 @@ def _labels(names):
         if not isinstance(value, Tensor):
             raise TypeError(f"names must map each name to its tensor, as {{'w': w}}; "
                             f"{key!r} maps to a {type(value).__name__}")
-    return {id(v): k for k, v in names.items()}
+    labels = {id(v.data): k for k, v in names.items()}     # a constant's array
+    labels.update({id(v): k for k, v in names.items()})
+    return labels
 
 
 def _value(node, t):

@@ -51,38 +51,54 @@ def save(fig, path):
 
 
 def training_curves(history, path, title="training"):
-    """The objective per step (log scale) and the training accuracy."""
+    """Three views of training: the objective per step (a log step axis, so
+    the fast start and the long tail both show), how far it still is from
+    its final value (log scale: the convergence, down to rounding), and the
+    training accuracy."""
     plt = pyplot()
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-    steps = np.arange(1, len(history.loss) + 1)
-    ax1.plot(steps, history.loss, color="C0")
-    ax1.set_xlabel("full-batch step")
+    from matplotlib.ticker import FuncFormatter
+
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4))
+    loss = np.asarray(history.loss, dtype=np.float64)
+    steps = np.arange(1, len(loss) + 1)
+    ax1.plot(steps, loss, color="C0")
     ax1.set_ylabel("objective (mean BCE + L2 penalty)")
-    ax1.set_yscale("log")
-    ax1.set_title(f"{title}: loss")
-    ax1.grid(alpha=0.3)
+    ax1.set_title(f"{title}: objective, final {loss[-1]:.6g}")
+    gap = np.abs(loss - loss[-1])          # momentum can dip below the final value
+    keep = gap > 0
+    ax2.plot(steps[keep], gap[keep], color="C2")
+    ax2.set_yscale("log")
+    ax2.set_ylabel("|objective - final objective|")
+    ax2.set_title(f"{title}: convergence")
     if history.train_acc:
         s, a = zip(*history.train_acc)
-        ax2.plot(s, np.asarray(a) * 100, marker="o", color="C1")
-    ax2.set_xlabel("full-batch step")
-    ax2.set_ylabel("training accuracy (%)")
-    ax2.set_title(f"{title}: accuracy")
-    ax2.grid(alpha=0.3)
+        ax3.plot(s, np.asarray(a) * 100, marker="o", markersize=3, color="C1")
+    ax3.set_ylabel("training accuracy (%)")
+    ax3.set_title(f"{title}: accuracy")
+    for ax in (ax1, ax2, ax3):
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))   # 1, 10, 100
+        ax.set_xlabel("full-batch step (log scale)")
+        ax.grid(alpha=0.3, which="both")
     return save(fig, path)
 
 
 def coefficients(ours, theirs, names, path):
-    """minigrad's coefficients beside scikit-learn's, one bar pair per feature."""
+    """minigrad's coefficients beside scikit-learn's, one bar pair per
+    feature; the title states how closely they agree (max |difference|)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(10, 4.5))
     x = np.arange(len(ours))
     ax.bar(x - 0.2, ours, width=0.4, label="minigrad")
+    title = "logistic regression coefficients"
     if theirs is not None:
         ax.bar(x + 0.2, theirs, width=0.4, label="scikit-learn")
+        diff = float(np.max(np.abs(np.asarray(ours, np.float64) - np.asarray(theirs, np.float64))))
+        title += f": minigrad and scikit-learn agree to max |difference| = {diff:.1e}"
     ax.set_xticks(x)
     ax.set_xticklabels(names, rotation=75, fontsize=7)
     ax.set_ylabel("coefficient (on standardised feature)")
-    ax.set_title("logistic regression coefficients")
+    ax.set_title(title)
     ax.axhline(0, color="black", linewidth=0.5)
     ax.legend()
     return save(fig, path)

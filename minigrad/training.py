@@ -28,6 +28,7 @@ averaged.
 """
 from __future__ import annotations
 
+import difflib
 import inspect
 import numbers
 import sys
@@ -136,6 +137,117 @@ class History(Callback):
         if not self.epoch:
             return None
         return display.png(lambda ax: self.plot(ax=ax))
+
+# ------------------------------------------------- Keras's string names
+
+#: Keras 3's optimizer names -> (minigrad optimizer, Keras 3's defaults in its
+#: terms).  The update rule is PyTorch's: epsilon is added after the square
+#: root (Keras adds it inside, or for Adam unscaled by the bias correction), so
+#: with these defaults the steps differ from Keras's only in the last digits,
+#: and only while the squared-gradient average is near epsilon.
+OPTIMIZERS = {
+    "sgd": ("SGD", {"lr": 0.01}),
+    "adam": ("Adam", {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7}),
+    "adamw": ("AdamW", {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-7,
+                        "weight_decay": 0.004}),
+    "rmsprop": ("RMSprop", {"lr": 0.001, "alpha": 0.9, "eps": 1e-7}),
+    "adagrad": ("Adagrad", {"lr": 0.001, "initial_accumulator_value": 0.1, "eps": 1e-7}),
+}
+
+#: Keras's short loss names -> the function names they stand for.
+LOSS_ALIASES = {"mse": "mean_squared_error", "mae": "mean_absolute_error",
+                "kld": "kl_divergence", "logcosh": "log_cosh"}
+
+
+def optimizer_named(name, model):
+    """The optimizer Keras's string ``name`` means, over ``model``'s
+    parameters, with Keras 3's default learning rate (``"adam"`` 0.001,
+    ``"sgd"`` 0.01, ``"rmsprop"`` 0.001, ``"adagrad"`` 0.001, ``"adamw"``
+    0.001) and its other defaults (see :data:`OPTIMIZERS`).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> from minigrad.training import optimizer_named
+    >>> opt = optimizer_named("adam", mg.nn.Linear(2, 1, rng=0))
+    >>> type(opt).__name__, opt.param_groups[0]["lr"], opt.param_groups[0]["eps"]
+    ('Adam', 0.001, 1e-07)
+    """
+    from . import optim
+
+    key = name.strip().lower()
+    if key not in OPTIMIZERS:
+        close = difflib.get_close_matches(key, OPTIMIZERS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown optimizer {name!r}{hint}; Keras's names that mg.fit knows: "
+                         f"{', '.join(map(repr, OPTIMIZERS))}, or pass an optimizer, e.g. "
+                         "mg.optim.Adam(model.parameters(), lr=0.001)")
+    cls, defaults = OPTIMIZERS[key]
+    return getattr(optim, cls)(model.parameters(), **defaults)
+
+
+def loss_named(name):
+    """The Keras loss that the string ``name`` means: a function name such as
+    ``"binary_crossentropy"`` or ``"sparse_categorical_crossentropy"``, a
+    short one (``"mse"``, ``"mae"``, ``"kld"``, ``"logcosh"``) or a class name
+    (``"BinaryCrossentropy"``), as an instance of its :mod:`minigrad.losses`
+    class with Keras's defaults (``from_logits=False``: the model outputs
+    probabilities).
+
+    Examples
+    --------
+    >>> from minigrad.training import loss_named
+    >>> type(loss_named("binary_crossentropy")).__name__, type(loss_named("mse")).__name__
+    ('BinaryCrossentropy', 'MeanSquaredError')
+    """
+    from .lossdefs import registry
+
+    classes = {d.keras[0].__name__: d.keras[1] for d in registry.DECLARATIONS if len(d.keras) == 2}
+    classes.update({cls.__name__: cls for cls in classes.values()})
+    key = LOSS_ALIASES.get(name.strip().lower(), name.strip())
+    key = key if key in classes else key.lower()
+    if key not in classes:
+        names = [n for n in classes if n.islower()] + list(LOSS_ALIASES)
+        close = difflib.get_close_matches(key, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"unknown loss {name!r}{hint}; Keras's names that mg.fit knows: "
+                         f"{', '.join(names)}, or pass a loss, e.g. mg.nn.CrossEntropyLoss()")
+    return classes[key]()
+
+
+def _optimizer(optimizer, model):
+    """``optimizer``, or the one its Keras name means (see :func:`optimizer_named`)."""
+    if isinstance(optimizer, str):
+        return optimizer_named(optimizer, model)
+    if not (callable(getattr(optimizer, "step", None))
+            and callable(getattr(optimizer, "zero_grad", None))):
+        raise TypeError(f"optimizer must be an optimizer over the model's parameters (e.g. "
+                        f"mg.optim.Adam(model.parameters())) or a Keras name such as 'adam', "
+                        f"got {type(optimizer).__name__}")
+    return optimizer
+
+
+def _split(X, y, validation_split, validation_data):
+    """Keras's ``validation_split``: the last fraction of the samples, before
+    any shuffling, held out for validation.  Returns (X, y, validation_data)."""
+    if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
+        raise TypeError(f"validation_split must be a number in [0, 1), got "
+                        f"{type(validation_split).__name__}")
+    if not 0 <= validation_split < 1:
+        raise ValueError(f"validation_split must be in [0, 1) (the fraction of the samples, "
+                         f"taken from the end, to validate on), got {validation_split}")
+    if not validation_split:
+        return X, y, validation_data
+    if validation_data is not None:
+        raise ValueError("pass validation_data or validation_split, not both")
+    n = len(X)
+    split_at = int(np.floor(n * (1.0 - validation_split)))
+    if split_at in (0, n):
+        raise ValueError(f"{n} samples cannot be split into training and validation sets with "
+                         f"validation_split={validation_split}: use more samples or another "
+                         "fraction")
+    return X[:split_at], y[:split_at], (X[split_at:], y[split_at:])
+
 
 # ---------------------------------------------------------------- losses
 def _keras_order(loss_fn):
@@ -355,7 +467,7 @@ def _run_epochs(model, call_loss, optimizer, loaders, metrics, logits, progress,
 
 
 def fit(model, loss_fn, optimizer, X, y, epochs=1, batch_size=32, validation_data=None,
-        metrics=(), callbacks=(), shuffle=True, seed=None, verbose=1):
+        validation_split=0.0, metrics=(), callbacks=(), shuffle=True, seed=None, verbose=1):
     """Train ``model`` on ``(X, y)`` in mini-batches, as Keras's ``Model.fit``.
 
     Parameters
@@ -364,13 +476,19 @@ def fit(model, loss_fn, optimizer, X, y, epochs=1, batch_size=32, validation_dat
         Called on a batch of ``X``; put in ``train()`` mode for the training
         steps and ``eval()`` for validation; its mode before the call is
         restored at the end.
-    loss_fn : callable
+    loss_fn : callable or str
         A Keras loss (called ``loss_fn(y_true, y_pred)``) or a PyTorch one or
         any callable (called ``loss_fn(output, target)``); see the module
         docstring.  It returns a Tensor: a scalar, or per-sample values that
-        are averaged.
-    optimizer : mg.optim optimizer
+        are averaged.  Or Keras's name of a loss (``"binary_crossentropy"``,
+        ``"categorical_crossentropy"``, ``"sparse_categorical_crossentropy"``,
+        ``"mse"``, ...: :func:`loss_named`), with Keras's defaults.
+    optimizer : mg.optim optimizer or str
         Over the model's parameters; ``zero_grad()`` and ``step()`` per batch.
+        Or Keras's name of one (``"adam"``, ``"sgd"``, ``"rmsprop"``,
+        ``"adagrad"``, ``"adamw"``: :func:`optimizer_named`), made over
+        ``model.parameters()`` with Keras 3's default learning rate (0.001;
+        0.01 for ``"sgd"``).
     X, y : numpy.ndarray or Tensor
         Inputs and targets, one row per sample (numpy dtypes kept: integer
         labels stay integers).
@@ -379,6 +497,9 @@ def fit(model, loss_fn, optimizer, X, y, epochs=1, batch_size=32, validation_dat
         Also the batch size of validation.
     validation_data : (X_val, y_val), optional
         Evaluated after each epoch: ``val_loss`` and ``val_<metric>``.
+    validation_split : float in [0, 1), default 0
+        As Keras: this fraction of the samples, the last ones (taken before
+        any shuffling), is held out and used as ``validation_data``.
     metrics : sequence of str or callable
         Names from :mod:`minigrad.metrics` (``"accuracy"``,
         ``"binary_accuracy"``, ``"precision"``, ``"recall"``, ``"f1_score"``,
@@ -436,6 +557,9 @@ def fit(model, loss_fn, optimizer, X, y, epochs=1, batch_size=32, validation_dat
     """
     callbacks, metrics = list(callbacks), _resolve_metrics(metrics)
     _check_args(_samples(X, "X"), _samples(y, "y"), epochs, validation_data, verbose, callbacks)
+    X, y, validation_data = _split(X, y, validation_split, validation_data)
+    loss_fn = loss_named(loss_fn) if isinstance(loss_fn, str) else loss_fn
+    optimizer = _optimizer(optimizer, model)
     call_loss, logits = _loss_caller(loss_fn), _from_logits(loss_fn)
     train_loader = DataLoader(TensorDataset(X, y), batch_size, shuffle=shuffle, seed=seed)
     val_loader = None

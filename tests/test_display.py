@@ -145,8 +145,10 @@ class TestExplanationHTML:
 
     def test_the_text_form_is_unchanged(self, capsys):
         ex = mg.explain("bce", [1, 1, 1], [1, 1, 0])
+        assert capsys.readouterr().out == ""               # explain prints nothing itself
+        print(ex)
         printed = capsys.readouterr().out
-        assert printed == ex.text() + "\n" == str(ex) + "\n"
+        assert printed == ex.text() + "\n" == str(ex) + "\n" == repr(ex) + "\n"
         assert "<" not in printed.replace("<=", "") and "Per element:" in printed
 
 
@@ -200,10 +202,13 @@ class TestTraceHTML:
         parse(html)
         assert "nan 20, inf 0" in html and "(not kept)" in html and "keep_values" in html
 
-    def test_the_text_form_is_unchanged_by_names(self):
+    def test_the_text_form_uses_the_names(self):
         net = mg.nn.Linear(3, 1, rng=0)
         loss = linear_loss(net)
-        assert str(mg.trace(loss, names=net)) == str(mg.trace(loss)) == repr(mg.trace(loss))
+        named = str(mg.trace(loss, names=net))
+        assert named == repr(mg.trace(loss, names=net))
+        assert "weight" in named and "bias" in named and " name " in named.splitlines()[0]
+        assert "weight" not in str(mg.trace(loss)) and " name " not in str(mg.trace(loss))
 
     def test_bad_names_say_what_to_pass(self):
         x = mg.tensor([1.0], requires_grad=True)

@@ -84,7 +84,8 @@ _HOMES = ["nn", "nn.functional", "nn.init", "nn.utils", "optim", "optim.lr_sched
 _NOT_NAMES = {"momentum", "affine", "track_running_stats", "amsgrad", "batch_size", "shuffle",
               "drop_last", "seed", ".npz", "device=", "rng=", "import minigrad as torch",
               "t.device", "t.to(device)", "copy.deepcopy", "decoupled_weight_decay", "maximize",
-              'average="binary"', '"macro"', '"micro"', '"weighted"'}
+              'average="binary"', '"macro"', '"micro"', '"weighted"', '"sgd"',
+              "model.summary(...)", "model.summary()"}
 
 
 def _resolve(path):

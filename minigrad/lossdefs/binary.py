@@ -14,7 +14,8 @@ import numpy as np
 
 from .. import _checks as checks
 from .. import formulas, ops
-from ..explanation import Convention, Explanation, convention, f32, gradient, indices, logit, mean
+from ..explanation import (Convention, Elementwise, Explanation, convention, f32, gradient,
+                           indices, logit, mean)
 from ..tensor import Tensor
 from . import keras_base as kb
 from . import torch_base as tb
@@ -225,7 +226,7 @@ def _bce_probs(y, p, loss, ls):
                 grad_logits=grad_logits, grad_logits_formula=None if z is None else
                 "(p_i - y_i) / N, with z = log(p / (1 - p))", conventions=conv,
                 clipped=clipped, clamped=clamped,
-                notes=_bce_notes(conv, y, p, clipped.reshape(-1), clamped.reshape(-1), eps))
+                notes=_bce_notes(conv, y, p, clipped.reshape(-1), clamped.reshape(-1), eps, ls))
 
 
 def _bce_conventions(y, p, z, ls):
@@ -240,7 +241,7 @@ def _bce_conventions(y, p, z, ls):
             formulas.binary_crossentropy(smooth(y), p)), y, p),
         convention("Keras 3", f"clip p to [eps, 1-eps], eps={eps:g}", lambda y, p:
                    BinaryCrossentropy(label_smoothing=ls)(y, p), y, p),
-        convention("tf.keras 2.x", "clip, and log(p + eps), log(1 - p + eps)", lambda y, p: mean(
+        convention("tf.keras 2.x", "clip, and log(p + eps), log(1-p + eps)", lambda y, p: mean(
             formulas.binary_crossentropy(smooth(y), p, clip=eps, log_eps=eps)), y, p),
         convention("PyTorch BCELoss", "max(log p, -100), max(log1p(-p), -100)", lambda y, p:
                    BCELoss()(p, smooth(y)), y, p),
@@ -255,10 +256,10 @@ def _bce_conventions(y, p, z, ls):
     return conv
 
 
-def _bce_notes(conv, y, p, clipped, clamped, eps):
+def _bce_notes(conv, y, p, clipped, clamped, eps, ls=0.0):
     by = {c.name: c for c in conv}
     k3, tf2 = by["Keras 3"], by["tf.keras 2.x"]
-    notes = [] if tf2.float64 == k3.float64 else [_tf2_note(y, p, eps, k3, tf2)]
+    notes = [] if tf2.float64 == k3.float64 else [_tf2_note(y, p, eps, k3, tf2, ls)]
     if clipped is not None and clipped.any():
         notes.append(
             f"Keras clips element(s) {indices(clipped)} to [eps, 1 - eps]: each term is capped at "
@@ -274,23 +275,59 @@ def _bce_notes(conv, y, p, clipped, clamped, eps):
                      "exist for this.")
     if all(np.isfinite([k3.float32, k3.float64])) and np.float32(k3.float64) != np.float32(
             k3.float32):
-        notes.append(
-            f"float32 and float64 differ ({f32(k3.float32)} vs {k3.float64:.10g}): the "
-            "inputs are rounded to float32 (0.1 is not exact in binary) and every operation "
-            "rounds again.")
+        notes.append(f"float32 and float64 differ ({f32(k3.float32)} vs {k3.float64:.10g}): "
+                     + float32_rounding(y, p))
     return notes
 
 
-def _tf2_note(y, p, eps, k3, tf2):
+def float32_rounding(*arrays):
+    """Why a float32 result differs from float64's, true of ``arrays``: whether
+    they are rounded to float32 on the way in (some are not exact in binary),
+    or exact and only the operations round.
+
+    Examples
+    --------
+    >>> from minigrad.lossdefs.binary import float32_rounding
+    >>> float32_rounding([0.0, 1.0], [0.25, 1.0])
+    'the inputs are exact in float32, but every operation (log, the sums) rounds to float32.'
+    """
+    inexact = [x for a in arrays for x in np.ravel(a) if float(np.float32(x)) != float(x)]
+    if not inexact:
+        return ("the inputs are exact in float32, but every operation (log, the sums) rounds "
+                "to float32.")
+    return (f"the inputs are rounded to float32 ({float(inexact[0])!r} is not exact in binary) "
+            "and every operation rounds again.")
+
+
+def is_walkthrough_example(y, p, ls=0.0):
+    """Whether ``y``, ``p`` are the example of the TensorFlow/Keras BCE
+    walkthrough (:data:`BCE_EXAMPLE`), without label smoothing."""
+    y0, p0 = (np.asarray(a, dtype=np.float64) for a in BCE_EXAMPLE)
+    return (not ls and np.shape(y) == y0.shape and np.shape(p) == p0.shape
+            and np.array_equal(y, y0) and np.array_equal(p, p0))
+
+
+#: What the TensorFlow/Keras BCE walkthrough printed for :data:`BCE_EXAMPLE`:
+#: ``tf.keras.losses.BinaryCrossentropy`` (float32, as a Python float) and numpy.
+WALKTHROUGH_PRINTED = {"TensorFlow": "0.3240218758583069", "numpy": "0.3240220233084354"}
+
+
+def _tf2_note(y, p, eps, k3, tf2, ls=0.0):
     terms = [formulas.binary_crossentropy(Tensor(y), Tensor(p), clip=eps, log_eps=e).numpy()
              for e in (0.0, eps)]
     shift = np.abs(terms[1] - terms[0]).max()
-    return (f"tf.keras 2.x adds eps inside each log, log(p + eps) instead of log(p): here "
+    note = (f"tf.keras 2.x adds eps inside each log, log(p + eps) instead of log(p): here "
             f"that moves a term by up to {shift:.2e}, and the mean to {tf2.float64:.10g} "
-            f"against Keras 3's {k3.float64:.10g} ({tf2.float64 - k3.float64:+.2e}). The same "
-            "effect is why, in the TensorFlow/Keras BCE walkthrough of y = [0, 1, 0, 0], "
-            "p = [0.1, 0.95, 0.2, 0.6], TensorFlow printed 0.32402188 where numpy printed "
-            "0.32402202.")
+            f"against Keras 3's {k3.float64:.10g} ({tf2.float64 - k3.float64:+.2e}).")
+    if is_walkthrough_example(y, p, ls):
+        tf_printed, np_printed = WALKTHROUGH_PRINTED["TensorFlow"], WALKTHROUGH_PRINTED["numpy"]
+        note += (" This is the example of the TensorFlow/Keras BCE walkthrough, where "
+                 f"TensorFlow printed {float(tf_printed):.8f} where numpy printed "
+                 f"{float(np_printed):.8f} ({tf_printed} and {np_printed} in full): the "
+                 f"tf.keras 2.x row's float32 value {f32(tf2.float32)} is "
+                 f"{float(tf2.float32)!r} as a Python float, TensorFlow's number to the last "
+                 "digit.")
+    return note
 
 
 def _bce_logits(y, z, loss, ls):
@@ -365,7 +402,8 @@ def _hinge_labels(y_true):
     """Keras's convention: labels that are all 0 or 1 become -1 or 1; any
     other labels are used as they are (expected: -1 or 1)."""
     d = y_true.data
-    return 2.0 * y_true - 1.0 if np.all((d == 0) | (d == 1)) else y_true
+    binary = np.all(np.logical_or(d == 0, d == 1))    # numpy, not a Python branch: mg.compile
+    return ops.where(binary, 2.0 * y_true - 1.0, y_true)   # replays it for new labels
 
 
 def _hinge(y_true, y_pred, squared):
@@ -404,7 +442,33 @@ class Hinge(kb.Loss):
         return hinge(y_true, y_pred)
 
 
-declare(keras=(hinge, Hinge))
+def _signed(y):
+    """Keras's labels for the hinge losses, as numpy: all 0 or 1 become -1 or 1."""
+    y = np.asarray(y, dtype=np.float64)
+    return 2.0 * y - 1.0 if np.all((y == 0) | (y == 1)) else y
+
+
+def _hinge_explained(squared):
+    """The :class:`Elementwise` explanation of the hinge loss (or squared)."""
+    power = "^2" if squared else ""
+
+    def formula(y, p):
+        return formulas.hinge(Tensor(_signed(y.numpy())), p, squared)
+
+    return Elementwise(
+        title=f"{'Squared hinge' if squared else 'Hinge'} loss of scores, labels -1 or 1 "
+        f"(Keras: {'squared_hinge' if squared else 'hinge'}; labels 0/1 become -1/1)",
+        rule=f"max(1 - y p, 0){power}",
+        grad_formula=("-2 y_i max(1 - y_i p_i, 0) / N" if squared else
+                      "-y_i / N where y_i p_i < 1, else 0"),
+        formula=formula, keras=SquaredHinge if squared else Hinge,
+        columns=(("y as -1/1", lambda y, p: _signed(y)),
+                 ("1 - y p", lambda y, p: 1.0 - _signed(y) * p)))
+
+
+declare(keras=(hinge, Hinge),
+        explain=dict(short="hinge", aliases=(), example=BCE_EXAMPLE, logits=False, torch=None,
+                     build=_hinge_explained(squared=False)))
 
 
 def squared_hinge(y_true, y_pred):
@@ -437,7 +501,9 @@ class SquaredHinge(kb.Loss):
         return squared_hinge(y_true, y_pred)
 
 
-declare(keras=(squared_hinge, SquaredHinge))
+declare(keras=(squared_hinge, SquaredHinge),
+        explain=dict(short="squared_hinge", aliases=(), example=BCE_EXAMPLE, logits=False,
+                     torch=None, build=_hinge_explained(squared=True)))
 
 
 def soft_margin_loss(input, target, reduction="mean"):

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import _checks as checks
 from .. import formulas, ops
-from ..explanation import Explanation, convention, gradient, indices, mean
+from ..explanation import Elementwise, Explanation, convention, gradient, indices, mean
 from ..tensor import Tensor
 from . import keras_base as kb
 from . import torch_base as tb
@@ -43,6 +43,19 @@ def _rows_sum_above_zero(y_pred, axis):
                          "probabilities; pass from_logits=True if these are logits")
 
 
+def _not_labels(y_true, y_pred):
+    """Raise when y_true holds one number per row of y_pred (integer labels,
+    not one-hot rows), naming the two ways to pass them."""
+    ts = np.shape(y_true.data if isinstance(y_true, Tensor) else y_true)
+    ps = np.shape(y_pred.data if isinstance(y_pred, Tensor) else y_pred)
+    if len(ps) >= 2 and tuple(ts) in (tuple(ps[:-1]), tuple(ps[:-1]) + (1,)) and ps[-1] > 1:
+        raise ValueError(
+            f"y_true has shape {tuple(ts)}, one label per sample, but categorical_crossentropy "
+            f"needs one-hot rows of y_pred's shape {tuple(ps)}: for integer labels use "
+            "sparse_categorical_crossentropy (SparseCategoricalCrossentropy), or one-hot them "
+            f"with mg.one_hot(y_true, {ps[-1]})")
+
+
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Categorical cross-entropy over ``axis`` for one-hot (or soft) targets.
 
@@ -58,6 +71,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     >>> mg.losses.categorical_crossentropy(y, p)
     tensor([0.22314353, 0.6931472 , 0.35667494])
     """
+    _not_labels(y_true, y_pred)
     y_true, y_pred = kb.prepare(y_true, y_pred)
     ls = checks.label_smoothing(label_smoothing)
     if not from_logits:
@@ -182,6 +196,12 @@ def _class_weight(weight, input, axis):
 
 
 def _index_targets(input, target, axis, ignore_index):
+    tshape = tuple(target.shape if hasattr(target, "shape") else np.shape(target))
+    if len(tshape) == input.ndim + 1 and tshape[:-1] == input.shape:
+        raise ValueError(
+            f"input has shape {input.shape} but target has shape {tshape}: the arguments look "
+            "swapped. PyTorch's losses take (input, target): the scores (logits) first, then "
+            "the labels, as in nn.CrossEntropyLoss()(logits, labels)")
     return checks.class_labels(target, input, axis, "target", "input", ignore=ignore_index,
                                hint=f"class indices, or probabilities of shape {input.shape}")
 
@@ -522,4 +542,39 @@ class KLDivLoss(tb._Loss):
         return kl_div(input, target, self.reduction, self.log_target)
 
 
-declare(keras=(kl_divergence, KLDivergence), torch=(kl_div, KLDivLoss))
+def _kl_keras_terms(y, p):
+    """Keras's per-element KL terms: y and p clipped to [eps, 1]."""
+    eps = kb.epsilon()
+    return formulas.kl_divergence(ops.clip(y, eps, 1.0), q=ops.clip(p, eps, 1.0))
+
+
+def _kl_textbook(y, p):
+    """``y log(y / p)`` per element, 0 where y = 0 (no clip)."""
+    return formulas.xlogy(y, y) - formulas.xlogy(y, p)
+
+
+def _kl_torch(y, p, from_logits):
+    return KLDivLoss(reduction="batchmean")(ops.log(p), Tensor(y))
+
+
+#: KL divergence's example: two distributions over three classes.
+KL_EXAMPLE = ([0.1, 0.6, 0.3], [0.2, 0.5, 0.3])
+
+declare(keras=(kl_divergence, KLDivergence), torch=(kl_div, KLDivLoss),
+        explain=dict(short="kl_divergence", aliases=("kld", "kl"), example=KL_EXAMPLE,
+                     logits=False, torch=_kl_torch, build=Elementwise(
+                         title="Kullback-Leibler divergence (Keras: kl_divergence; PyTorch: "
+                         "KLDivLoss of log p)",
+                         rule="y log(y / p), y and p clipped to [eps, 1]",
+                         grad_formula="-y_i / (S p_i), with S the number of samples; 0 where "
+                         "the clip is active",
+                         formula=lambda y, p: _kl_keras_terms(y, p), keras=KLDivergence,
+                         torch=lambda: lambda p, y: KLDivLoss(reduction="batchmean")(
+                             ops.log(p), y),
+                         torch_name="PyTorch KLDivLoss",
+                         torch_rule="input log p, batchmean: the sum / the first dimension, "
+                         "no clip", textbook=lambda y, p: _kl_textbook(y, p),
+                         textbook_rule="y log(y / p), 0 where y = 0, no clip",
+                         columns=(("log(y / p), clipped", lambda y, p: np.log(
+                             np.clip(y, kb.epsilon(), 1) / np.clip(p, kb.epsilon(), 1))),),
+                         sum_last_axis=True)))

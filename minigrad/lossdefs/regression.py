@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _checks as checks
 from .. import formulas, ops
-from ..explanation import Elementwise, mean
+from ..explanation import Elementwise, Explanation, convention, gradient, indices, mean
 from ..tensor import Tensor
 from . import keras_base as kb
 from . import torch_base as tb
@@ -503,4 +503,46 @@ class CosineSimilarity(kb.Loss):
         return cosine_similarity(y_true, y_pred, self.axis)
 
 
-declare(keras=(cosine_similarity, CosineSimilarity))
+def _rows(a):
+    """``a`` as rows of vectors (a 1-D array is one vector)."""
+    a = np.asarray(a, dtype=np.float64)
+    return a.reshape(-1, a.shape[-1]) if a.ndim else a.reshape(1, 1)
+
+
+def explain_cosine(name, y, p, from_logits, opts):
+    """The :class:`Explanation` of Keras's cosine similarity loss, per sample."""
+    loss = CosineSimilarity()
+    value = float(loss(y, p).item())              # validates the inputs too
+    Y, P = _rows(y), _rows(p)
+    eps = kb.epsilon()
+    cos = formulas.cosine_similarity(Tensor(Y), Tensor(P), eps=eps).numpy()
+    norms = {"|y|": np.linalg.norm(Y, axis=1), "|p|": np.linalg.norm(P, axis=1)}
+    table = {"y_true": Y, "y_pred": P, **norms, "cos": cos, "loss_i = -cos": -cos}
+    s = len(Y)
+    steps = [("sum of loss_i", float(-cos.sum()), "-cos(y, p) per sample"),
+             ("mean = sum / S", float(-cos.sum()) / s, f"S = {s} sample{'s' * (s != 1)}: the loss")]
+    def textbook(y, p):
+        norms = ops.sqrt(ops.sum(y * y, axis=-1) * ops.sum(p * p, axis=-1))
+        return -mean(ops.sum(y * p, axis=-1) / norms)
+
+    conv = [convention("textbook numpy", "-mean of y.p / (|y| |p|)", textbook, Y, P),
+            convention("Keras 3", f"each scaled by min(1/|x|, 1/eps), eps={eps:g}",
+                       lambda y, p: CosineSimilarity()(y, p), Y, P)]
+    short = (norms["|y|"] < eps) | (norms["|p|"] < eps)
+    notes = [] if not short.any() else [
+        f"Sample(s) {indices(short)} have a vector shorter than eps: Keras scales it by 1/eps "
+        "instead of 1/|x|, so a zero vector has cosine 0 (loss 0), where the textbook formula "
+        "divides 0 by 0."]
+    return Explanation(
+        loss=name, title="Cosine similarity loss, -cos(y, p) per sample (Keras: cosine_similarity)",
+        from_logits=False, options=opts, y_true=y, y_pred=p, table=table, steps=steps,
+        value=value, grad=gradient(lambda t: loss(y, t), p).reshape(s, -1),
+        grad_formula="-(y_hat - cos p_hat) / (S |p|) per sample, with x_hat = x / |x|",
+        grad_logits=None, grad_logits_formula=None, conventions=conv, clipped=None,
+        clamped=None, notes=notes, per_sample=True)
+
+
+declare(keras=(cosine_similarity, CosineSimilarity),
+        explain=dict(short="cosine_similarity", aliases=("cosine",),
+                     example=([0.0, 1.0, 1.0], [0.5, 1.0, 0.0]), logits=False, torch=None,
+                     build=explain_cosine))

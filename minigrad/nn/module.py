@@ -371,6 +371,19 @@ class Module:
                                  f"tensor has shape {p.shape}")
             p.data = np.array(arr, dtype=p.dtype)
 
+    def summary(self, input_size=None, dtype=None):
+        """The table of this model's layers (output shapes for an input of
+        ``input_size``, parameter counts, totals): :func:`minigrad.summary`.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.nn.Linear(3, 2, rng=0).summary().total_params
+        8
+        """
+        from ..summary import summary
+        return summary(self, input_size, dtype)
+
     # ----------------------------------------------------------------- repr
     def extra_repr(self):
         return ""
