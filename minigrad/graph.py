@@ -411,6 +411,8 @@ def _fmt(a, limit):
     a = np.asarray(a)
     if a.size > limit:
         return None
+    if a.dtype.kind == "f":
+        a = a + 0.0                     # -0.0 prints as 0: the sign of a zero says nothing here
     return np.array2string(a, precision=4, separator=", ", max_line_width=60,
                            suppress_small=False)
 
@@ -419,14 +421,14 @@ def _quote(text):
     return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-LEAF_FILL, OUTPUT_FILL = "#dbeafe", "#fde68a"
+LEAF_FILL, OUTPUT_FILL, CONST_FILL = "#dbeafe", "#fde68a", "#e5e7eb"
 
 
 def _picture(t, names=None, max_elements=8):
     """What a picture of the graph behind ``t`` shows, whoever lays it out:
-    its boxes (:class:`~minigrad.graphsvg.Box`: one ellipse per leaf, one box
-    per op, the op that made ``t`` filled) in creation order, and its edges
-    ``(input id, op id)``."""
+    its boxes (:class:`~minigrad.graphsvg.Box`: one ellipse per leaf and per
+    constant array an op kept (``y_true``), one box per op, the op that made
+    ``t`` filled) in creation order, and its edges ``(input id, op id)``."""
     label_of = _labels(names)
     leaves, nodes = _graph(t)
     grads = _gradients(t, leaves, nodes)
@@ -437,6 +439,11 @@ def _picture(t, names=None, max_elements=8):
         lines = [label_of.get(id(leaf), f"leaf {i}"), f"{leaf.shape} {leaf.dtype}"]
         lines += _arrays(leaf.data, grads[i], max_elements)
         boxes.append(graphsvg.Box(f"leaf{i}", lines, "ellipse", LEAF_FILL))
+    for i, a in enumerate(_constants(nodes).values()):      # y_true and the like
+        ids[id(a)] = f"const{i}"
+        lines = [label_of.get(id(a), "const"), f"{a.shape} {a.dtype}"]
+        lines += _arrays(a, None, max_elements)
+        boxes.append(graphsvg.Box(f"const{i}", lines, "ellipse", CONST_FILL))
     for k, node in enumerate(nodes):
         ids[id(node)] = f"op{k}"
         g = grads[len(leaves) + k]
@@ -446,7 +453,8 @@ def _picture(t, names=None, max_elements=8):
         lines += _arrays(value, g, max_elements)
         boxes.append(graphsvg.Box(f"op{k}", lines, "box",
                                   OUTPUT_FILL if node is t.grad_fn else "#ffffff"))
-    edges = [(ids[id(e)], ids[id(node)]) for node in nodes for e in node.next if e is not None]
+    edges = [(ids[id(e) if e is not None else id(c)], ids[id(node)]) for node in nodes
+             for e, c in zip(node.next, _operands(node)) if e is not None or c is not None]
     return boxes, edges
 
 

@@ -329,7 +329,8 @@ class TestDrawWithoutGraphviz:
             assert text in texts(picture.svg), text
         assert any(t.startswith("grad [") for t in texts(picture.svg))
         assert picture.svg.count("<path") == picture.source.count("->")
-        assert picture.svg.count("<ellipse") == 4             # the parameters
+        # the parameters, and the constant the loss kept (the targets)
+        assert picture.svg.count("<ellipse") == 4 + picture.source.count("[shape=ellipse, style=filled, fillcolor=\"#e5e7eb\"")
         assert picture.svg.count("#fde68a") == 1              # the loss
 
     def test_the_same_notebook_text_with_or_without_graphviz(self, monkeypatch):
@@ -444,3 +445,17 @@ class TestHistoryPNG:
 
     def test_an_empty_history_has_no_picture(self):
         assert mg.History()._repr_png_() is None
+
+
+def test_the_picture_shows_constants_as_inputs_and_no_negative_zero():
+    """A constant array an op kept (y_true) is an input of that op in the
+    picture, as in mg.trace; a -0.0 value prints as 0."""
+    import re
+    y_pred = mg.tensor([0.1, 0.95, 0.2, 0.6], requires_grad=True)
+    loss = mg.losses.binary_crossentropy([0.0, 1.0, 0.0, 0.0], y_pred)
+    dot = mg.to_dot(loss, names={"y_pred": y_pred})
+    consts = re.findall(r'(const\d+) \[[^\n]*label="const\\n\(4,\) float32\\nvalue \[([^\]]*)\]', dot)
+    assert sorted(v for _, v in consts) == ["0., 1., 0., 0.", "1., 0., 1., 1."]
+    for name, _ in consts:
+        assert re.search(rf"{name} -> op\d+", dot)
+    assert not re.search(r"-0\.(?!\d*[1-9])", dot)          # no -0. (a -0.26 is fine)

@@ -234,8 +234,9 @@ class TestDot:
         leaves, nodes = graph._graph(loss)
         boxes = [line for line in dot.splitlines() if "[shape=box" in line]
         assert len(boxes) == len(nodes) and len(leaves) == 1
-        expected_edges = sum(1 for n in nodes for e in n.next if e is not None)
-        assert dot.count("->") == expected_edges
+        consts = [c for n in nodes for c in graph._operands(n) if c is not None]
+        expected_edges = sum(1 for n in nodes for e in n.next if e is not None) + len(consts)
+        assert dot.count("->") == expected_edges and len(consts) == 2     # y and 1 - y
         for name in ("Clip", "Log", "Sub", "Mul", "Add", "Neg", "Sum", "Div", "y_pred"):
             assert name in dot
         assert "grad [ 0.2778, -0.2632,  0.3125,  0.625 ]" in dot   # d loss / d y_pred
