@@ -100,6 +100,35 @@ def as_array(data, dtype=None, copy=False):
     return arr
 
 
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+               "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def _is_device(x):
+    """Whether ``x`` names a device (``"cpu"``, ``"cuda:0"``, a device object)."""
+    if isinstance(x, str):
+        return x.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta", "xla")
+    return type(x).__name__ == "device"
+
+
+def check_device(device):
+    """Accept the CPU; refuse any other device with a clear error.
+
+    Examples
+    --------
+    >>> from minigrad.tensor import check_device
+    >>> check_device("cpu")
+    >>> check_device("cuda:0")
+    Traceback (most recent call last):
+    RuntimeError: minigrad runs on the CPU only, so a tensor cannot move to 'cuda:0'; use 'cpu' (mg.cuda.is_available() is False)
+    """
+    name = str(getattr(device, "type", device))
+    if name not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"minigrad runs on the CPU only, so a tensor cannot move to "
+                           f"{str(device)!r}; use 'cpu' (mg.cuda.is_available() is False)")
+
+
 class Tensor:
     """A numpy array that can record how it was computed.
 
@@ -252,10 +281,318 @@ class Tensor:
         """The numpy dtype."""
         return self._data.dtype
 
-    @property
-    def size(self):
-        """The number of elements."""
+    def size(self, dim=None):
+        """The shape (a tuple), or the length of dimension ``dim``, as PyTorch's
+        ``size()``.  (numpy's ``a.size``, the number of elements, is
+        :meth:`numel`.)
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.zeros(2, 3)
+        >>> x.size(), x.size(1), x.size(-1), x.numel()
+        ((2, 3), 3, 3, 6)
+        """
+        if dim is None:
+            return self._data.shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size(dim) takes an int dim, not {dim!r}")
+        n = self._data.ndim
+        if not -n <= dim < n:
+            raise IndexError(f"dim {dim} is out of range for a tensor of shape {self.shape}")
+        return self._data.shape[dim]
+
+    def numel(self):
+        """The number of elements (numpy's ``a.size``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(2, 3).numel()
+        6
+        """
         return self._data.size
+
+    def dim(self):
+        """The number of dimensions (``ndim``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(2, 3).dim()
+        2
+        """
+        return self._data.ndim
+
+    # ------------------------------------------------------ PyTorch spellings
+    def float(self):
+        """The tensor as float32 (``to(mg.float32)``; the graph is kept).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1, 2], dtype="int64").float()
+        tensor([1., 2.])
+        """
+        return self.astype(np.float32)
+
+    def double(self):
+        """The tensor as float64 (the graph is kept).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0]).double().dtype
+        dtype('float64')
+        """
+        return self.astype(np.float64)
+
+    def long(self):
+        """The tensor as int64 (no gradient).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.7, -1.7]).long()
+        tensor([ 1, -1], dtype=int64)
+        """
+        return self.astype(np.int64)
+
+    def int(self):
+        """The tensor as int32 (no gradient).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([2.5]).int().dtype
+        dtype('int32')
+        """
+        return self.astype(np.int32)
+
+    def bool(self):
+        """The tensor as bool (no gradient).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([0.0, 2.0]).bool()
+        tensor([False,  True])
+        """
+        return self.astype(np.bool_)
+
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """The tensor with another dtype (and on the CPU), as PyTorch's ``to``:
+        ``t.to(mg.float64)``, ``t.to("cpu")``, ``t.to(device)``,
+        ``t.to(other)`` (other's dtype), ``t.to("cpu", mg.float64)``.  A
+        cast between floats keeps the graph.  Any device but the CPU raises:
+        minigrad runs on the CPU.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.0])
+        >>> x.to("cpu") is x, x.to(mg.float64).dtype
+        (True, dtype('float64'))
+        >>> x.to("cuda")
+        Traceback (most recent call last):
+        RuntimeError: minigrad runs on the CPU only, so a tensor cannot move to 'cuda'; use 'cpu' (mg.cuda.is_available() is False)
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype if dtype is None else dtype
+            elif _is_device(a):
+                device = a
+            elif dtype is None:
+                dtype = a
+            else:
+                raise TypeError(f"to(): cannot read {a!r} as a dtype or a device")
+        if device is not None:
+            check_device(device)
+        out = self if dtype is None else self.astype(dtype)
+        return out.clone() if copy and out is self else out
+
+    def type(self, dtype=None):
+        """With ``dtype``: the tensor cast to it (as ``to(dtype)``); without:
+        the type's name, as PyTorch's (``'minigrad.FloatTensor'``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.5])
+        >>> x.type(), x.type(mg.float64).dtype
+        ('minigrad.FloatTensor', dtype('float64'))
+        """
+        if dtype is None:
+            return f"minigrad.{_TYPE_NAMES.get(self._data.dtype.name, 'Tensor')}"
+        return self.astype(dtype)
+
+    def type_as(self, other):
+        """The tensor cast to ``other``'s dtype.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0]).type_as(mg.zeros(1, dtype="float64")).dtype
+        dtype('float64')
+        """
+        return self.astype(other.dtype)
+
+    def contiguous(self):
+        """The tensor with C-contiguous memory: itself when it has it, else a
+        copy that keeps the graph.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.ones(2, 3)
+        >>> x.contiguous() is x, x.T.contiguous().numpy().flags.c_contiguous
+        (True, True)
+        """
+        return self if self._data.flags.c_contiguous else self.clone()
+
+    def is_contiguous(self):
+        """Whether the memory is C-contiguous.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.ones(2, 3).is_contiguous(), mg.ones(2, 3).T.is_contiguous()
+        (True, False)
+        """
+        return bool(self._data.flags.c_contiguous)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """Zeros of ``size`` with this tensor's dtype (or ``dtype``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(1, dtype="float64").new_zeros(2, 3).dtype
+        dtype('float64')
+        """
+        return Tensor(np.zeros(_shape_args(size), dtype or self.dtype), requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """Ones of ``size`` with this tensor's dtype (or ``dtype``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(1).new_ones((2,))
+        tensor([1., 1.])
+        """
+        return Tensor(np.ones(_shape_args(size), dtype or self.dtype), requires_grad)
+
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other``, as PyTorch's ``add``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0, 2.0]).add(mg.tensor([1.0, 1.0]), alpha=10)
+        tensor([11., 12.])
+        """
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other``, as PyTorch's ``sub``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0, 2.0]).sub(1.0)
+        tensor([0., 1.])
+        """
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        """``self * other``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0, 2.0]).mul(3)
+        tensor([3., 6.])
+        """
+        return self * other
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other`` (``rounding_mode`` ``"floor"`` or ``"trunc"``
+        rounds the quotient; the rounded result has no gradient).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([3.0, -3.0]).div(2), mg.tensor([3.0, -3.0]).div(2, rounding_mode="trunc")
+        (tensor([ 1.5, -1.5]), tensor([ 1., -1.]))
+        """
+        q = self / other
+        if rounding_mode is None:
+            return q
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', not {rounding_mode!r}")
+        return Tensor((np.floor if rounding_mode == "floor" else np.trunc)(q._data), dtype=q.dtype)
+
+    def pow(self, exponent):
+        """``self ** exponent``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([2.0, 3.0]).pow(2)
+        tensor([4., 9.])
+        """
+        return self ** exponent
+
+    def clamp(self, min=None, max=None):
+        """Values limited to ``[min, max]`` (either may be None), as PyTorch's
+        ``clamp`` (the same op as :meth:`clip`).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([-2.0, 0.5, 3.0]).clamp(min=0, max=1)
+        tensor([0. , 0.5, 1. ])
+        """
+        return self.clip(min, max)
+
+    def masked_fill(self, mask, value):
+        """The tensor with ``value`` where ``mask`` (a bool tensor that
+        broadcasts to its shape) is True; composed with ``where``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.0, 2.0, 3.0])
+        >>> x.masked_fill(x > 1.5, 0.0)
+        tensor([1., 0., 0.])
+        """
+        from .ops import where          # ops import this module
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.dtype != np.bool_:
+            raise TypeError(f"masked_fill: the mask must be bool, not {m.dtype}")
+        if np.broadcast_shapes(m.shape, self.shape) != self.shape:
+            raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to "
+                             f"the tensor's shape {self.shape}")
+        if isinstance(value, Tensor) and value.ndim:
+            raise ValueError("masked_fill: value must be a number or a 0-d tensor")
+        if not isinstance(value, Tensor):
+            value = Tensor(np.asarray(value, dtype=self.dtype))
+        return where(m, value.astype(self.dtype), self)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` is True, else ``other`` (PyTorch's
+        ``x.where(cond, y)``, that is ``mg.where(cond, x, y)``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.0, -2.0])
+        >>> x.where(x > 0, 0.0)
+        tensor([1., 0.])
+        """
+        from .ops import where          # ops import this module
+        return where(condition, self, other)
 
     @property
     def is_leaf(self):

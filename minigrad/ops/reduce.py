@@ -10,8 +10,8 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_tuple
 
 from ..compiler.trace import every
-from ..engine import Node, differentiable, unary
-from ..tensor import coerce
+from ..engine import Node, _make, differentiable, unary
+from ..tensor import Tensor, coerce
 from .registry import op
 
 
@@ -23,6 +23,18 @@ def _axes(axis, ndim):
         return tuple(sorted(normalize_axis_tuple(axis, ndim)))
     except np.exceptions.AxisError as e:
         raise np.exceptions.AxisError(f"{e}; valid axes are -{ndim}..{ndim - 1}") from None
+
+
+def _dims(dim, keepdim, axis, keepdims):
+    """PyTorch's ``dim``/``keepdim`` or numpy's ``axis``/``keepdims`` (aliases;
+    passing both spellings of one raises)."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("pass dim or axis (its numpy alias), not both")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
 
 
 def _reduce(ufunc, d, axis, keepdims):
@@ -69,8 +81,9 @@ class Sum(Node):
 
 
 @op(numpy=np.sum)
-def sum(x, axis=None, keepdims=False):
-    """Sum over ``axis`` (all axes by default).
+def sum(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Sum over ``dim`` (an int or a tuple; all dims by default), as
+    ``torch.sum``; ``axis`` and ``keepdims`` are numpy's aliases.
 
     Examples
     --------
@@ -80,6 +93,7 @@ def sum(x, axis=None, keepdims=False):
     (tensor(10.), tensor([4., 6.]), (2, 1))
     """
     x = coerce(x)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
     axis = _axes(axis, x.ndim)
     d = x._data
     out = _reduce(np.add, d, axis, keepdims) if d.dtype.kind == "f" else np.sum(
@@ -88,8 +102,9 @@ def sum(x, axis=None, keepdims=False):
 
 
 @op(numpy=np.mean)
-def mean(x, axis=None, keepdims=False):
-    """Mean over ``axis`` (all axes by default): ``sum / count``, composed.
+def mean(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Mean over ``dim`` (all dims by default): ``sum / count``, composed.
+    As ``torch.mean``; ``axis`` and ``keepdims`` are numpy's aliases.
 
     Examples
     --------
@@ -98,9 +113,10 @@ def mean(x, axis=None, keepdims=False):
     tensor([2. , 3.5])
     """
     x = coerce(x)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
     axis = _axes(axis, x.ndim)
     if axis is None:
-        count = x.size
+        count = x._data.size
     else:
         count = 1
         for a in axis:
@@ -136,46 +152,50 @@ class Min(Max):
     __slots__ = ()
 
 
-def _extreme(cls, ufunc, x, axis, keepdims):
+def _extreme(cls, ufunc, x, dim, keepdim, axis, keepdims):
     x = coerce(x)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
     axis = _axes(axis, x.ndim)
-    if x.size == 0:
+    if x._data.size == 0:
         raise ValueError(f"{cls.__name__.lower()} of an empty tensor (shape {x.shape})")
     return unary(cls, x, _reduce(ufunc, x._data, axis, keepdims), (axis, keepdims))
 
 
 @op(numpy=(np.max, np.amax))
-def max(x, axis=None, keepdims=False):
-    """Largest value over ``axis``; tied maxima share the gradient evenly.
+def amax(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Largest value over ``dim`` (an int or a tuple; all dims by default),
+    as ``torch.amax`` and ``np.max``; tied maxima share the gradient evenly.
+    (``max(dim)`` instead returns values and indices, see :func:`max`.)
 
     NaN propagates: a slice with a NaN has maximum NaN, and the gradient
     goes to its NaN elements (split evenly), as ``torch.max(x)`` does.
-    (``torch.amax`` instead gives the whole slice a NaN gradient; with
-    ``dim``, ``torch.max`` gives it all to the first NaN.)
+    (``torch.amax`` instead gives the whole slice a NaN gradient.)
 
     Examples
     --------
     >>> import minigrad as mg
     >>> x = mg.tensor([1.0, 3.0, 3.0], requires_grad=True)
-    >>> mg.max(x).backward()
+    >>> mg.amax(x).backward()
     >>> x.grad
     tensor([0. , 0.5, 0.5])
+    >>> mg.amax(mg.tensor([[1.0, 3.0], [0.0, 2.0]]), dim=1)
+    tensor([3., 2.])
     """
-    return _extreme(Max, np.maximum, x, axis, keepdims)
+    return _extreme(Max, np.maximum, x, dim, keepdim, axis, keepdims)
 
 
 @op(numpy=(np.min, np.amin))
-def min(x, axis=None, keepdims=False):
-    """Smallest value over ``axis``; tied minima share the gradient evenly.
-    NaN as in :func:`max`.
+def amin(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Smallest value over ``dim``, as ``torch.amin`` and ``np.min``; tied
+    minima share the gradient evenly.  NaN as in :func:`amax`.
 
     Examples
     --------
     >>> import minigrad as mg
-    >>> mg.min(mg.tensor([[1.0, 3.0], [0.0, 2.0]]), axis=1)
+    >>> mg.amin(mg.tensor([[1.0, 3.0], [0.0, 2.0]]), dim=1)
     tensor([1., 0.])
     """
-    return _extreme(Min, np.minimum, x, axis, keepdims)
+    return _extreme(Min, np.minimum, x, dim, keepdim, axis, keepdims)
 
 
 def _shifted(d, axis):
@@ -214,8 +234,9 @@ class LogSumExp(Node):
 
 
 @op()
-def logsumexp(x, axis=None, keepdims=False):
-    """``log(sum(exp(x), axis))``, computed without overflow.
+def logsumexp(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """``log(sum(exp(x), dim))``, computed without overflow, as
+    ``torch.logsumexp`` (``dim`` may be left out: all dims).
 
     Examples
     --------
@@ -224,6 +245,7 @@ def logsumexp(x, axis=None, keepdims=False):
     10000.69314718056
     """
     x = coerce(x)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
     axis = _axes(axis, x.ndim)
     z, m = _shifted(x._data, axis)
     out = _log_sum_exp(z, axis) + m
@@ -245,7 +267,7 @@ class Softmax(Node):
 
 
 @op()
-def softmax(x, axis=-1):
+def softmax(x, dim=-1, *, axis=None):
     """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow.
 
     Examples
@@ -255,7 +277,7 @@ def softmax(x, axis=-1):
     tensor([0., 0., 1.])
     """
     x = coerce(x)
-    axis = _one_axis(axis, x.ndim)
+    axis = _one_axis(_dims(dim, False, axis, None)[0], x.ndim)
     e = np.exp(_shifted(x._data, axis)[0])
     return unary(Softmax, x, e / _reduce(np.add, e, (axis,), True), axis)
 
@@ -272,7 +294,7 @@ class LogSoftmax(Node):
 
 
 @op()
-def log_softmax(x, axis=-1):
+def log_softmax(x, dim=-1, *, axis=None):
     """``x - logsumexp(x)`` along ``axis``, computed without overflow.
 
     Examples
@@ -282,7 +304,7 @@ def log_softmax(x, axis=-1):
     tensor([-10000.,      0.], dtype=float64)
     """
     x = coerce(x)
-    axis = _one_axis(axis, x.ndim)
+    axis = _one_axis(_dims(dim, False, axis, None)[0], x.ndim)
     z = _shifted(x._data, axis)[0]
     z -= _log_sum_exp(z, axis)        # z is a fresh array: reuse it
     return unary(LogSoftmax, x, z, axis)
@@ -294,3 +316,266 @@ def _one_axis(axis, ndim):
     if ndim == 0:
         raise ValueError("softmax and log_softmax need a tensor with at least one dimension")
     return _axes(axis, ndim)[0]
+
+
+# ------------------------------------------------------------------ prod
+
+class Prod(Node):
+    """prod over axes: each element's gradient is the product of the others
+    (exact with zeros: no division)."""
+
+    __slots__ = ()
+    save_out = False
+
+    def backward(self, g, out, x):
+        axis, keepdims = self.ctx
+        return ((g if keepdims else _keep(g, axis)) * _prod_others(x, axis),)
+
+
+def _to_last(shape, axis):
+    """The permutation that moves ``axis`` (None: all) to the end, and its length."""
+    axis = tuple(range(len(shape))) if axis is None else axis
+    perm = [i for i in range(len(shape)) if i not in axis] + list(axis)
+    k = 1
+    for a in axis:
+        k *= shape[a]
+    return perm, k
+
+
+@differentiable
+def _prod_others(x, axis):
+    """For each element, the product of the other elements of its slice over
+    ``axis``: exclusive cumulative products on arrays; on Tensors (gradients
+    of gradients) the product of a K x K spread with ones on the diagonal."""
+    perm, k = _to_last(x.shape, axis)
+    moved = np.transpose(x, perm)
+    lead = moved.shape[:x.ndim - (x.ndim if axis is None else len(axis))]
+    flat = np.reshape(moved, lead + (k,))
+    if isinstance(x, Tensor):
+        spread = np.broadcast_to(np.expand_dims(flat, -2), lead + (k, k))
+        others = prod(np.where(np.eye(k, dtype=bool), 1, spread), -1)
+    else:
+        ones = np.ones(lead + (1,), flat.dtype)
+        before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+        after = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], -1), -1)[..., ::-1]
+        others = before * after
+    back = np.reshape(others, moved.shape)
+    return np.transpose(back, tuple(np.argsort(perm).tolist()))
+
+
+@op(numpy=np.prod)
+def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Product over ``dim`` (an int or a tuple; all dims by default), as
+    ``torch.prod``; the gradient is exact where elements are zero.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([[1.0, 2.0], [0.0, 4.0]], requires_grad=True)
+    >>> mg.prod(x, dim=1)
+    tensor([2., 0.])
+    >>> x.prod().backward(); x.grad
+    tensor([[0., 0.],
+            [8., 0.]])
+    """
+    x = coerce(x)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
+    axis = _axes(axis, x.ndim)
+    out = np.prod(x._data, axis=axis, keepdims=keepdims)
+    return unary(Prod, x, out, (axis, keepdims))
+
+
+# ------------------------------------------------------------- var, std, norm
+
+def _count(x, axis):
+    if axis is None:
+        return x._data.size
+    n = 1
+    for a in axis:
+        n *= x.shape[a]
+    return n
+
+
+@op()
+def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    """Variance over ``dim`` with ``correction`` (1 by default: unbiased, as
+    ``torch.var``; numpy's ``np.var`` uses 0), composed from mean and sum.
+    ``unbiased=False`` is ``correction=0``.  Fewer elements than
+    ``correction + 1`` raise ``ValueError`` (PyTorch returns nan).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0, 3.0, 4.0])
+    >>> x.var(), x.var(correction=0)
+    (tensor(1.6666666), tensor(1.25))
+    """
+    x = coerce(x)
+    if isinstance(dim, bool):            # the legacy x.var(unbiased)
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not None:
+        raise TypeError("pass correction or unbiased, not both")
+    c = correction if correction is not None else (0 if unbiased is False else 1)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
+    axis = _axes(axis, x.ndim)
+    n = _count(x, axis)
+    if n - c <= 0:
+        raise ValueError(f"var/std over {n} element(s) with correction={c} has no degrees of "
+                         f"freedom left (PyTorch returns nan); use correction=0 or more elements")
+    d = x - mean(x, axis, True)
+    return sum(d * d, axis, keepdims) / (n - c)
+
+
+@op()
+def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
+        keepdims=None):
+    """Standard deviation: the square root of :func:`var` (same arguments;
+    unbiased by default, as ``torch.std``).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.tensor([[1.0, 3.0], [2.0, 2.0]]).std(dim=1)
+    tensor([1.4142135, 0.       ])
+    """
+    return var(x, dim, unbiased, keepdim, correction=correction, axis=axis,
+               keepdims=keepdims) ** 0.5
+
+
+class Norm2(Node):
+    """The 2-norm over axes: the gradient is ``g * x / norm`` (0 where the
+    norm is 0, as PyTorch)."""
+
+    __slots__ = ()
+
+    def backward(self, g, out, x):
+        axis, keepdims = self.ctx
+        top = self.out if keepdims else _keep(self.out, axis)
+        if not keepdims:
+            g, out = _keep(g, axis), _keep(out, axis)
+        zero = top == 0
+        return (g * x / np.where(zero, 1, out) * ~zero,)
+
+
+@op()
+def norm(x, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """The vector ``p``-norm over ``dim`` (all elements by default), as
+    ``torch.norm`` / ``Tensor.norm``: ``p`` is 2 (or ``"fro"``), 1, any
+    positive number, ``inf`` or ``-inf`` (a largest / smallest absolute
+    value) or 0 (the count of non-zeros, no gradient).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([[3.0, 4.0], [0.0, 0.0]], requires_grad=True)
+    >>> x.norm(dim=1)
+    tensor([5., 0.], grad_fn=<Norm2Backward>)
+    >>> x.norm(dim=1).sum().backward(); x.grad
+    tensor([[0.6, 0.8],
+            [0. , 0. ]])
+    """
+    x = coerce(x)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
+    if p == "fro" or p == 2:
+        axis = _axes(axis, x.ndim)
+        out = np.sqrt(_reduce(np.add, x._data * x._data, axis, keepdims))
+        return unary(Norm2, x, out, (axis, keepdims))
+    if isinstance(p, str) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise ValueError(f"norm: p must be a number, 'fro' or inf, not {p!r}")
+    if p == np.inf:
+        return amax(abs(x), axis, keepdims)
+    if p == -np.inf:
+        return amin(abs(x), axis, keepdims)
+    if p == 0:
+        return _make(np.sum(x._data != 0, axis=_axes(axis, x.ndim), keepdims=keepdims)
+                     .astype(x.dtype), None)
+    if p == 1:
+        return sum(abs(x), axis, keepdims)
+    if p < 0:
+        raise ValueError(f"norm: p={p} is not supported; use p > 0, 0, inf or -inf")
+    return sum(abs(x) ** p, axis, keepdims) ** (1.0 / p)
+
+
+# ------------------------------------------------------------------ cumsum
+
+class Cumsum(Node):
+    """cumsum along an axis: the gradient is the reversed cumulative sum of g."""
+
+    __slots__ = ()
+    save_args = save_out = False
+
+    def backward(self, g, out, x):
+        return (_reverse_cumsum(g, self.ctx),)
+
+
+@differentiable
+def _reverse_cumsum(g, axis):
+    flip = (slice(None),) * axis + (slice(None, None, -1),)
+    if isinstance(g, Tensor):
+        return cumsum(g[flip], axis)[flip]
+    return np.cumsum(g[flip], axis)[flip]
+
+
+@op()
+def cumsum(x, dim=None, *, axis=None, dtype=None):
+    """Cumulative sums along ``dim`` (required), as ``torch.cumsum``.
+    Integer and bool tensors give int64.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.tensor([[1.0, 2.0], [3.0, 4.0]]).cumsum(dim=1)
+    tensor([[1., 3.],
+            [3., 7.]])
+    """
+    x = coerce(x)
+    dim = _dims(dim, False, axis, None)[0]
+    if dim is None:
+        raise TypeError("cumsum needs dim (as torch.cumsum); flatten first for a running "
+                        "sum over all elements")
+    if dtype is not None:
+        x = x.astype(dtype)
+    d = _axes(int(dim), max(x.ndim, 1))[0]
+    data = x._data if x.ndim else x._data.reshape(1)
+    out = np.cumsum(data, axis=d)
+    if data.dtype.kind in "biu":
+        return _make(out.astype(np.int64, copy=False).reshape(x.shape), None)
+    return unary(Cumsum, x, out.reshape(x.shape), d)
+
+
+# ------------------------------------------------------------- all, any
+
+def _logical(ufunc, x, dim, keepdim, axis, keepdims):
+    x = coerce(x)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
+    out = ufunc.reduce(x._data != 0, axis=_axes(axis, x.ndim), keepdims=keepdims)
+    return _make(np.asarray(out), None)
+
+
+@op()
+def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Whether every element (over ``dim``) is non-zero: a bool tensor with no
+    gradient, as ``torch.all``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.tensor([[1.0, 0.0], [2.0, 3.0]]).all(dim=1)
+    tensor([False,  True])
+    """
+    return _logical(np.logical_and, x, dim, keepdim, axis, keepdims)
+
+
+@op()
+def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    """Whether some element (over ``dim``) is non-zero: a bool tensor with no
+    gradient, as ``torch.any``.
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> mg.tensor([[1.0, 0.0], [0.0, 0.0]]).any(dim=1)
+    tensor([ True, False])
+    """
+    return _logical(np.logical_or, x, dim, keepdim, axis, keepdims)
