@@ -19,6 +19,11 @@ from .tensor import (Tensor, arange, as_tensor, from_numpy, get_default_dtype, g
 
 from numpy import float32, float64  # dtype names, as mg.float32
 
+# PyTorch's functional spellings of Tensor methods (issue 20)
+from .ops.elementwise import clip as clamp  # noqa: E402
+from .ops.indexing import gather  # noqa: E402
+from .ops.shape import flatten, permute, transpose, unsqueeze  # noqa: E402
+
 # nn before losses: the loss declarations (minigrad.lossdefs) subclass nn.Module, and
 # nn's faces read their registry
 from . import datasets, formulas, nn, losses, optim  # noqa: E402
@@ -40,5 +45,6 @@ __all__ = [
     "gradgradcheck", "jacobians", "GradcheckError", "float32", "float64", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot", "draw",
     "data", "metrics", "random", "manual_seed", "save", "load",
     "callbacks", "fit", "History", "compile", "TraceError",
+    "clamp", "gather", "flatten", "permute", "unsqueeze",
     *_ops_all,
 ]

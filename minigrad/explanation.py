@@ -338,7 +338,7 @@ class Elementwise:
         table = {"y_true": y.reshape(-1), "y_pred": p.reshape(-1)}
         table.update({label: fn(y, p).reshape(-1) for label, fn in self.columns})
         table["loss_i"] = per.reshape(-1)
-        rule, n = self.rule.format(**opts), y.size
+        rule, n = self.rule.format(**opts), np.size(y)
         steps = [("sum of loss_i", float(per.sum()), rule),
                  ("mean = sum / N", float(per.sum()) / n, f"N = {n}: the loss")]
         return Explanation(

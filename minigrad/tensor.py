@@ -376,7 +376,7 @@ class Tensor:
         --------
         >>> import minigrad as mg
         >>> mg.tensor([0.0, 2.0]).bool()
-        tensor([False,  True])
+        tensor([False,  True], dtype=bool)
         """
         return self.astype(np.bool_)
 

@@ -267,8 +267,8 @@ class Softmax(Node):
 
 
 @op()
-def softmax(x, dim=-1, *, axis=None):
-    """``exp(x) / sum(exp(x))`` along ``axis``, computed without overflow.
+def softmax(x, dim=None, *, axis=None):
+    """``exp(x) / sum(exp(x))`` along ``dim`` (the last by default; ``axis`` is an alias), without overflow.
 
     Examples
     --------
@@ -277,7 +277,7 @@ def softmax(x, dim=-1, *, axis=None):
     tensor([0., 0., 1.])
     """
     x = coerce(x)
-    axis = _one_axis(_dims(dim, False, axis, None)[0], x.ndim)
+    axis = _one_axis(_last(dim, axis), x.ndim)
     e = np.exp(_shifted(x._data, axis)[0])
     return unary(Softmax, x, e / _reduce(np.add, e, (axis,), True), axis)
 
@@ -294,8 +294,8 @@ class LogSoftmax(Node):
 
 
 @op()
-def log_softmax(x, dim=-1, *, axis=None):
-    """``x - logsumexp(x)`` along ``axis``, computed without overflow.
+def log_softmax(x, dim=None, *, axis=None):
+    """``x - logsumexp(x)`` along ``dim`` (the last by default; ``axis`` is an alias), without overflow.
 
     Examples
     --------
@@ -304,10 +304,16 @@ def log_softmax(x, dim=-1, *, axis=None):
     tensor([-10000.,      0.], dtype=float64)
     """
     x = coerce(x)
-    axis = _one_axis(_dims(dim, False, axis, None)[0], x.ndim)
+    axis = _one_axis(_last(dim, axis), x.ndim)
     z = _shifted(x._data, axis)[0]
     z -= _log_sum_exp(z, axis)        # z is a fresh array: reuse it
     return unary(LogSoftmax, x, z, axis)
+
+
+def _last(dim, axis):
+    """``dim`` or its alias ``axis``; the last dim if neither is given."""
+    dim = _dims(dim, False, axis, None)[0]
+    return -1 if dim is None else dim
 
 
 def _one_axis(axis, ndim):
@@ -372,7 +378,7 @@ def prod(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     --------
     >>> import minigrad as mg
     >>> x = mg.tensor([[1.0, 2.0], [0.0, 4.0]], requires_grad=True)
-    >>> mg.prod(x, dim=1)
+    >>> mg.prod(x.detach(), dim=1)
     tensor([2., 0.])
     >>> x.prod().backward(); x.grad
     tensor([[0., 0.],
@@ -562,7 +568,7 @@ def all(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     --------
     >>> import minigrad as mg
     >>> mg.tensor([[1.0, 0.0], [2.0, 3.0]]).all(dim=1)
-    tensor([False,  True])
+    tensor([False,  True], dtype=bool)
     """
     return _logical(np.logical_and, x, dim, keepdim, axis, keepdims)
 
@@ -576,6 +582,6 @@ def any(x, dim=None, keepdim=False, *, axis=None, keepdims=None):
     --------
     >>> import minigrad as mg
     >>> mg.tensor([[1.0, 0.0], [0.0, 0.0]]).any(dim=1)
-    tensor([ True, False])
+    tensor([ True, False], dtype=bool)
     """
     return _logical(np.logical_or, x, dim, keepdim, axis, keepdims)

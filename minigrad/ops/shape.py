@@ -730,7 +730,7 @@ def setitem(x, index, value):
             raise ValueError(f"cannot assign a value of shape {v.shape} to x[index] of shape "
                              f"{target.shape}") from None
     if not basic and v.requires_grad:
-        where = np.arange(x.size).reshape(x.shape)[idx]
+        where = np.arange(x.numel()).reshape(x.shape)[idx]
         if np.unique(where).size < where.size:
             raise ValueError("t[index] = value with an index that repeats a position: which "
                              "write lands is not defined, so neither is the gradient; use "
