@@ -470,6 +470,8 @@ class Tensor:
         >>> mg.zeros(1, dtype="float64").new_zeros(2, 3).dtype
         dtype('float64')
         """
+        if not size:
+            raise TypeError("new_zeros(*size) needs a size, as in PyTorch: t.new_zeros(2, 3)")
         return Tensor(np.zeros(_shape_args(size), dtype or self.dtype), requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
@@ -481,6 +483,8 @@ class Tensor:
         >>> mg.zeros(1).new_ones((2,))
         tensor([1., 1.])
         """
+        if not size:
+            raise TypeError("new_ones(*size) needs a size, as in PyTorch: t.new_ones(2, 3)")
         return Tensor(np.ones(_shape_args(size), dtype or self.dtype), requires_grad)
 
     def add(self, other, *, alpha=1):

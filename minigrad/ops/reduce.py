@@ -19,6 +19,10 @@ def _axes(axis, ndim):
     """``axis`` as a sorted tuple of non-negative ints (``None``: all axes)."""
     if axis is None:
         return None
+    if ndim == 0:                    # PyTorch: a 0-d tensor has the dims 0 and -1, to reduce nothing
+        bad = [a for a in (axis if isinstance(axis, (tuple, list)) else (axis,)) if a not in (0, -1)]
+        if not bad:
+            return ()
     try:
         return tuple(sorted(normalize_axis_tuple(axis, ndim)))
     except np.exceptions.AxisError as e:
@@ -402,6 +406,23 @@ def _count(x, axis):
     return n
 
 
+def _centered(x, dim, unbiased, keepdim, correction, axis, keepdims):
+    """``(x - mean(x), axes, keepdims, n - correction)``: what var and std share."""
+    x = coerce(x)
+    if isinstance(dim, bool):            # the legacy x.var(unbiased)
+        dim, unbiased = None, dim
+    if correction is not None and unbiased is not None:
+        raise TypeError("pass correction or unbiased, not both")
+    c = correction if correction is not None else (0 if unbiased is False else 1)
+    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
+    axis = _axes(axis, x.ndim)
+    n = _count(x, axis)
+    if n - c <= 0:
+        raise ValueError(f"var/std over {n} element(s) with correction={c} has no degrees of "
+                         f"freedom left (PyTorch returns nan); use correction=0 or more elements")
+    return x - mean(x, axis, True), axis, keepdims, n - c
+
+
 @op()
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None):
@@ -417,27 +438,17 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     >>> x.var(), x.var(correction=0)
     (tensor(1.6666666), tensor(1.25))
     """
-    x = coerce(x)
-    if isinstance(dim, bool):            # the legacy x.var(unbiased)
-        dim, unbiased = None, dim
-    if correction is not None and unbiased is not None:
-        raise TypeError("pass correction or unbiased, not both")
-    c = correction if correction is not None else (0 if unbiased is False else 1)
-    axis, keepdims = _dims(dim, keepdim, axis, keepdims)
-    axis = _axes(axis, x.ndim)
-    n = _count(x, axis)
-    if n - c <= 0:
-        raise ValueError(f"var/std over {n} element(s) with correction={c} has no degrees of "
-                         f"freedom left (PyTorch returns nan); use correction=0 or more elements")
-    d = x - mean(x, axis, True)
-    return sum(d * d, axis, keepdims) / (n - c)
+    d, axis, keepdims, dof = _centered(x, dim, unbiased, keepdim, correction, axis, keepdims)
+    return sum(d * d, axis, keepdims) / dof
 
 
 @op()
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None,
         keepdims=None):
     """Standard deviation: the square root of :func:`var` (same arguments;
-    unbiased by default, as ``torch.std``).
+    unbiased by default, as ``torch.std``), composed as the 2-norm of
+    ``x - mean`` over ``sqrt(n - correction)``.  Where it is 0 (all values
+    equal) the gradient is 0, as the 2-norm's (PyTorch's is nan there).
 
     Examples
     --------
@@ -445,8 +456,8 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None, axis=None
     >>> mg.tensor([[1.0, 3.0], [2.0, 2.0]]).std(dim=1)
     tensor([1.4142135, 0.       ])
     """
-    return var(x, dim, unbiased, keepdim, correction=correction, axis=axis,
-               keepdims=keepdims) ** 0.5
+    d, axis, keepdims, dof = _centered(x, dim, unbiased, keepdim, correction, axis, keepdims)
+    return norm(d, 2, axis, keepdims) / dof ** 0.5
 
 
 class Norm2(Node):

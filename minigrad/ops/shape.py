@@ -148,6 +148,9 @@ def permute(x, *dims):
     (3, 4, 2)
     """
     x = coerce(x)
+    if not dims:
+        raise TypeError("permute(*dims) needs the order of the dims, as in PyTorch: "
+                        "x.permute(2, 0, 1) or x.permute((2, 0, 1))")
     dims = tuple(_dim(d, x.ndim) for d in _shape(dims)) if x.ndim else _shape(dims)
     if sorted(dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} dims of the "
@@ -180,7 +183,7 @@ def transpose(x, dim0=None, dim1=None):
     dims = list(range(x.ndim))
     if x.ndim == 0:
         _dim(dim0, 0), _dim(dim1, 0)
-        return permute(x)
+        return permute(x, ())
     a, b = _dim(dim0, x.ndim, "dim0"), _dim(dim1, x.ndim, "dim1")
     dims[a], dims[b] = dims[b], dims[a]
     return permute(x, dims)
@@ -369,6 +372,8 @@ def expand(x, *sizes):
     (2, 3, 4)
     """
     x = coerce(x)
+    if not sizes:
+        raise TypeError("expand(*sizes) needs the sizes, as in PyTorch: x.expand(3, -1)")
     sizes = _shape(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0:
@@ -414,6 +419,9 @@ def repeat(x, *sizes):
     (4, 2, 6)
     """
     x = coerce(x)
+    if not sizes:
+        raise TypeError("repeat(*sizes) needs the number of copies per dim, as in PyTorch: "
+                        "x.repeat(2, 1)")
     sizes = _shape(sizes)
     if len(sizes) < x.ndim:
         raise ValueError(f"repeat: {len(sizes)} sizes {sizes} for a tensor with {x.ndim} dims; "
@@ -503,7 +511,9 @@ def chunk(x, chunks, dim=0):
     if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
         raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
     n = x.shape[_dim(dim, x.ndim)]
-    return split(x, max(-(-n // int(chunks)), 1), dim)
+    if n == 0:                       # PyTorch gives `chunks` empty pieces
+        return _pieces(x, dim, [0] * int(chunks))
+    return split(x, -(-n // int(chunks)), dim)
 
 
 
