@@ -10,6 +10,7 @@ that a random upstream gradient sends back to the input.  New primitives
 float64.  The README's conflict table (numpy's meaning against PyTorch's)
 has one test per row at the end.
 """
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ class Row:
     min_ndim: int = 0
     max_ndim: int = 3
     empty: bool = False             # may a dimension have length 0?
+    zero_for_nan: bool = False      # where torch's gradient is nan, minigrad's is 0 (std)
 
 
 def _shape(draw, row):
@@ -48,7 +50,7 @@ def _values(shape, kind, dtype, seed):
     rng = np.random.default_rng(seed)
     n = int(np.prod(shape))
     if kind == "distinct":
-        x = rng.permutation(n).astype(np.float64) * 0.25 - n / 8
+        x = (rng.permutation(n) - n / 2) * 0.25 + 0.1          # no ties, no zero
     elif kind == "near_one":
         x = rng.uniform(0.5, 1.5, n) * rng.choice([-1.0, 1.0], n)
         x[rng.random(n) < 0.15] = 0.0
@@ -331,9 +333,10 @@ ROWS = [
         p_none, data="distinct", min_ndim=1),
     Row("var", lambda x, p: x.var(p["dim"], correction=p["correction"], keepdim=p["keepdim"]),
         p_var),
-    Row("std", lambda x, p: x.std(dim=p["dim"], correction=p["correction"]), p_var),
+    Row("std", lambda x, p: x.std(dim=p["dim"], correction=p["correction"]), p_var,
+        zero_for_nan=True),
     Row("var_default", lambda x, p: x.var(), p_none, min_ndim=1),
-    Row("std_unbiased_false", lambda x, p: x.std(unbiased=False), p_none),
+    Row("std_unbiased_false", lambda x, p: x.std(unbiased=False), p_none, zero_for_nan=True),
     Row("norm", lambda x, p: x.norm(p["p"], p["dim"], p["keepdim"]), p_norm),
     Row("logsumexp", lambda x, p: x.logsumexp(p["dim"], keepdim=p["keepdim"]), p_reduce),
     Row("cumsum", lambda x, p: x.cumsum(p["dim"]), p_dim),
@@ -387,11 +390,18 @@ def run_row(row, shape, p, dtype, seed):
     xt = torch.tensor(a, requires_grad=True)
     where = f"{row.name}{tuple(shape)} {p} {np.dtype(dtype).name}"
     try:
-        want = row.call(xt, p)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            want = row.call(xt, p)
     except (RuntimeError, IndexError, ValueError, TypeError) as e:
         with pytest.raises((RuntimeError, IndexError, ValueError, TypeError)):
             row.call(xm, p)
         return f"raises ({type(e).__name__})"
+    if any("degrees of freedom" in str(w.message) for w in caught):
+        with pytest.raises(ValueError, match="degrees of freedom"):     # torch: nan
+            row.call(xm, p)
+        return "raises where torch warns and gives nan"
+    assert not caught, [str(w.message) for w in caught]
     got = row.call(xm, p)
     _compare(got, want, dtype, where)
     outs_t, outs_m = _floats(want), _floats(got)
@@ -406,6 +416,9 @@ def run_row(row, shape, p, dtype, seed):
     want_g = xt.grad.numpy() if xt.grad is not None else np.zeros_like(a)
     got_g = xm.grad.numpy() if xm.grad is not None else np.zeros_like(a)
     assert got_g.dtype == want_g.dtype, where
+    if row.zero_for_nan:
+        assert (got_g[np.isnan(want_g)] == 0).all(), where
+        want_g = np.where(np.isnan(want_g), 0, want_g)
     np.testing.assert_allclose(got_g, want_g, err_msg=f"gradient of {where}", **TOL[dtype])
     return "matches"
 

@@ -339,7 +339,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or not 0 <= k <= n:
         raise ValueError(f"topk: k must be an int in 0..{n} (the length of dim {dim}), got {k!r}")
     if x.ndim == 0:
-        return _TOPK(x if k else x.reshape(0)[:0], _make_index(np.zeros((), np.int64)))
+        return _TOPK(x, _make_index(np.zeros((), np.int64)))       # k = 0 too, as PyTorch
     index = np.take(_order(x._data, d, largest), np.arange(k), axis=d)
     return _TOPK(gather(x, d, index), _make_index(index))
 

@@ -554,11 +554,12 @@ def cumsum(x, dim=None, *, axis=None, dtype=None):
     if dtype is not None:
         x = x.astype(dtype)
     d = _axes(int(dim), max(x.ndim, 1))[0]
-    data = x._data if x.ndim else x._data.reshape(1)
-    out = np.cumsum(data, axis=d)
-    if data.dtype.kind in "biu":
-        return _make(out.astype(np.int64, copy=False).reshape(x.shape), None)
-    return unary(Cumsum, x, out.reshape(x.shape), d)
+    if x.ndim == 0:
+        return cumsum(x.reshape(1), 0).reshape(())
+    out = np.cumsum(x._data, axis=d)
+    if x.dtype.kind in "biu":
+        return _make(out.astype(np.int64, copy=False), None)
+    return unary(Cumsum, x, out, d)
 
 
 # ------------------------------------------------------------- all, any
