@@ -607,3 +607,29 @@ def test_conflict_std_and_var_are_unbiased_by_default():
     assert x.var().item() == pytest.approx(np.var(x.numpy(), ddof=1))
     assert x.std(correction=0).item() == pytest.approx(np.std(x.numpy()))
     assert np.var(x) .item() == pytest.approx(1.25)          # numpy's function: ddof=0
+
+
+CONFLICT_TESTS = {
+    "t.transpose(dim0, dim1)": test_conflict_transpose_swaps_two_dims_permute_permutes,
+    "t.size()": test_conflict_size_is_a_method_numel_counts,
+    "t.repeat(*sizes)": test_conflict_repeat_tiles_repeat_interleave_repeats_elements,
+    "t.max(dim)": test_conflict_max_along_a_dim_returns_values_and_indices,
+    "t.flatten(start_dim=0, end_dim=-1)": test_conflict_flatten_takes_start_and_end_dims,
+    "t.view(*shape)": test_conflict_view_shares_memory_and_the_version_counter,
+    "t.squeeze(dim)": test_conflict_squeeze_of_a_long_dim_leaves_it_as_torch,
+    "t.std()": test_conflict_std_and_var_are_unbiased_by_default,
+}
+
+
+def test_every_row_of_the_readme_conflict_table_has_a_test():
+    import os
+    import re
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "README.md")
+    with open(readme) as f:
+        text = f.read()
+    section = text.split("## Tensors: PyTorch's methods", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    firsts = [re.match(r"\| `([^`]*)`", line).group(1) for line in rows]
+    assert firsts and set(firsts) == set(CONFLICT_TESTS), firsts
+    for name, test in CONFLICT_TESTS.items():
+        assert test.__name__.startswith("test_conflict_"), name
