@@ -210,7 +210,7 @@ def _method_t(self):
     return transpose(self, 0, -1) if self.ndim == 2 else self
 
 
-@op(public=False, method=_method_t)
+@op(method=_method_t)
 def t(x):
     """``x.t()``: a matrix transposed; 0-D and 1-D tensors as they are (PyTorch's ``t``).
 
@@ -331,10 +331,10 @@ def flatten(x, start_dim=0, end_dim=-1):
     a, b = _dim(start_dim, x.ndim, "start_dim"), _dim(end_dim, x.ndim, "end_dim")
     if a > b:
         raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-    return reshape(x, x.shape[:a] + (-1 if 0 not in x.shape[a:b + 1] else 0,) + x.shape[b + 1:])
+    return reshape(x, x.shape[:a] + (int(np.prod(x.shape[a:b + 1])),) + x.shape[b + 1:])
 
 
-@op(public=False)
+@op()
 def unflatten(x, dim, sizes):
     """Split dimension ``dim`` into ``sizes`` (one may be -1), as ``torch.unflatten``.
 
@@ -434,7 +434,7 @@ def repeat(x, *sizes):
     return reshape(tiled, tuple(r * n for r, n in zip(sizes, shape)))
 
 
-@op(public=False)
+@op()
 def repeat_interleave(x, repeats, dim=None):
     """Repeat each element ``repeats`` times along ``dim`` (the flattened tensor
     by default), as ``torch.repeat_interleave`` (numpy's ``np.repeat``).
@@ -466,7 +466,7 @@ def _pieces(x, dim, sizes):
                  for lo, hi in zip(bounds[:-1], bounds[1:]))
 
 
-@op(public=False)
+@op()
 def split(x, split_size_or_sections, dim=0):
     """Split into pieces along ``dim``, as ``torch.split``: pieces of one size
     (the last may be shorter), or the given list of sizes.  Views.
@@ -496,7 +496,7 @@ def split(x, split_size_or_sections, dim=0):
 
 
 
-@op(public=False)
+@op()
 def chunk(x, chunks, dim=0):
     """Split into ``chunks`` pieces of ``ceil(n / chunks)`` along ``dim`` (fewer
     when they run out), as ``torch.chunk``.  Views.
@@ -518,7 +518,7 @@ def chunk(x, chunks, dim=0):
 
 
 
-@op(public=False)
+@op()
 def narrow(x, dim, start, length):
     """``length`` elements along ``dim`` from ``start`` (a view), as ``torch.narrow``.
 
