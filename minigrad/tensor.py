@@ -129,6 +129,38 @@ def check_device(device):
                            f"{str(device)!r}; use 'cpu' (mg.cuda.is_available() is False)")
 
 
+class _SizeMethod:
+    """``t.size``: callable as PyTorch's method; refuses to be used as
+    numpy's number of elements."""
+
+    __slots__ = ("_shape",)
+
+    def __init__(self, data):
+        self._shape = data.shape
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self._shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size(dim) takes an int dim, not {dim!r}")
+        n = len(self._shape)
+        if not -n <= dim < n:
+            raise IndexError(f"dim {dim} is out of range for a tensor of shape {self._shape}")
+        return self._shape[dim]
+
+    def __repr__(self):
+        return "<method Tensor.size: call it, t.size() or t.size(dim)>"
+
+    def _refuse(self, *args):
+        raise TypeError("t.size is a method, as in PyTorch: t.size() is the shape, t.size(dim) "
+                        "one dim's length, and t.numel() the number of elements (numpy's a.size)")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __int__ = __index__ = \
+        __float__ = __format__ = __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = \
+        __rmul__ = __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = _refuse
+    __hash__ = None
+
+
 class Tensor:
     """A numpy array that can record how it was computed.
 
@@ -281,10 +313,13 @@ class Tensor:
         """The numpy dtype."""
         return self._data.dtype
 
-    def size(self, dim=None):
-        """The shape (a tuple), or the length of dimension ``dim``, as PyTorch's
-        ``size()``.  (numpy's ``a.size``, the number of elements, is
-        :meth:`numel`.)
+    @property
+    def size(self):
+        """``t.size()`` is the shape (a tuple) and ``t.size(dim)`` the length of
+        dimension ``dim``, as PyTorch's method.  numpy's attribute meaning
+        (the number of elements) is :meth:`numel`: ``t.size`` used as a
+        number (``t.size == 4``, ``t.size * 2``, ``f"{t.size}"``) raises
+        ``TypeError`` instead of silently comparing a method.
 
         Examples
         --------
@@ -292,15 +327,11 @@ class Tensor:
         >>> x = mg.zeros(2, 3)
         >>> x.size(), x.size(1), x.size(-1), x.numel()
         ((2, 3), 3, 3, 6)
+        >>> x.size == 6
+        Traceback (most recent call last):
+        TypeError: t.size is a method, as in PyTorch: t.size() is the shape, t.size(dim) one dim's length, and t.numel() the number of elements (numpy's a.size)
         """
-        if dim is None:
-            return self._data.shape
-        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-            raise TypeError(f"size(dim) takes an int dim, not {dim!r}")
-        n = self._data.ndim
-        if not -n <= dim < n:
-            raise IndexError(f"dim {dim} is out of range for a tensor of shape {self.shape}")
-        return self._data.shape[dim]
+        return _SizeMethod(self._data)
 
     def numel(self):
         """The number of elements (numpy's ``a.size``).

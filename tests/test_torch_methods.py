@@ -547,8 +547,11 @@ def test_conflict_size_is_a_method_numel_counts():
     x = mg.zeros(2, 3)
     assert x.size() == (2, 3) and x.size(0) == 2 and x.size(-1) == 3
     assert x.numel() == 6 and np.size(x) == 6
-    with pytest.raises(TypeError):
-        x.size + 1                    # numpy's attribute is a method now: arithmetic fails loudly
+    # numpy's attribute used as a number fails loudly, never compares a method silently
+    for old in (lambda: x.size + 1, lambda: x.size == 6, lambda: bool(x.size),
+                lambda: f"{x.size}", lambda: range(x.size), lambda: x.size // 2):
+        with pytest.raises(TypeError, match="numel"):
+            old()
 
 
 def test_conflict_repeat_tiles_repeat_interleave_repeats_elements():
