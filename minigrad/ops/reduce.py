@@ -494,6 +494,9 @@ def norm(x, p="fro", dim=None, keepdim=False, *, axis=None, keepdims=None):
     """
     x = coerce(x)
     axis, keepdims = _dims(dim, keepdim, axis, keepdims)
+    if p == "fro" and isinstance(axis, (tuple, list)) and len(axis) > 2:
+        raise ValueError(f"norm: p='fro' takes at most 2 dims (a matrix norm), got {axis}; "
+                         "use p=2 for the 2-norm over more dims")
     if p == "fro" or p == 2:
         axis = _axes(axis, x.ndim)
         out = np.sqrt(_reduce(np.add, x._data * x._data, axis, keepdims))
