@@ -591,30 +591,6 @@ class Tensor:
         """
         return self.clip(min, max)
 
-    def masked_fill(self, mask, value):
-        """The tensor with ``value`` where ``mask`` (a bool tensor that
-        broadcasts to its shape) is True; composed with ``where``.
-
-        Examples
-        --------
-        >>> import minigrad as mg
-        >>> x = mg.tensor([1.0, 2.0, 3.0])
-        >>> x.masked_fill(x > 1.5, 0.0)
-        tensor([1., 0., 0.])
-        """
-        from .ops import where          # ops import this module
-        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-        if m.dtype != np.bool_:
-            raise TypeError(f"masked_fill: the mask must be bool, not {m.dtype}")
-        if np.broadcast_shapes(m.shape, self.shape) != self.shape:
-            raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to "
-                             f"the tensor's shape {self.shape}")
-        if isinstance(value, Tensor) and value.ndim:
-            raise ValueError("masked_fill: value must be a number or a 0-d tensor")
-        if not isinstance(value, Tensor):
-            value = Tensor(np.asarray(value, dtype=self.dtype))
-        return where(m, value.astype(self.dtype), self)
-
     def where(self, condition, other):
         """``self`` where ``condition`` is True, else ``other`` (PyTorch's
         ``x.where(cond, y)``, that is ``mg.where(cond, x, y)``).

@@ -20,7 +20,7 @@ from .. import engine
 from ..compiler.trace import kept_array
 from ..tensor import Tensor, coerce, get_default_dtype
 from .reduce import _dims, amax, amin
-from .elementwise import maximum, minimum
+from .elementwise import maximum, minimum, where
 from .registry import op
 from .shape import _dim, _dim_alias, getitem, take_one
 
@@ -387,3 +387,35 @@ def gather(x, dim, index):
     base = x if x.ndim else x.reshape(1)
     out = getitem(base, grid)
     return out if x.ndim else out.reshape(())
+
+
+@op()
+def masked_fill(x, mask, value):
+    """``x`` with ``value`` where ``mask`` (bool, broadcasting to x's shape) is
+    True, as ``torch.masked_fill``; composed with :func:`where`, so the
+    gradient reaches x where the mask is False (and a tensor ``value``
+    where it is True).
+
+    Examples
+    --------
+    >>> import minigrad as mg
+    >>> x = mg.tensor([1.0, 2.0, 3.0])
+    >>> x.masked_fill(x > 1.5, 0.0)
+    tensor([1., 0., 0.])
+    """
+    x = coerce(x)
+    m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_fill: the mask must be bool, not {m.dtype}")
+    try:
+        fits = np.broadcast_shapes(m.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"masked_fill: a mask of shape {m.shape} does not broadcast to the "
+                         f"tensor's shape {x.shape}")
+    if isinstance(value, Tensor) and value.ndim:
+        raise ValueError("masked_fill: value must be a number or a 0-d tensor")
+    if not isinstance(value, Tensor):
+        value = Tensor(np.asarray(value, dtype=x.dtype))
+    return where(m, value.astype(x.dtype), x)

@@ -1,6 +1,8 @@
-"""Ops along axes: sum, mean, max, min, logsumexp, softmax, log_softmax.
+"""Ops along dims: sum, mean, prod, amax, amin, var, std, norm, logsumexp,
+cumsum, all, any, softmax, log_softmax.
 
-``axis`` is ``None`` (all axes), an int or a tuple of ints, as in numpy.
+``dim`` is ``None`` (all dims), an int or a tuple of ints, and ``keepdim``
+keeps them, as in PyTorch; numpy's ``axis`` and ``keepdims`` are aliases.
 softmax, log_softmax and logsumexp subtract the maximum first, so they are
 finite and warning-free for inputs of any magnitude.
 """

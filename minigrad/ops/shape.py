@@ -1,9 +1,12 @@
-"""Shape ops: reshape, transpose, squeeze, expand_dims, broadcast_to, astype,
-indexing, concatenate, stack.
+"""Shape ops, with PyTorch's names and arguments: reshape, view, permute,
+transpose(dim0, dim1), t, flatten, unflatten, squeeze, unsqueeze, expand,
+repeat, repeat_interleave, split, chunk, narrow; and broadcast_to, astype,
+indexing, concatenate, stack.  numpy's ``np.transpose`` and ``np.squeeze``
+keep numpy's meaning on tensors.
 
-Primitives: Reshape, Transpose, Getitem (and its adjoint ScatterAdd),
-Concatenate, plus the engine's BroadcastTo and Cast.  squeeze, expand_dims,
-swapaxes and stack are composed from them.
+Primitives: Reshape, Transpose (``permute``), Getitem (and its adjoint
+ScatterAdd), Concatenate, plus the engine's BroadcastTo and Cast.  The rest
+are composed from them.
 """
 from __future__ import annotations
 
