@@ -252,6 +252,11 @@ def _like(x, a):
     return mg.tensor(a) if isinstance(x, mg.Tensor) else torch.tensor(a)
 
 
+def _m(x):
+    """The framework of ``x``: the module whose functions a row calls."""
+    return mg if isinstance(x, mg.Tensor) else torch
+
+
 def _mask(x, p):
     m = np.random.default_rng(p["seed"]).random(tuple(x.shape)) < 0.4
     return _like(x, m)
@@ -353,6 +358,46 @@ ROWS = [
     Row("sort", lambda x, p: x.sort(p["dim"], descending=p["descending"]), p_sort,
         data="distinct"),
     Row("sort_default", lambda x, p: x.sort(), p_none, data="distinct"),
+    # the same as functions: mg.NAME(x, ...) as torch.NAME(x, ...)
+    Row("fn_max_dim", lambda x, p: _m(x).max(x, p["dim"], p["keepdim"]), p_one_dim_keep,
+        data="distinct"),
+    Row("fn_max_other", lambda x, p: _m(x).max(x, x * -1), p_none, data="distinct"),
+    Row("fn_sum", lambda x, p: _m(x).sum(x, dim=p["dim"], keepdim=p["keepdim"]), p_reduce),
+    Row("fn_mean_axis", lambda x, p: _m(x).mean(x, axis=p["dim"], keepdims=p["keepdim"]),
+        p_reduce),
+    Row("fn_prod", lambda x, p: _m(x).prod(x, p["dim"]), p_one_dim_keep, data="near_one"),
+    Row("fn_std", lambda x, p: _m(x).std(x, p["dim"], correction=p["correction"]), p_var,
+        zero_for_nan=True),
+    Row("fn_var", lambda x, p: _m(x).var(x, dim=p["dim"], keepdim=p["keepdim"]), p_var),
+    Row("fn_norm", lambda x, p: _m(x).norm(x, p["p"], p["dim"], p["keepdim"]), p_norm),
+    Row("fn_cumsum", lambda x, p: _m(x).cumsum(x, p["dim"]), p_dim),
+    Row("fn_topk", lambda x, p: _m(x).topk(x, p["k"], p["dim"]), p_topk, data="distinct"),
+    Row("fn_sort", lambda x, p: _m(x).sort(x, p["dim"], p["descending"]), p_sort,
+        data="distinct"),
+    Row("fn_amax", lambda x, p: _m(x).amax(x, p["dim"], p["keepdim"]), p_reduce),
+    Row("fn_argmax", lambda x, p: _m(x).argmax(x, dim=p["dim"]), p_one_dim_keep,
+        data="distinct"),
+    Row("fn_any", lambda x, p: _m(x).any(x > 0, p["dim"]), p_one_dim_keep),
+    Row("fn_logsumexp", lambda x, p: _m(x).logsumexp(x, p["dim"], p["keepdim"]), p_reduce),
+    Row("fn_squeeze", lambda x, p: _m(x).squeeze(x, p["dim"]), p_squeeze_dim, empty=True),
+    Row("fn_unsqueeze", lambda x, p: _m(x).unsqueeze(x, p["dim"]), p_unsqueeze),
+    Row("fn_flatten", lambda x, p: _m(x).flatten(x, p["start"], p["end"]), p_flatten),
+    Row("fn_permute", lambda x, p: _m(x).permute(x, p["dims"]), p_permutation),
+    Row("fn_transpose", lambda x, p: _m(x).transpose(x, p["d0"], p["d1"]), p_two_dims),
+    Row("fn_gather", lambda x, p: _m(x).gather(x, p["dim"], _index(x, p)), p_gather,
+        min_ndim=1),
+    Row("fn_clamp", lambda x, p: _m(x).clamp(x, p["min"], p["max"]), p_clamp),
+    Row("fn_masked_fill", lambda x, p: _m(x).masked_fill(x, _mask(x, p), p["value"]), p_mask),
+    Row("fn_split", lambda x, p: _m(x).split(x, p["size"], p["dim"]), p_split, min_ndim=1),
+    Row("fn_chunk", lambda x, p: _m(x).chunk(x, p["chunks"], p["dim"]), p_chunk, min_ndim=1),
+    Row("fn_narrow", lambda x, p: _m(x).narrow(x, p["dim"], p["start"], p["length"]),
+        p_narrow, min_ndim=1),
+    Row("fn_repeat_interleave", lambda x, p: _m(x).repeat_interleave(x, p["repeats"],
+                                                                       dim=p["dim"]),
+        p_repeat_interleave),
+    Row("fn_unflatten", lambda x, p: _m(x).unflatten(x, p["dim"], p["sizes"]), p_unflatten,
+        min_ndim=1),
+    Row("fn_t", lambda x, p: _m(x).t(x), p_none, max_ndim=2),
 ]
 
 
