@@ -565,7 +565,8 @@ class Tensor:
         if rounding_mode is None:
             return q
         if rounding_mode not in ("floor", "trunc"):
-            raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', not {rounding_mode!r}")
+            raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', not "
+                             f"{rounding_mode!r}")
         return Tensor((np.floor if rounding_mode == "floor" else np.trunc)(q._data), dtype=q.dtype)
 
     def pow(self, exponent):

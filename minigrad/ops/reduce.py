@@ -21,9 +21,9 @@ def _axes(axis, ndim):
     """``axis`` as a sorted tuple of non-negative ints (``None``: all axes)."""
     if axis is None:
         return None
-    if ndim == 0:                    # PyTorch: a 0-d tensor has the dims 0 and -1, to reduce nothing
-        bad = [a for a in (axis if isinstance(axis, (tuple, list)) else (axis,)) if a not in (0, -1)]
-        if not bad:
+    if ndim == 0:            # PyTorch: a 0-d tensor has the dims 0 and -1, to reduce nothing
+        dims = axis if isinstance(axis, (tuple, list)) else (axis,)
+        if not [a for a in dims if a not in (0, -1)]:
             return ()
     try:
         return tuple(sorted(normalize_axis_tuple(axis, ndim)))
@@ -274,7 +274,8 @@ class Softmax(Node):
 
 @op()
 def softmax(x, dim=None, *, axis=None):
-    """``exp(x) / sum(exp(x))`` along ``dim`` (the last by default; ``axis`` is an alias), without overflow.
+    """``exp(x) / sum(exp(x))`` along ``dim`` (the last by default; ``axis`` is
+    an alias), computed without overflow.
 
     Examples
     --------
@@ -301,7 +302,8 @@ class LogSoftmax(Node):
 
 @op()
 def log_softmax(x, dim=None, *, axis=None):
-    """``x - logsumexp(x)`` along ``dim`` (the last by default; ``axis`` is an alias), without overflow.
+    """``x - logsumexp(x)`` along ``dim`` (the last by default; ``axis`` is an
+    alias), computed without overflow.
 
     Examples
     --------

@@ -50,7 +50,8 @@ def _numpy_squeeze(a, axis=None):
     axes = _axes(axis, a.ndim)
     for i in axes or ():
         if a.shape[i] != 1:
-            raise ValueError(f"cannot squeeze axis {i} of a tensor of shape {a.shape}: its length is not 1")
+            raise ValueError(f"cannot squeeze axis {i} of a tensor of shape {a.shape}: its "
+                             "length is not 1")
     return squeeze(a, axis)
 
 
@@ -131,13 +132,14 @@ def _reversed(self):
 
 def _matrix_transpose(self):
     if self.ndim < 2:
-        raise ValueError(f"t.mT needs a tensor with at least 2 dimensions, this one has shape {self.shape}")
+        raise ValueError(f"t.mT needs a tensor with at least 2 dimensions, this one has "
+                         f"shape {self.shape}")
     return transpose(self, -2, -1)
 
 
 @op(public=False, numpy=[(np.transpose, _numpy_transpose)], attrs={
-    "T": property(_reversed, doc="The tensor with its dimensions reversed (as ``t.permute(n-1, ..., 0)``)."),
-    "mT": property(_matrix_transpose, doc="The last two dimensions swapped (a batch of matrices transposed).")})
+    "T": property(_reversed, doc="The dimensions reversed (``t.permute(n-1, ..., 0)``)."),
+    "mT": property(_matrix_transpose, doc="The last two dimensions swapped.")})
 def permute(x, *dims):
     """Permute the dimensions, as ``torch.permute``: ``x.permute(2, 0, 1)``
     (or one tuple).  The result views x's memory.
@@ -457,7 +459,8 @@ def repeat_interleave(x, repeats, dim=None):
     d = _dim(dim, x.ndim)
     counts = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1 or (counts < 0).any():
-        raise ValueError(f"repeat_interleave: repeats must be a non-negative int or 1-D ints, got {repeats!r}")
+        raise ValueError(f"repeat_interleave: repeats must be a non-negative int or 1-D ints, "
+                         f"got {repeats!r}")
     where = np.repeat(np.arange(x.shape[d] if x.ndim else 1), counts)
     return getitem(x, (slice(None),) * d + (where,))
 
