@@ -96,7 +96,7 @@ def main(argv=None):
 
     # 1. the whole model's gradient against central differences
     mg.gradcheck(lambda w, b: loss_fn(w, b, Xt, yt, args.l2), (w, b), atol=1e-8, rtol=1e-6)
-    print(f"gradient check: passed for all {w.size + b.size} parameters (float64)")
+    print(f"gradient check: passed for all {w.numel() + b.numel()} parameters (float64)")
 
     # 2. full-batch gradient descent (Nesterov momentum, step 1/L)
     history = train(w, b, Xt, yt, args.l2, args.steps)

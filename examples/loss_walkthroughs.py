@@ -57,7 +57,7 @@ def cce():
     y_true = mg.tensor(np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 0, 1]], dtype=float))
     y_pred = mg.tensor(np.array([[0.8, 0.05, 0.1, 0.05], [0.2, 0.5, 0.2, 0.1],
                                  [0.1, 0.1, 0.1, 0.7]]), requires_grad=True)
-    show("log(y_pred) at the true class", (y_true * mg.log(y_pred)).sum(axis=1))
+    show("log(y_pred) at the true class", (y_true * mg.log(y_pred)).sum(dim=1))
     per_sample = mg.losses.categorical_crossentropy(y_true, y_pred)
     show("Keras categorical_crossentropy", per_sample)
     show("-log([0.8, 0.5, 0.7])", -np.log([0.8, 0.5, 0.7]))

@@ -29,6 +29,11 @@ _CONSTRUCTORS = ["zeros", "ones", "empty", "full", "eye", "arange", "linspace", 
 # not shadow Python's float, int and bool)
 _DTYPES = ["float32", "float64", "double", "int64", "long", "int32"]
 
+# PyTorch's functional spellings of Tensor methods (issue 20)
+from .ops.elementwise import clip as clamp  # noqa: E402
+from .ops.indexing import gather  # noqa: E402
+from .ops.shape import flatten, permute, transpose, unsqueeze  # noqa: E402
+
 # nn before losses: the loss declarations (minigrad.lossdefs) subclass nn.Module, and
 # nn's faces read their registry
 from . import datasets, formulas, nn, losses, optim  # noqa: E402
@@ -52,5 +57,6 @@ __all__ = [
     "gradgradcheck", "jacobians", "GradcheckError", "losses", "nn", "formulas", "optim", "datasets", "explain", "trace", "to_dot", "draw",
     "data", "metrics", "random", "manual_seed", "save", "load",
     "callbacks", "fit", "History", "summary", "compile",
+    "clamp", "gather", "flatten", "permute", "unsqueeze",
     *_ops_all,
 ]

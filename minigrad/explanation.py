@@ -416,9 +416,9 @@ class Elementwise:
         table = {"y_true": y.reshape(-1), "y_pred": p.reshape(-1)}
         table.update({label: fn(y, p).reshape(-1) for label, fn in self.columns})
         table["loss_i"] = per.reshape(-1)
-        rule, n = self.rule.format(**opts), y.size
+        rule, n = self.rule.format(**opts), np.size(y)
         if self.sum_last_axis:
-            n = y.size // y.shape[-1] if y.ndim else 1
+            n = np.size(y) // np.shape(y)[-1] if np.ndim(y) else 1
             last = "mean over samples = sum / S"
             mean_step = (last, float(per.sum()) / n,
                          f"S = {n} sample{'s' * (n != 1)} (rows): the loss")

@@ -27,7 +27,7 @@ def _outputs(fn, inputs):
 def _numerical_jacobians(fn, inputs, diff, eps):
     """J[o][i] of shape (out[o].size, in[i].size), by central differences."""
     outs = _outputs(fn, inputs)
-    jac = [[np.zeros((o.size, inputs[i].size)) for i in diff] for o in outs]
+    jac = [[np.zeros((o.numel(), inputs[i].numel())) for i in diff] for o in outs]
     for col, i in enumerate(diff):
         base = inputs[i].data
         flat = np.array(base, dtype=base.dtype).reshape(-1)
@@ -50,12 +50,12 @@ def _analytic_jacobians(fn, inputs, diff):
     """J[o][i] from one backward pass per output element."""
     outs = _outputs(fn, inputs)
     targets = [inputs[i] for i in diff]
-    jac = [[np.zeros((o.size, inputs[i].size)) for i in diff] for o in outs]
+    jac = [[np.zeros((o.numel(), inputs[i].numel())) for i in diff] for o in outs]
     for oi, o in enumerate(outs):
         if not o.requires_grad:
             continue
-        for j in range(o.size):
-            seed = np.zeros(o.size, dtype=o.dtype)
+        for j in range(o.numel()):
+            seed = np.zeros(o.numel(), dtype=o.dtype)
             seed[j] = 1
             gs = grad(o, targets, grad_outputs=[seed.reshape(o.shape)],
                       retain_graph=True, allow_unused=True)

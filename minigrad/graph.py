@@ -59,7 +59,7 @@ def _gradients(t, leaves, nodes):
     a backward pass that keeps the graph and writes no ``.grad``."""
     if any(n.freed for n in nodes):
         return _gradients_left(leaves, nodes)
-    if t.size != 1 or not t.requires_grad:
+    if t.numel() != 1 or not t.requires_grad:
         return [None] * (len(leaves) + len(nodes))
     placeholders = [_make(np.empty(0), n) for n in nodes]   # captured by grad_fn
     gs = engine.run_backward((t,), (np.ones_like(t.data),), retain_graph=True,

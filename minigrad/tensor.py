@@ -99,6 +99,67 @@ def as_array(data, dtype=None, copy=False):
     return arr
 
 
+_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+               "int32": "IntTensor", "int16": "ShortTensor", "int8": "CharTensor",
+               "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def _is_device(x):
+    """Whether ``x`` names a device (``"cpu"``, ``"cuda:0"``, a device object)."""
+    if isinstance(x, str):
+        return x.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta", "xla")
+    return type(x).__name__ == "device"
+
+
+def check_device(device):
+    """Accept the CPU; refuse any other device with a clear error.
+
+    Examples
+    --------
+    >>> from minigrad.tensor import check_device
+    >>> check_device("cpu")
+    >>> check_device("cuda:0")
+    Traceback (most recent call last):
+    RuntimeError: minigrad runs on the CPU only, so a tensor cannot move to 'cuda:0'; use 'cpu' (mg.cuda.is_available() is False)
+    """
+    name = str(getattr(device, "type", device))
+    if name not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"minigrad runs on the CPU only, so a tensor cannot move to "
+                           f"{str(device)!r}; use 'cpu' (mg.cuda.is_available() is False)")
+
+
+class _SizeMethod:
+    """``t.size``: callable as PyTorch's method; refuses to be used as
+    numpy's number of elements."""
+
+    __slots__ = ("_shape",)
+
+    def __init__(self, data):
+        self._shape = data.shape
+
+    def __call__(self, dim=None):
+        if dim is None:
+            return self._shape
+        if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"size(dim) takes an int dim, not {dim!r}")
+        n = len(self._shape)
+        if not -n <= dim < n:
+            raise IndexError(f"dim {dim} is out of range for a tensor of shape {self._shape}")
+        return self._shape[dim]
+
+    def __repr__(self):
+        return "<method Tensor.size: call it, t.size() or t.size(dim)>"
+
+    def _refuse(self, *args):
+        raise TypeError("t.size is a method, as in PyTorch: t.size() is the shape, t.size(dim) "
+                        "one dim's length, and t.numel() the number of elements (numpy's a.size)")
+
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __int__ = __index__ = \
+        __float__ = __format__ = __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = \
+        __rmul__ = __truediv__ = __rtruediv__ = __floordiv__ = __rfloordiv__ = __mod__ = _refuse
+    __hash__ = None
+
+
 class Tensor:
     """A numpy array that can record how it was computed.
 
@@ -255,8 +316,296 @@ class Tensor:
 
     @property
     def size(self):
-        """The number of elements."""
+        """``t.size()`` is the shape (a tuple) and ``t.size(dim)`` the length of
+        dimension ``dim``, as PyTorch's method.  numpy's attribute meaning
+        (the number of elements) is :meth:`numel`: ``t.size`` used as a
+        number (``t.size == 4``, ``t.size * 2``, ``f"{t.size}"``) raises
+        ``TypeError`` instead of silently comparing a method.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.zeros(2, 3)
+        >>> x.size(), x.size(1), x.size(-1), x.numel()
+        ((2, 3), 3, 3, 6)
+        >>> x.size == 6
+        Traceback (most recent call last):
+        TypeError: t.size is a method, as in PyTorch: t.size() is the shape, t.size(dim) one dim's length, and t.numel() the number of elements (numpy's a.size)
+        """
+        return _SizeMethod(self._data)
+
+    def numel(self):
+        """The number of elements (numpy's ``a.size``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(2, 3).numel()
+        6
+        """
         return self._data.size
+
+    def dim(self):
+        """The number of dimensions (``ndim``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(2, 3).dim()
+        2
+        """
+        return self._data.ndim
+
+    # ------------------------------------------------------ PyTorch spellings
+    def float(self):
+        """The tensor as float32 (``to(mg.float32)``; the graph is kept).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1, 2], dtype="int64").float()
+        tensor([1., 2.])
+        """
+        return self.astype(np.float32)
+
+    def double(self):
+        """The tensor as float64 (the graph is kept).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0]).double().dtype
+        dtype('float64')
+        """
+        return self.astype(np.float64)
+
+    def long(self):
+        """The tensor as int64 (no gradient).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.7, -1.7]).long()
+        tensor([ 1, -1], dtype=int64)
+        """
+        return self.astype(np.int64)
+
+    def int(self):
+        """The tensor as int32 (no gradient).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([2.5]).int().dtype
+        dtype('int32')
+        """
+        return self.astype(np.int32)
+
+    def bool(self):
+        """The tensor as bool (no gradient).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([0.0, 2.0]).bool()
+        tensor([False,  True], dtype=bool)
+        """
+        return self.astype(np.bool_)
+
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """The tensor with another dtype (and on the CPU), as PyTorch's ``to``:
+        ``t.to(mg.float64)``, ``t.to("cpu")``, ``t.to(device)``,
+        ``t.to(other)`` (other's dtype), ``t.to("cpu", mg.float64)``.  A
+        cast between floats keeps the graph.  Any device but the CPU raises:
+        minigrad runs on the CPU.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.0])
+        >>> x.to("cpu") is x, x.to(mg.float64).dtype
+        (True, dtype('float64'))
+        >>> x.to("cuda")
+        Traceback (most recent call last):
+        RuntimeError: minigrad runs on the CPU only, so a tensor cannot move to 'cuda'; use 'cpu' (mg.cuda.is_available() is False)
+        """
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype if dtype is None else dtype
+            elif _is_device(a):
+                device = a
+            elif dtype is None:
+                dtype = a
+            else:
+                raise TypeError(f"to(): cannot read {a!r} as a dtype or a device")
+        if device is not None:
+            check_device(device)
+        out = self if dtype is None else self.astype(dtype)
+        return out.clone() if copy and out is self else out
+
+    def type(self, dtype=None):
+        """With ``dtype``: the tensor cast to it (as ``to(dtype)``); without:
+        the type's name, as PyTorch's (``'minigrad.FloatTensor'``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.5])
+        >>> x.type(), x.type(mg.float64).dtype
+        ('minigrad.FloatTensor', dtype('float64'))
+        """
+        if dtype is None:
+            return f"minigrad.{_TYPE_NAMES.get(self._data.dtype.name, 'Tensor')}"
+        return self.astype(dtype)
+
+    def type_as(self, other):
+        """The tensor cast to ``other``'s dtype.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0]).type_as(mg.zeros(1, dtype="float64")).dtype
+        dtype('float64')
+        """
+        return self.astype(other.dtype)
+
+    def contiguous(self):
+        """The tensor with C-contiguous memory: itself when it has it, else a
+        copy that keeps the graph.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.ones(2, 3)
+        >>> x.contiguous() is x, x.T.contiguous().numpy().flags.c_contiguous
+        (True, True)
+        """
+        return self if self._data.flags.c_contiguous else self.clone()
+
+    def is_contiguous(self):
+        """Whether the memory is C-contiguous.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.ones(2, 3).is_contiguous(), mg.ones(2, 3).T.is_contiguous()
+        (True, False)
+        """
+        return bool(self._data.flags.c_contiguous)
+
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """Zeros of ``size`` with this tensor's dtype (or ``dtype``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(1, dtype="float64").new_zeros(2, 3).dtype
+        dtype('float64')
+        """
+        if not size:
+            raise TypeError("new_zeros(*size) needs a size, as in PyTorch: t.new_zeros(2, 3)")
+        return Tensor(np.zeros(_shape_args(size), dtype or self.dtype), requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """Ones of ``size`` with this tensor's dtype (or ``dtype``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.zeros(1).new_ones((2,))
+        tensor([1., 1.])
+        """
+        if not size:
+            raise TypeError("new_ones(*size) needs a size, as in PyTorch: t.new_ones(2, 3)")
+        return Tensor(np.ones(_shape_args(size), dtype or self.dtype), requires_grad)
+
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other``, as PyTorch's ``add``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0, 2.0]).add(mg.tensor([1.0, 1.0]), alpha=10)
+        tensor([11., 12.])
+        """
+        return self + (other if alpha == 1 else other * alpha)
+
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other``, as PyTorch's ``sub``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0, 2.0]).sub(1.0)
+        tensor([0., 1.])
+        """
+        return self - (other if alpha == 1 else other * alpha)
+
+    def mul(self, other):
+        """``self * other``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([1.0, 2.0]).mul(3)
+        tensor([3., 6.])
+        """
+        return self * other
+
+    def div(self, other, *, rounding_mode=None):
+        """``self / other`` (``rounding_mode`` ``"floor"`` or ``"trunc"``
+        rounds the quotient; the rounded result has no gradient).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([3.0, -3.0]).div(2), mg.tensor([3.0, -3.0]).div(2, rounding_mode="trunc")
+        (tensor([ 1.5, -1.5]), tensor([ 1., -1.]))
+        """
+        q = self / other
+        if rounding_mode is None:
+            return q
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', not "
+                             f"{rounding_mode!r}")
+        return Tensor((np.floor if rounding_mode == "floor" else np.trunc)(q._data), dtype=q.dtype)
+
+    def pow(self, exponent):
+        """``self ** exponent``.
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([2.0, 3.0]).pow(2)
+        tensor([4., 9.])
+        """
+        return self ** exponent
+
+    def clamp(self, min=None, max=None):
+        """Values limited to ``[min, max]`` (either may be None), as PyTorch's
+        ``clamp`` (the same op as :meth:`clip`).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> mg.tensor([-2.0, 0.5, 3.0]).clamp(min=0, max=1)
+        tensor([0. , 0.5, 1. ])
+        """
+        return self.clip(min, max)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` is True, else ``other`` (PyTorch's
+        ``x.where(cond, y)``, that is ``mg.where(cond, x, y)``).
+
+        Examples
+        --------
+        >>> import minigrad as mg
+        >>> x = mg.tensor([1.0, -2.0])
+        >>> x.where(x > 0, 0.0)
+        tensor([1., 0.])
+        """
+        from .ops import where          # ops import this module
+        return where(condition, self, other)
 
     @property
     def is_leaf(self):
@@ -496,22 +845,6 @@ class Tensor:
         """
         return _device.CPU
 
-    def to(self, *args, **kwargs):
-        """The tensor on a device and/or in a dtype, as PyTorch's ``t.to``:
-        ``to("cpu")``, ``to(device)``, ``to(mg.float64)``, ``to("cpu",
-        mg.float64)``, ``to(other)`` (other's dtype).  The same tensor when
-        nothing changes; a float cast keeps the graph.  Another device raises.
-
-        Examples
-        --------
-        >>> import minigrad as mg
-        >>> x = mg.ones(2)
-        >>> x.to("cpu") is x, x.to(mg.float64).dtype
-        (True, dtype('float64'))
-        """
-        dtype = _device.split_to_args(args, dict(kwargs))
-        return self if dtype is None or dtype == self.dtype else self.astype(dtype)
-
     def cpu(self):
         """The tensor itself (minigrad runs on the CPU).
 
@@ -523,21 +856,12 @@ class Tensor:
         """
         return self
 
-    def type(self, dtype=None):
-        """With ``dtype``: the tensor cast to it (as :meth:`to`); without: the
-        type's name in PyTorch's spelling.
 
-        Examples
-        --------
-        >>> import minigrad as mg
-        >>> mg.ones(1).type(), mg.ones(1).type(mg.int64)
-        ('minigrad.FloatTensor', tensor([1], dtype=int64))
-        """
-        if dtype is None:
-            names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-                     "bool": "Bool"}
-            return f"minigrad.{names.get(self.dtype.name, self.dtype.name)}Tensor"
-        return self.to(dtype)
+def _shape_args(shape):
+    """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
 
 
 def _unwrap(x):

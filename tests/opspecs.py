@@ -429,9 +429,9 @@ REDUCTIONS = [
         x, dim=_dims(axis, x.ndim), keepdim=keepdims), reduce_case()),
     OpSpec("mean", mg.mean, np.mean, lambda x, axis=None, keepdims=False: _t().mean(
         x, dim=_dims(axis, x.ndim), keepdim=keepdims), reduce_case()),
-    OpSpec("max", mg.max, np.max, lambda x, axis=None, keepdims=False: _t().amax(
+    OpSpec("amax", mg.amax, np.max, lambda x, axis=None, keepdims=False: _t().amax(
         x, dim=_dims(axis, x.ndim), keepdim=keepdims), reduce_case(), (Distinct(),)),
-    OpSpec("min", mg.min, np.min, lambda x, axis=None, keepdims=False: _t().amin(
+    OpSpec("amin", mg.amin, np.min, lambda x, axis=None, keepdims=False: _t().amin(
         x, dim=_dims(axis, x.ndim), keepdim=keepdims), reduce_case(), (Distinct(),)),
     OpSpec("logsumexp", mg.logsumexp, _logsumexp, lambda x, axis=None, keepdims=False:
            _t().logsumexp(x, dim=_dims(axis, x.ndim), keepdim=keepdims), reduce_case()),
@@ -445,7 +445,8 @@ REDUCTIONS = [
 SHAPE_OPS = [
     OpSpec("reshape", lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape),
            lambda x, shape: x.reshape(shape), reshape_case()),
-    OpSpec("transpose", mg.transpose, np.transpose,
+    OpSpec("permute", lambda x, axes: mg.permute(x, tuple(range(x.ndim))[::-1] if axes is None
+                                            else axes), np.transpose,
            lambda x, axes: x.permute(tuple(axes) if axes is not None else tuple(range(x.ndim))[::-1]),
            transpose_case()),
     OpSpec("T", lambda x: x.T, lambda x: x.T,

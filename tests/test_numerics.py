@@ -25,7 +25,7 @@ def test_finite_value_gradient_and_second_derivative(name, dtype):
     y = fn(x)
     assert y.dtype == dtype
     assert np.isfinite(y.numpy()).all()
-    g = np.linspace(-1, 1, y.size).reshape(y.shape).astype(dtype)
+    g = np.linspace(-1, 1, y.numel()).reshape(y.shape).astype(dtype)
     (gx,) = mg.grad(y, x, grad_outputs=[g], create_graph=True)
     assert gx.dtype == dtype and np.isfinite(gx.numpy()).all()
     (ggx,) = mg.grad(gx.sum(), x)

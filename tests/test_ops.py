@@ -90,8 +90,10 @@ def test_parity_with_torch(spec, dtype, data):
 @pytest.mark.parametrize("name,fn,ref", [
     ("sum", lambda t: mg.sum(t, axis=1), lambda a: a.sum(1)),
     ("sum_keep", lambda t: mg.sum(t, axis=-1, keepdims=True), lambda a: a.sum(-1, keepdims=True)),
-    ("max", lambda t: mg.max(t, axis=1), lambda a: a.max(1)),
-    ("min", lambda t: mg.min(t, axis=-1), lambda a: a.min(-1)),
+    ("amax", lambda t: mg.amax(t, axis=1), lambda a: a.max(1)),
+    ("max_dim", lambda t: mg.max(t, dim=1).values, lambda a: a.max(1)),
+    ("amin", lambda t: mg.amin(t, axis=-1), lambda a: a.min(-1)),
+    ("min_dim", lambda t: mg.min(t, dim=-1).values, lambda a: a.min(-1)),
     ("logsumexp", lambda t: mg.logsumexp(t, axis=1),
      lambda a: np.log(np.exp(a - a.max(1, keepdims=True)).sum(1)) + a.max(1)),
     ("softmax", lambda t: mg.softmax(t, axis=1),

@@ -38,8 +38,8 @@ BINARY = {
 REDUCE = {
     "sum": (lambda t: t.sum(axis=1), lambda t: t.sum(dim=1)),
     "mean": (lambda t: t.mean(axis=1), lambda t: t.mean(dim=1)),
-    "max": (lambda t: t.max(axis=1), lambda t: t.amax(dim=1)),
-    "min": (lambda t: t.min(axis=1), lambda t: t.amin(dim=1)),
+    "max": (lambda t: t.amax(dim=1), lambda t: t.amax(dim=1)),
+    "min": (lambda t: t.amin(dim=1), lambda t: t.amin(dim=1)),
     "logsumexp": (lambda t: mg.logsumexp(t, axis=1), lambda t: torch.logsumexp(t, dim=1)),
     "softmax": (lambda t: mg.softmax(t, axis=1), lambda t: torch.softmax(t, dim=1)),
     "log_softmax": (lambda t: mg.log_softmax(t, axis=1), lambda t: torch.log_softmax(t, dim=1)),

@@ -205,7 +205,7 @@ def _bce_probs(y, p, loss, ls):
                   "p used (clipped)": ops.clip(pt, eps, 1 - eps).numpy().reshape(-1),
                   "y log p": pos.numpy().reshape(-1),
                   "(1-y) log(1-p)": neg.numpy().reshape(-1), "loss_i": per.reshape(-1)})
-    s_pos, s_neg, n = float(pos.numpy().sum()), float(neg.numpy().sum()), y.size
+    s_pos, s_neg, n = float(pos.numpy().sum()), float(neg.numpy().sum()), np.size(y)
     steps = [("sum of y log p", s_pos, "from the samples labelled 1"),
              ("sum of (1-y) log(1-p)", s_neg, "from the samples labelled 0"),
              ("sum of both", s_pos + s_neg, "logs of probabilities are <= 0"),
@@ -340,7 +340,7 @@ def _bce_logits(y, z, loss, ls):
                   "p = sigmoid(z)": ops.sigmoid(Tensor(z)).numpy().reshape(-1),
                   "(1-y) z": lin.numpy().reshape(-1), "log sigmoid(z)": log_p.numpy().reshape(-1),
                   "loss_i": per.reshape(-1)})
-    n = y.size
+    n = np.size(y)
     steps = [("sum of (1-y) z", float(lin.numpy().sum()), ""),
              ("sum of log sigmoid(z)", float(log_p.numpy().sum()), "= sum log p"),
              ("first minus second", float(per.sum()), ""),

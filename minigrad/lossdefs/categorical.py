@@ -305,7 +305,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         if ls:
             y = y * (1.0 - ls) + ls / input.shape[axis]
         loss = formulas.categorical_crossentropy_logits(y, input, axis=axis, class_weight=w)
-        return _reduce_targets(loss, reduction, input.size / input.shape[axis], "samples")
+        return _reduce_targets(loss, reduction, input.numel() / input.shape[axis], "samples")
     labels, valid = _index_targets(input, target, axis, ignore_index)
     checks.constant_weight(weight, "weight", "cross_entropy with class-index targets")
     return _cross_entropy_indices(input, labels, valid, axis, w, reduction, ls)

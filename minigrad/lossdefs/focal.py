@@ -7,6 +7,8 @@ cross-entropy, times :func:`minigrad.formulas.class_balance`.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _checks as checks
 from .. import formulas, ops
 from ..explanation import Explanation, convention, gradient, logit, mean
@@ -114,7 +116,7 @@ def explain_focal(name, y, x, from_logits, opts):
         table["alpha_t"] = weight.numpy().reshape(-1)
         per = weight * per
     table["loss_i"] = per.numpy().reshape(-1)
-    n, total = y.size, float(per.numpy().sum())
+    n, total = np.size(y), float(per.numpy().sum())
     steps = [("sum of loss_i", total, "each bce_i scaled down where p_t is high" if gamma > 0
               else "gamma = 0: each bce_i as it is"),
              ("mean = sum / N", total / n, f"N = {n}: the loss")]

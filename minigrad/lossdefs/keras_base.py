@@ -154,7 +154,7 @@ def _divisor(values, weights, reduction, mask):
         return ops.sum(weights)
     if mask is not None:
         return float(np.sum(mask))
-    return values.size
+    return np.size(values)
 
 
 # ----------------------------------------------------------------- classes

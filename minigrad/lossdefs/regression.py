@@ -357,7 +357,7 @@ declare(torch=(smooth_l1_loss, SmoothL1Loss))
 
 def _rates(x, name, hint):
     """Refuse negative rates (their log is NaN)."""
-    if x.size and np.nanmin(x.data) < 0:
+    if np.size(x) and np.nanmin(x.data) < 0:
         raise ValueError(f"{name} holds negative rates (min {np.nanmin(x.data):.6g}): a "
                          f"Poisson rate is >= 0; {hint}")
 

@@ -33,7 +33,7 @@ def _nonzero_divisor(divisor, what, why):
 def reduce(loss, reduction):
     """PyTorch's ``"mean"`` (over every element), ``"sum"`` or ``"none"``."""
     if reduction == "mean":
-        return mean_over(ops.sum(loss), loss.size, "elements", "the input is empty")
+        return mean_over(ops.sum(loss), loss.numel(), "elements", "the input is empty")
     if reduction == "sum":
         return ops.sum(loss)
     return loss

@@ -224,7 +224,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     n_feat = x.shape[1] if x.ndim > 1 else 0
     axes, shape = _channels(x, n_feat, "batch_norm")
     if training:
-        count = x.size // n_feat
+        count = x.numel() // n_feat
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {x.shape}")

@@ -610,8 +610,8 @@ OPS = [
     # reductions along axes
     reduction("sum", mg.sum, _sum_t, Rounding(out=_abs_out(_sum_t))),
     reduction("mean", mg.mean, _mean_t, Rounding(out=_abs_out(_mean_t))),
-    reduction("max", mg.max, _reduce(torch.amax), branches=_extreme_sides),
-    reduction("min", mg.min, _reduce(torch.amin), branches=_extreme_sides),
+    reduction("amax", mg.amax, _reduce(torch.amax), branches=_extreme_sides),
+    reduction("amin", mg.amin, _reduce(torch.amin), branches=_extreme_sides),
     reduction("logsumexp", mg.logsumexp, _reduce(torch.logsumexp), Rounding(_lse_out, _lse_grad)),
     FuzzOp("softmax", mg.softmax, lambda x, axis: torch.softmax(x, dim=axis), one_nd,
            params=one_axis_params, rounding=Rounding(_softmax_out, _softmax_grad)),
@@ -620,7 +620,8 @@ OPS = [
     # shapes
     FuzzOp("reshape", lambda x, shape: x.reshape(shape), lambda x, shape: x.reshape(shape), one,
            params=reshape_params),
-    FuzzOp("transpose", mg.transpose,
+    FuzzOp("permute", lambda x, axes: mg.permute(x, tuple(range(x.ndim))[::-1] if axes is None
+                                               else axes),
            lambda x, axes: x.permute(axes if axes is not None else tuple(range(x.ndim))[::-1]),
            one, params=transpose_params),
     FuzzOp("T", lambda x: x.T, lambda x: x.permute(tuple(range(x.ndim))[::-1]), one),
