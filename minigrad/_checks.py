@@ -60,7 +60,7 @@ def unit_interval_targets(y, name):
 def same_shape(a, b, name_a, name_b):
     """Raise unless ``a`` and ``b`` have the same shape."""
     if a.shape != b.shape:
-        fix = (f"reshape one of them, e.g. {name_b}.reshape({a.shape})" if a.size == b.size
+        fix = (f"reshape one of them, e.g. {name_b}.reshape({a.shape})" if np.size(a) == np.size(b)
                else "they hold different numbers of values, so no reshape can make them match")
         raise ValueError(
             f"{name_a} has shape {a.shape} but {name_b} has shape {b.shape}; they must "

@@ -160,15 +160,15 @@ def summary(model, input_size=None, dtype=None):
     layers = [Layer(name, type(m).__name__, name.count(".") + 1 if name else 0,
                     shapes.get(id(m)), _own_params(m)) for name, m in modules]
     params = model.parameters()
-    trainable = sum(p.size for p in params if p.requires_grad)
-    total = sum(p.size for p in params)
+    trainable = sum(p.numel() for p in params if p.requires_grad)
+    total = sum(p.numel() for p in params)
     return Summary(layers, None if input_size is None else tuple(input_size), total, trainable,
                    total - trainable)
 
 
 def _own_params(module):
     """Elements of the parameters a module holds itself (not its submodules')."""
-    return sum(v.size for _, v in module._members() if isinstance(v, Parameter))
+    return sum(v.numel() for _, v in module._members() if isinstance(v, Parameter))
 
 
 def _input(input_size, dtype):
