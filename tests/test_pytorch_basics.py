@@ -4,7 +4,6 @@
 losses) must be the same under both."""
 import functools
 import os
-import re
 import subprocess
 import sys
 
@@ -13,16 +12,6 @@ import pytest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SCRIPT = os.path.join(ROOT, "examples", "pytorch_basics.py")
-
-# Tensor methods that helper 20a adds (issue 20); until its branch is merged
-# a chapter stops at the first of them, and the test checks what ran before.
-PENDING_20A = [
-    (r"no attribute 'mul'", "Tensor.mul"),
-    (r"no attribute 'pow'", "Tensor.pow"),
-    (r"no attribute 't'", "Tensor.t()"),
-    (r"'int' object is not callable", "Tensor.size() as a method"),
-    (r"mul\(\) got an unexpected keyword argument 'out'", "mg.mul(out=)"),
-]
 
 # Where minigrad differs from PyTorch on purpose (API.md, "Tensors"): a Python
 # list of ints becomes the default float dtype, not int64.
@@ -49,11 +38,7 @@ def test_chapter_prints_what_pytorch_prints(chapter):
         if label in KNOWN:
             expected = expected.replace(f"dtype={KNOWN[label][1]}", f"dtype={KNOWN[label][0]}")
         assert value == expected, f"{chapter}: CHECK {label}\nminigrad: {value}\ntorch:    {expected}"
-    if ours.returncode != 0:
-        pending = [name for pattern, name in PENDING_20A if re.search(pattern, ours.stderr)]
-        assert pending, ours.stderr
-        pytest.skip(f"{chapter}: {len(got)} of {len(want)} checks match; the rest needs "
-                    f"{pending[0]} from helper 20a (issue 20), not merged in this branch")
+    assert ours.returncode == 0, ours.stderr
     assert list(got) == list(want)
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tracing import kept_array, traced
 from ..engine import Node, _make, as_operand, binary, expand, record, unary
+from ..creation import write_out
 from ..tensor import Tensor, coerce
 from .quiet import quietly
 from .registry import op
@@ -35,8 +36,8 @@ class Add(Node):
 
 
 @op(operators="__add__", reflected="__radd__", ufunc=np.add, method=False)
-def add(a, b):
-    """``a + b`` with numpy broadcasting.
+def add(a, b, *, out=None):
+    """``a + b`` with numpy broadcasting (``out=`` as PyTorch's).
 
     Examples
     --------
@@ -45,9 +46,10 @@ def add(a, b):
     tensor([2., 3.])
     """
     try:
-        return binary(Add, a, b)
+        result = binary(Add, a, b)
     except RuntimeWarning:     # warnings are errors: see minigrad.ops.quiet
-        return quietly(add, a, b)
+        result = quietly(add, a, b)
+    return result if out is None else write_out(out, result)
 
 
 class Sub(Node):
@@ -62,8 +64,8 @@ class Sub(Node):
 
 
 @op(operators="__sub__", reflected="__rsub__", ufunc=np.subtract, method=False)
-def sub(a, b):
-    """``a - b`` with numpy broadcasting.
+def sub(a, b, *, out=None):
+    """``a - b`` with numpy broadcasting (``out=`` as PyTorch's).
 
     Examples
     --------
@@ -72,9 +74,10 @@ def sub(a, b):
     tensor([0., 1.])
     """
     try:
-        return binary(Sub, a, b)
+        result = binary(Sub, a, b)
     except RuntimeWarning:     # warnings are errors: see minigrad.ops.quiet
-        return quietly(sub, a, b)
+        result = quietly(sub, a, b)
+    return result if out is None else write_out(out, result)
 
 
 class Mul(Node):
@@ -94,8 +97,8 @@ class Mul(Node):
 
 
 @op(operators="__mul__", reflected="__rmul__", ufunc=np.multiply, method=False)
-def mul(a, b):
-    """``a * b`` with numpy broadcasting.
+def mul(a, b, *, out=None):
+    """``a * b`` with numpy broadcasting (``out=`` as PyTorch's).
 
     Examples
     --------
@@ -105,9 +108,10 @@ def mul(a, b):
             [10., 20.]])
     """
     try:
-        return binary(Mul, a, b)
+        result = binary(Mul, a, b)
     except RuntimeWarning:     # warnings are errors: see minigrad.ops.quiet
-        return quietly(mul, a, b)
+        result = quietly(mul, a, b)
+    return result if out is None else write_out(out, result)
 
 
 class Div(Node):
@@ -126,8 +130,8 @@ class Div(Node):
 
 
 @op(operators="__truediv__", reflected="__rtruediv__", ufunc=np.true_divide, method=False)
-def div(a, b):
-    """``a / b`` with numpy broadcasting.
+def div(a, b, *, out=None):
+    """``a / b`` with numpy broadcasting (``out=`` as PyTorch's).
 
     Examples
     --------
@@ -136,9 +140,10 @@ def div(a, b):
     tensor([0.25, 0.5 ])
     """
     try:
-        return binary(Div, a, b)
+        result = binary(Div, a, b)
     except RuntimeWarning:     # warnings are errors: see minigrad.ops.quiet
-        return quietly(div, a, b)
+        result = quietly(div, a, b)
+    return result if out is None else write_out(out, result)
 
 
 class Pow(Node):
