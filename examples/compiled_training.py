@@ -1,4 +1,4 @@
-"""Train an MLP on the moons eagerly and with mg.compile: the same bits, faster.
+"""Train an MLP on the moons eagerly and with mg.compile: the same bits.
 
 Two copies of the same MLP (2-32-32-1, ReLU, BCE from logits, Adam) start
 from the same weights and see the same mini-batches.  One runs its step
