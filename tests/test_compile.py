@@ -846,3 +846,20 @@ def test_memory_stays_flat_over_calls_whose_shapes_keep_changing():
     finally:
         tracemalloc.stop()
     assert sizes[1] - sizes[0] < 100_000, sizes      # flat after warm-up (not 200 more passes)
+
+
+def test_an_option_deleted_between_calls_raises_as_eagerly():
+    def build():
+        w = mg.tensor([1.0, -2.0], requires_grad=True)
+        opt = mg.optim.SGD([w], lr=0.1, momentum=0.9, weight_decay=0.01)
+
+        def step(x):
+            opt.zero_grad()
+            (w * w * x).sum().backward()
+            opt.step()
+        return {"step": step, "opt": opt, "state": lambda: [w, opt.state_dict()]}
+
+    def drop_an_option(world, i):
+        if i == 2:
+            del world["opt"].param_groups[0]["weight_decay"]
+    compare(build, 4, lambda i: (mg.ones(2),), drop_an_option)

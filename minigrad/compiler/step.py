@@ -250,7 +250,10 @@ class CompiledStep:
             if type(entry) is Eager:
                 self._break(f"{type(opt).__name__}.step()", entry.why)
                 return None, None
-            values = [update.read(s, opt, todo, numbers) for s in entry.sources]
+            try:
+                values = [update.read(s, opt, todo, numbers) for s in entry.sources]
+            except (KeyError, IndexError):      # an option this code read is gone
+                continue
             if all(expr(values) == result for expr, result in entry.guards):
                 return entry, [values[j] for j in entry.scalar_index]
         try:
