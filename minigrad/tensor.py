@@ -104,30 +104,6 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "Lo
                "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
-def _is_device(x):
-    """Whether ``x`` names a device (``"cpu"``, ``"cuda:0"``, a device object)."""
-    if isinstance(x, str):
-        return x.split(":")[0] in ("cpu", "cuda", "mps", "xpu", "meta", "xla")
-    return type(x).__name__ == "device"
-
-
-def check_device(device):
-    """Accept the CPU; refuse any other device with a clear error.
-
-    Examples
-    --------
-    >>> from minigrad.tensor import check_device
-    >>> check_device("cpu")
-    >>> check_device("cuda:0")
-    Traceback (most recent call last):
-    RuntimeError: minigrad runs on the CPU only, so a tensor cannot move to 'cuda:0'; use 'cpu' (mg.cuda.is_available() is False)
-    """
-    name = str(getattr(device, "type", device))
-    if name not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"minigrad runs on the CPU only, so a tensor cannot move to "
-                           f"{str(device)!r}; use 'cpu' (mg.cuda.is_available() is False)")
-
-
 class _SizeMethod:
     """``t.size``: callable as PyTorch's method; refuses to be used as
     numpy's number of elements."""
@@ -427,20 +403,10 @@ class Tensor:
         (True, dtype('float64'))
         >>> x.to("cuda")
         Traceback (most recent call last):
-        RuntimeError: minigrad runs on the CPU only, so a tensor cannot move to 'cuda'; use 'cpu' (mg.cuda.is_available() is False)
+        RuntimeError: minigrad runs on the CPU only; device 'cuda' is not available. Use 'cpu' (mg.cuda.is_available() is False).
         """
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype if dtype is None else dtype
-            elif _is_device(a):
-                device = a
-            elif dtype is None:
-                dtype = a
-            else:
-                raise TypeError(f"to(): cannot read {a!r} as a dtype or a device")
-        if device is not None:
-            check_device(device)
-        out = self if dtype is None else self.astype(dtype)
+        dtype = _device.split_to_args(args, {"dtype": dtype, "device": device})
+        out = self if dtype is None or dtype == self.dtype else self.astype(dtype)
         return out.clone() if copy and out is self else out
 
     def type(self, dtype=None):
