@@ -70,6 +70,16 @@ def substitute(x, views):
     return x
 
 
+def _plain(x):
+    """Whether ``x`` is its own key: None, an int, a bool or a str, or a tuple of
+    those (a shape, axes).  Each node class keeps the same types in its
+    context, so 1 and True never meet in one slot."""
+    t = type(x)
+    if x is None or t is int or t is bool or t is str:
+        return True
+    return t is tuple and all(_plain(v) for v in x)
+
+
 class Walk:
     """One graph, walked: its key, the arrays its rules read, its nodes in the
     order they run, and its leaves in the order they are first reached."""
@@ -135,8 +145,7 @@ def walk(root, root_grad):
             out = (out.shape, out.strides, out.dtype.str)
         elif out is not None:
             out = sig(out, arrays)
-        if ctx is not None and type(ctx) is not int and not (
-                type(ctx) is tuple and all(type(v) is int for v in ctx)):
+        if not _plain(ctx):
             ctx = sig(ctx, arrays)
         key.append((type(node), pushed[node], tuple(edges), tuple(saved), out, ctx))
         nodes.append(node)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import engine
-from .backward import Decline, sig
+from .backward import Decline
 from .trace import Recorder, Traced, Unrecordable
 
 
@@ -40,13 +40,12 @@ def items(opt):
 def key_of(opt, todo):
     """What the code depends on besides the guards: the optimizer's class,
     and each parameter's group, array layouts and state names."""
-    arrays = []
     key = [type(opt)]
     for gi, group, p in todo:
-        state = opt.state[p]
-        key.append((gi, sig(p._data, arrays), sig(p._grad._data, arrays),
-                    tuple((k, ("A", v.shape, v.dtype.str, v.strides) if isinstance(v, np.ndarray)
-                           else type(v)) for k, v in state.items())))
+        w, g = p._data, p._grad._data
+        key.append((gi, w.shape, w.strides, w.dtype.str, g.shape, g.strides, g.dtype.str,
+                    tuple((k, v.shape, v.strides, v.dtype.str) if isinstance(v, np.ndarray)
+                          else (k, type(v)) for k, v in opt.state[p].items())))
     return tuple(key)
 
 
