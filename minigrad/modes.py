@@ -20,7 +20,8 @@ import numpy as np
 
 class Modes:
     """One combination of the modes; the sixteen are made once and shared.
-    ``trace`` is on while :func:`minigrad.compile` traces a step.
+    ``trace`` is on while a :func:`minigrad.compile`d step runs (each op made then
+    is shown to its session, to name what each model part computes).
     ``special`` (anomaly, keep or trace) lets the hot path test all at once."""
 
     __slots__ = ("enabled", "anomaly", "keep", "trace", "special")
