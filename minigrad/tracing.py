@@ -10,12 +10,12 @@ the core lets a compiler do, is here:
   (:func:`every`), and keeps such arrays as they are (:func:`kept_array`).
 * A *session*: the object a compiler makes active in one thread for the
   length of one compiled call (:func:`activate`).  The core consults it at
-  three points only: a backward pass (``engine.run_backward`` offers it to
+  these points only: a backward pass (``engine.run_backward`` offers it to
   ``session.backward``, saying whether it must record a graph or is
-  ``mg.grad``'s), an optimizer's ``step()`` (``session.step``), and a
-  module's call (``session.enter`` and ``session.leave``, to name what a part
-  computes).  Each
-  may decline, and the core then does the work itself, as without a compiler.
+  ``mg.grad``'s) and an optimizer's ``step()`` (``session.step``), which it
+  may run or decline (the core then does the work itself, as without a
+  compiler); and, for names only, a module's call (``session.enter`` and
+  ``session.leave``) and each node the engine makes (``session.node_made``).
 * While a session records a pass, numpy functions that do not dispatch to
   array subclasses go through :func:`recorded` so that it sees them.
 
