@@ -149,17 +149,6 @@ def _raw(x):
 _view = np.ndarray.view
 
 
-def _traced_in(x):
-    t = type(x)
-    if t is Traced:
-        return True
-    if t is tuple or t is list:
-        return any(_traced_in(v) for v in x)
-    if t is dict:
-        return any(_traced_in(v) for v in x.values())
-    return False
-
-
 # numpy functions whose result is about shapes or memory, not values: computed, not recorded
 _STATIC = {np.shape, np.ndim, np.size, np.result_type, np.may_share_memory,
            np.shares_memory, np.iscomplexobj, np.isrealobj, np.min_scalar_type,
