@@ -470,7 +470,8 @@ class Tensor:
         """
         if not size:
             raise TypeError("new_zeros(*size) needs a size, as in PyTorch: t.new_zeros(2, 3)")
-        return Tensor(np.zeros(_shape_args(size), dtype or self.dtype), requires_grad)
+        from .creation import zeros      # (creation builds on this module)
+        return zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def new_ones(self, *size, dtype=None, requires_grad=False):
         """Ones of ``size`` with this tensor's dtype (or ``dtype``).
@@ -483,7 +484,8 @@ class Tensor:
         """
         if not size:
             raise TypeError("new_ones(*size) needs a size, as in PyTorch: t.new_ones(2, 3)")
-        return Tensor(np.ones(_shape_args(size), dtype or self.dtype), requires_grad)
+        from .creation import ones      # (creation builds on this module)
+        return ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def add(self, other, *, alpha=1):
         """``self + alpha * other``, as PyTorch's ``add``.
@@ -821,13 +823,6 @@ class Tensor:
         True
         """
         return self
-
-
-def _shape_args(shape):
-    """``(2, 3)`` from ``f(2, 3)`` or ``f((2, 3))``."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        return tuple(shape[0])
-    return tuple(shape)
 
 
 def _unwrap(x):
