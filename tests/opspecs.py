@@ -227,7 +227,11 @@ EINSUMS = [
 def einsum_case(draw):
     eq, letters = draw(st.sampled_from(EINSUMS))
     sizes = {c: draw(st.integers(1, 3)) for c in "".join(letters)}
-    return tuple(tuple(sizes[c] for c in s) for s in letters), {"equation": eq}
+    # a letter of one operand may have size 1 where another has more: numpy and
+    # PyTorch broadcast it (not a repeated letter: a diagonal needs equal sizes)
+    shapes = tuple(tuple(1 if s.count(c) == 1 and len(letters) > 1 and draw(st.booleans())
+                         and draw(st.booleans()) else sizes[c] for c in s) for s in letters)
+    return shapes, {"equation": eq}
 
 
 @st.composite

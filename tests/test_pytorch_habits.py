@@ -467,3 +467,22 @@ def test_utils_data_is_pytorchs_path():
     assert isinstance(TensorDataset(np.zeros((3, 1)), np.zeros(3)), Dataset)
     with pytest.raises(NotImplementedError, match="must define __getitem__"):
         Dataset()[0]
+
+
+def test_einsum_broadcasts_size_one_subscripts_as_numpy_and_torch_do():
+    """A subscript (or a ``...`` dimension) of size 1 in one operand and more in
+    another broadcasts in numpy and PyTorch; minigrad raised. The gradient of
+    the broadcast operand sums back."""
+    rng = np.random.default_rng(0)
+    for eq, shapes in [("...j,...j->...", [(2, 1, 3), (1, 4, 3)]), ("ij,ij->ij", [(2, 1), (2, 3)]),
+                       ("i...j,...j->i...", [(3, 2, 1, 5), (4, 5)]), ("...,...", [(2, 1), (3,)])]:
+        arrs = [rng.standard_normal(s) for s in shapes]
+        ts = [torch.tensor(a, requires_grad=True) for a in arrs]
+        ms = [mg.tensor(a, requires_grad=True) for a in arrs]
+        want, got = torch.einsum(eq, *ts), mg.einsum(eq, *ms)
+        np.testing.assert_allclose(got.numpy(), want.detach().numpy(), rtol=1e-12)
+        want.sum().backward(); got.sum().backward()
+        for m, t in zip(ms, ts):
+            np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="repeated"):
+        mg.einsum("ii->i", mg.ones(1, 3))

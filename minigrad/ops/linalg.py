@@ -8,6 +8,7 @@ from ..engine import Node, record, sum_to
 from ..creation import write_out
 from ..tensor import Tensor, coerce
 from .registry import op
+from .shape import broadcast_to
 
 
 def _mT(x):
@@ -141,14 +142,30 @@ def _einsum_subscripts(equation, shapes):
     for s, sh in zip(subs, shapes):
         if len(s) != len(sh):
             raise ValueError(f"einsum: subscripts {s!r} do not fit an operand of shape {sh}")
+        mine = {}
         for c, n in zip(s, sh):
-            if sizes.setdefault(c, n) != n:
-                raise ValueError(f"einsum: subscript {c!r} has size {sizes[c]} in one operand "
+            if mine.setdefault(c, n) != n:
+                raise ValueError(f"einsum: subscript {c!r} is repeated in {s!r} with sizes "
+                                 f"{mine[c]} and {n}; a repeated subscript (a diagonal) "
+                                 f"needs equal sizes")
+        for c, n in zip(s, sh):          # size 1 broadcasts against any size, as in numpy
+            have = sizes.setdefault(c, n)
+            if have != n and 1 not in (have, n):
+                raise ValueError(f"einsum: subscript {c!r} has size {have} in one operand "
                                  f"and {n} in another")
+            sizes[c] = max(have, n)
     if any(c not in sizes for c in out) or len(set(out)) != len(out):
         raise ValueError(f"einsum: the output subscripts {rhs!r} must each appear once, and "
                          f"in an operand")
     return subs, out, sizes
+
+
+def _broadcast_subscripts(t, subs, sizes):
+    """``t`` expanded where a subscript has size 1 in it and more in another
+    operand (numpy's and PyTorch's broadcasting), through a differentiable
+    ``broadcast_to``, so that the Einsum node sees one size per letter."""
+    shape = tuple(sizes[c] for c in subs)
+    return t if t.shape == shape else broadcast_to(t, shape)
 
 
 class Einsum(Node):
@@ -214,6 +231,7 @@ def einsum(equation, *operands):
     dtype = np.result_type(*(t.dtype for t in ts))
     ts = [t if t.dtype == dtype else t.astype(dtype) for t in ts]
     subs, out_subs, sizes = _einsum_subscripts(equation, [t.shape for t in ts])
+    ts = [_broadcast_subscripts(t, s, sizes) for t, s in zip(ts, subs)]
     eq = ",".join(subs) + "->" + out_subs
     out = np.einsum(eq, *(t._data for t in ts))
     return record(Einsum, np.asarray(out, dtype=dtype), ts, ctx=(subs, out_subs, sizes, dtype))
