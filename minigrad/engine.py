@@ -171,15 +171,11 @@ def _keep_node(node, out):
 
 
 def _special(now, cls, out, node):
-    """What keep_values, anomaly mode and tracing add to recording an op."""
+    """What keep_values and anomaly mode add to recording an op."""
     if now.keep and node is not None:
         _keep_node(node, out)
     if now.anomaly:
         _anomaly_forward(cls, out, node)
-    if now.trace and node is not None:
-        session = tracing.session()
-        if session is not None:
-            session.node_made(node)
 
 
 # --------------------------------------------------------------------------

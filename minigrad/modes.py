@@ -19,31 +19,29 @@ import numpy as np
 
 
 class Modes:
-    """One combination of the modes; the sixteen are made once and shared.
-    ``trace`` is on while a :func:`minigrad.compile`d step runs (each op made then
-    is shown to its session, to name what each model part computes).
-    ``special`` (anomaly, keep or trace) lets the hot path test all at once."""
+    """One combination of the modes; the eight are made once and shared.
+    ``special`` (anomaly or keep) lets the hot path test both at once."""
 
-    __slots__ = ("enabled", "anomaly", "keep", "trace", "special")
+    __slots__ = ("enabled", "anomaly", "keep", "special")
 
-    def __init__(self, enabled, anomaly, keep, trace=False):
-        self.enabled, self.anomaly, self.keep, self.trace = enabled, anomaly, keep, trace
-        self.special = anomaly or keep or trace
+    def __init__(self, enabled, anomaly, keep):
+        self.enabled, self.anomaly, self.keep = enabled, anomaly, keep
+        self.special = anomaly or keep
 
     def but(self, **change):
         """The shared Modes equal to this one with ``change`` applied."""
         key = (change.get("enabled", self.enabled), change.get("anomaly", self.anomaly),
-               change.get("keep", self.keep), change.get("trace", self.trace))
+               change.get("keep", self.keep))
         return _ALL_MODES[key]
 
 
-_ALL_MODES = {(e, a, k, t): Modes(e, a, k, t) for e in (True, False) for a in (True, False)
-              for k in (True, False) for t in (True, False)}
+_ALL_MODES = {(e, a, k): Modes(e, a, k) for e in (True, False) for a in (True, False)
+              for k in (True, False)}
 
 # A context variable is per thread (each new thread starts from the default)
 # and per asyncio task, and reading it costs ~10 ns: the hot path reads it once
 # per op.
-_modes_var = contextvars.ContextVar("minigrad_modes", default=_ALL_MODES[(True, False, False, False)])
+_modes_var = contextvars.ContextVar("minigrad_modes", default=_ALL_MODES[(True, False, False)])
 current_modes = _modes_var.get
 set_modes = _modes_var.set
 

@@ -15,7 +15,7 @@ the core lets a compiler do, is here:
   ``mg.grad``'s) and an optimizer's ``step()`` (``session.step``), which it
   may run or decline (the core then does the work itself, as without a
   compiler); and, for names only, a module's call (``session.enter`` and
-  ``session.leave``) and each node the engine makes (``session.node_made``).
+  ``session.leave``: the nodes made in between are that module's).
 * While a session records a pass, numpy functions that do not dispatch to
   array subclasses go through :func:`recorded` so that it sees them.
 

@@ -162,16 +162,16 @@ class Names:
     (``linear0_weight``), arguments after the step's parameters, each node's
     output after its op and part (``log_sigmoid_loss``)."""
 
-    def __init__(self, tensor_names, data_names, node_parts):
+    def __init__(self, tensor_names, data_names, part_name):
         self.tensors = tensor_names     # Tensor -> name
         self.data = data_names          # id(array) -> name (an argument's data)
-        self.node_parts = node_parts    # Node -> part name
+        self.part_name = part_name      # Node -> the name of the model part that made it, or None
         self.nodes = {}
 
     def node(self, node):
         name = self.nodes.get(node)
         if name is None:
-            part = self.node_parts.get(node)
+            part = self.part_name(node)
             name = self.nodes[node] = op_name(node) + (f"_{part}" if part else "")
         return name
 

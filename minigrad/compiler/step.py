@@ -20,7 +20,7 @@ import types
 
 import numpy as np
 
-from .. import modes, tracing
+from .. import engine, tracing
 from ..tensor import Tensor
 from . import backward, codegen, update
 from .backward import Decline
@@ -152,11 +152,9 @@ class CompiledStep:
             return self.fn(*args, **kwargs)
         session = Session(self, args)
         token = tracing.activate(session)
-        mode_token = modes.set_modes(modes.current_modes().but(trace=True))
         try:
             return self.fn(*args, **kwargs)
         finally:
-            modes._modes_var.reset(mode_token)
             tracing.deactivate(token)
             if session.ran:
                 self._last = session.ran
@@ -333,9 +331,9 @@ class Session:
     def __init__(self, compiled, args):
         self.compiled = compiled
         self.args = args
-        self.parts = []            # the modules being called, innermost last
+        self.parts = []            # (module, first node number) being called, innermost last
         self.tops = []             # modules called from the step itself
-        self.node_parts = {}       # Node -> the module that made it
+        self.spans = []            # (first, end, module): the nodes numbered in between are its
         self.ran = []              # the compiled passes this call ran
 
     # --- the core's three questions
@@ -357,17 +355,23 @@ class Session:
         return self.compiled.run_update(self, opt)
 
     def enter(self, module):
-        """A module (or loss) starts computing: what it makes is named after it."""
+        """A module (or loss) starts computing: the nodes it makes (numbered
+        from here to its :meth:`leave`) are named after it."""
         if not self.parts and all(m is not module for m in self.tops):
             self.tops.append(module)
-        self.parts.append(module)
+        self.parts.append((module, next(engine._seq)))
 
     def leave(self):
-        self.parts.pop()
+        module, first = self.parts.pop()
+        self.spans.append((first, next(engine._seq), module))
 
-    def node_made(self, node):
-        if self.parts:
-            self.node_parts[node] = self.parts[-1]
+    def part_of(self, node):
+        """The innermost module whose call made ``node`` in this call, or None."""
+        best = None
+        for first, end, module in self.spans:
+            if first < node.seq < end and (best is None or first > best[0]):
+                best = (first, module)
+        return None if best is None else best[1]
 
     def record_call(self, fn, text, args, kwargs):
         rec = recorder()
@@ -393,8 +397,10 @@ class Session:
         for v in known.values():
             if type(v) is tuple:
                 tensors.setdefault(v[1], v[0])
-        node_parts = {n: parts.get(id(m), _class_name(m)) for n, m in self.node_parts.items()}
-        return backward.Names(tensors, data, node_parts)
+        def part_name(node):
+            m = self.part_of(node)
+            return None if m is None else parts.get(id(m), _class_name(m))
+        return backward.Names(tensors, data, part_name)
 
 
 def _names_in_scope(fn):
