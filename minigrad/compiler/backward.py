@@ -41,7 +41,7 @@ def sig(x, arrays):
         if type(x) is not np.ndarray:
             raise Decline("a saved array of a numpy subclass")
         arrays.append(x)
-        return ("A", x.shape, x.dtype.str, x.strides)
+        return ("A", x.shape, x.dtype, x.strides)
     if t is tuple or t is list:
         return (t, tuple(sig(v, arrays) for v in x))
     if t is dict:
@@ -77,7 +77,13 @@ def _plain(x):
     t = type(x)
     if x is None or t is int or t is bool or t is str:
         return True
-    return t is tuple and all(_plain(v) for v in x)
+    if t is not tuple:
+        return False
+    for v in x:
+        u = type(v)
+        if not (u is int or v is None or u is bool or u is str or (u is tuple and _plain(v))):
+            return False
+    return True
 
 
 class Walk:
@@ -136,13 +142,13 @@ def walk(root, root_grad):
                 saved.append(None)
             elif type(a) is _ndarray:
                 arrays.append(a)
-                saved.append((a.shape, a.strides, a.dtype.str))
+                saved.append((a.shape, a.strides, a.dtype))
             else:
                 saved.append(sig(a, arrays))
         out, ctx = node.out, node.ctx
         if type(out) is _ndarray:
             arrays.append(out)
-            out = (out.shape, out.strides, out.dtype.str)
+            out = (out.shape, out.strides, out.dtype)
         elif out is not None:
             out = sig(out, arrays)
         if not _plain(ctx):
@@ -151,7 +157,7 @@ def walk(root, root_grad):
         nodes.append(node)
     for t in leaves:
         g = t._grad
-        key.append((t._data.dtype.str, None if g is None else sig(g._data, arrays)))
+        key.append((t._data.dtype, None if g is None else sig(g._data, arrays)))
     w = Walk()
     w.key, w.arrays, w.nodes, w.leaves = tuple(key), arrays, nodes, list(leaves)
     return w

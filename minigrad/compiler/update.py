@@ -43,8 +43,8 @@ def key_of(opt, todo):
     key = [type(opt)]
     for gi, group, p in todo:
         w, g = p._data, p._grad._data
-        key.append((gi, w.shape, w.strides, w.dtype.str, g.shape, g.strides, g.dtype.str,
-                    tuple((k, v.shape, v.strides, v.dtype.str) if isinstance(v, np.ndarray)
+        key.append((gi, w.shape, w.strides, w.dtype, g.shape, g.strides, g.dtype,
+                    tuple((k, v.shape, v.strides, v.dtype) if isinstance(v, np.ndarray)
                           else (k, type(v)) for k, v in opt.state[p].items())))
     return tuple(key)
 
