@@ -111,7 +111,12 @@ class Scalar(float):
         other = float(other) if isinstance(other, Scalar) else other
         result = op(float(self), other)
         rec = recorder()
-        if rec is not None:
+        # the same comparison of an input again (for each parameter of a group): one guard
+        once = (id(self), op, other) if self.var is not None and type(other) in (
+            int, float, bool) else None
+        if rec is not None and once not in rec.guarded:
+            if once is not None:
+                rec.guarded.add(once)
             expr = self.expr
             rec.guards.append((lambda values: op(expr(values), other), result))
         return result
@@ -260,6 +265,9 @@ class Recorder:
         self.section = section
         self.hint = None          # a name for the next results (a backward rule's node)
         self.guards = []          # (expr(values) -> result, result): Python branches on Scalars
+        self.guarded = set()      # (id of a Scalar, op, other) already guarded (the Scalars
+        #                           stay alive in inputs_read while the recording lasts)
+        self.inputs_read = {}     # where an update read a number or option -> (what it got,)
         self.inputs = []          # the input Vars, in the order the code takes them
         self.scalars = []         # (Var, index into the values a call reads) of each Scalar
 

@@ -88,12 +88,19 @@ class _Options(dict):
 
 
 def _input(rec, sources, source, value, name):
-    """A number as a Scalar input; any other value as a guard on equality."""
+    """A number as a Scalar input; any other value as a guard on equality.
+    A source read again (a group's option, read for each of its parameters)
+    is the same input, with no second guard."""
+    known = rec.inputs_read.get(source)
+    if known is not None:
+        return known[0]
     index = len(sources)
     sources.append(source)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return rec.scalar(float(value), name, index)
-    rec.guards.append((lambda values: values[index] == value, True))
+        value = rec.scalar(float(value), name, index)
+    else:
+        rec.guards.append((lambda values: values[index] == value, True))
+    rec.inputs_read[source] = (value,)
     return value
 
 
