@@ -224,9 +224,9 @@ class CompiledStep:
         numbers = [opt._numbers(group, opt.state.setdefault(p, {})) for _, group, p in todo]
         # the numbers are taken (step counts advanced): from here on, never decline
         with self._lock:
-            entry, values = self._update_entry(session, opt, todo, numbers)
+            entry, values, arrays = self._update_entry(session, opt, todo, numbers)
             if entry is not None:
-                outs = entry.run(update.inputs(opt, todo), values)
+                outs = entry.run(arrays, values)
                 update.apply(opt, todo, entry.extra, outs)
         if entry is None:
             for (_, group, p), num in zip(todo, numbers):
@@ -237,23 +237,24 @@ class CompiledStep:
 
     def _update_entry(self, session, opt, todo, numbers):
         """The compiled update whose guards this call passes (recorded if
-        none does), and the numbers it reads; (None, None) to run eagerly."""
+        none does), the numbers and the arrays it reads; Nones to run eagerly."""
         try:
-            key = ("update",) + update.key_of(opt, todo)
+            key, arrays = update.key_of(opt, todo)
         except Decline as e:
             self._break(f"{type(opt).__name__}.step()", str(e))
-            return None, None
+            return None, None, None
+        key = ("update",) + key
         entries = self._get(key) or []
         for entry in entries:
             if type(entry) is Eager:
                 self._break(f"{type(opt).__name__}.step()", entry.why)
-                return None, None
+                return None, None, None
             try:
                 values = [update.read(s, opt, todo, numbers) for s in entry.sources]
             except (KeyError, IndexError):      # an option this code read is gone
                 continue
             if all(expr(values) == result for expr, result in entry.guards):
-                return entry, [values[j] for j in entry.scalar_index]
+                return entry, [values[j] for j in entry.scalar_index], arrays
         try:
             rec, created, sources = update.record(opt, todo, numbers, session.names())
             outs = [v for new in created for v in new.values()]
@@ -264,13 +265,13 @@ class CompiledStep:
             entry = Eager(str(e))
         except Exception as e:          # noqa: BLE001 - the eager update raises it itself
             self._break(f"{type(opt).__name__}.step()", f"recording it raised {type(e).__name__}")
-            return None, None
+            return None, None, None
         self._put(key, (entries + [entry])[-MAX_GUARDED:])
         if type(entry) is Eager:
             self._break(f"{type(opt).__name__}.step()", entry.why)
-            return None, None
+            return None, None, None
         values = [update.read(s, opt, todo, numbers) for s in entry.sources]
-        return entry, [values[j] for j in entry.scalar_index]
+        return entry, [values[j] for j in entry.scalar_index], arrays
 
 
 class Eager:

@@ -38,25 +38,22 @@ def items(opt):
 
 
 def key_of(opt, todo):
-    """What the code depends on besides the guards: the optimizer's class,
-    and each parameter's group, array layouts and state names."""
-    key = [type(opt)]
+    """What the code depends on besides the guards (the optimizer's class,
+    and each parameter's group, array layouts and state names), and the
+    arrays of this call in the order the code takes them."""
+    key, arrays = [type(opt)], []
     for gi, group, p in todo:
         w, g = p._data, p._grad._data
-        key.append((gi, w.shape, w.strides, w.dtype, g.shape, g.strides, g.dtype,
-                    tuple((k, v.shape, v.strides, v.dtype) if isinstance(v, np.ndarray)
-                          else (k, type(v)) for k, v in opt.state[p].items())))
-    return tuple(key)
-
-
-def inputs(opt, todo):
-    """The arrays of this call, in the order the code takes them."""
-    out = []
-    for _, _, p in todo:
-        out.append(p._data)
-        out.append(p._grad._data)
-        out += [v for v in opt.state[p].values() if isinstance(v, np.ndarray)]
-    return out
+        arrays += (w, g)
+        state = []
+        for k, v in opt.state[p].items():
+            if isinstance(v, np.ndarray):
+                arrays.append(v)
+                state.append((k, v.shape, v.strides, v.dtype))
+            else:
+                state.append((k, type(v)))
+        key.append((gi, w.shape, w.strides, w.dtype, g.shape, g.strides, g.dtype, tuple(state)))
+    return tuple(key), arrays
 
 
 def read(source, opt, todo, numbers):
