@@ -59,7 +59,6 @@ def compile(fn=None, *, backend="numpy"):     # noqa: A001 - the name the API gi
             import numba  # noqa: F401
         except ImportError:
             raise ImportError('backend="numba" needs numba: pip install "minigrad[fast]"') from None
-        raise NotImplementedError('backend="numba" is not built yet; use backend="numpy"')
     from .step import CompiledStep
     if fn is None:
         return lambda f: CompiledStep(f, backend)
