@@ -352,6 +352,8 @@ def _fused(p, name, params, lines, outs):
     except Exception as e:      # noqa: BLE001 - never a wrong number: the numpy code runs
         p.fallback = f"the numba backend failed ({type(e).__name__}: {e})"
         return None, None
+    if driver is None:
+        return None, None
     head = "\n\n".join(kernels) + "\n\n"
     p.source = head + driver
     return "\n" * head.count("\n") + driver, namespace
