@@ -19,6 +19,7 @@ import minigrad as mg
 numba = pytest.importorskip("numba")
 
 TOLERANCE = {np.float64: 1e-9, np.float32: 2e-4}
+STEPS = 25
 
 
 def close(got, want, dtype, what=""):
@@ -74,7 +75,7 @@ def test_fused_training_agrees_with_eager(kind, dtype):
     m1, o1, eager = world(kind, dtype)
     m2, o2, fn = world(kind, dtype)
     step = mg.compile(fn, backend="numba")
-    for i in range(25):
+    for i in range(STEPS):
         x, y = batch(kind, dtype, i)
         want = eager(mg.tensor(x), mg.tensor(y))
         got = step(mg.tensor(x), mg.tensor(y))
@@ -186,3 +187,24 @@ def test_a_second_run_of_the_same_program_compiles_nothing(tmp_path):
     assert any(name.endswith(".py") for name in os.listdir(tmp_path))
     compiled, cached = run()
     assert compiled == 0 and cached >= 2
+
+
+def test_the_readme_shows_the_fused_code(capsys):
+    import re
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "README.md")
+    with open(readme) as f:
+        text = f.read().split("## See the gradient code", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(?:python)?\n(.*?)```", text, re.S)
+    k = next(i for i, b in enumerate(blocks) if 'backend="numba"' in b)
+    namespace = {}
+    exec(compile(blocks[0].replace("print(step.code)", ""), "README", "exec"), namespace)
+    capsys.readouterr()
+    exec(compile(blocks[k], "README fused", "exec"), namespace)
+    assert capsys.readouterr().out == blocks[k + 1]
+    assert namespace["fused"].breaks == []
+    assert "(sigmoid(z) - y) / 8" in text and "out_grad_add_model" in blocks[k + 1]
+    flat = " ".join(text.split())
+    tol = {k: f"{v:.0e}".replace("e-0", "e-") for k, v in TOLERANCE.items()}
+    assert (f"for {STEPS} steps each and agree with eager to {tol[np.float64]} relative in "
+            f"float64 and {tol[np.float32]} in float32") in flat

@@ -63,6 +63,7 @@ _COMPARE = {
 }
 _TEMPLATES = {**_UNARY, **_BINARY, **_COMPARE}
 _SUMS = ("np.add.reduce", "np.sum")
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _dtype_of(x):
@@ -150,7 +151,7 @@ def _loop_dtypes(fn, args, result):
     """The dtypes numpy computes in (each operand's) and gives."""
     if fn is np.where or fn is np.clip:
         operands = args[1:] if fn is np.where else args
-        if result.kind != "f" or any(np.dtype(_dtype_of(a) if _dtype_of(a) not in
+        if result not in _FLOATS or any(np.dtype(_dtype_of(a) if _dtype_of(a) not in
                                               (bool, int, float) else "f8").kind == "c"
                                      for a in operands):
             raise TypeError
@@ -159,9 +160,9 @@ def _loop_dtypes(fn, args, result):
     dts = fn.resolve_dtypes(tuple(_dtype_of(a) for a in args) + (None,))
     loop, out = dts[:-1], dts[-1]
     if fn in _COMPARE:
-        if out != np.dtype(bool) or any(d.kind not in "biuf" for d in loop):
+        if out != np.dtype(bool) or any(d.kind not in "biuf" or d == np.float16 for d in loop):
             raise TypeError
-    elif any(d.kind != "f" for d in dts):
+    elif any(d not in _FLOATS for d in dts):
         raise TypeError
     return loop, out
 
@@ -186,7 +187,7 @@ def reduction(line, aliases):
     if not isinstance(x, Var) or x.kind == "scalar" or not isinstance(x.value, np.ndarray):
         return None
     shape = line.args[0].value.shape
-    if x.value.dtype.kind != "f" or out.value.dtype != x.value.dtype:
+    if x.value.dtype not in _FLOATS or out.value.dtype != x.value.dtype:
         return None
     ndim = len(shape)
     if axis is None:
@@ -434,8 +435,8 @@ def _expression(op, read):
         return f"np.minimum(np.maximum({a}, {lo}), {hi})"
     operands = [read(a, d) for a, d in zip(op.args, op.loop)]
     text = _TEMPLATES[fn].format(*operands)
-    if fn in _COMPARE or op.result == np.float64 and all(d == op.result for d in op.loop):
-        return text
+    if fn in _COMPARE or all(d == op.result for d in op.loop):
+        return text             # numba computes float32 ops in float32, float64 in float64
     return _cast(text, None, op.result)
 
 
