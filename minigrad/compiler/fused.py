@@ -365,7 +365,7 @@ def render_kernel(kernel, names, aliases, outside, materialize):
 def _render_group(g, names, aliases, materialize, arrays, made):
     shape = g.shape
     idx = [f"i{d}" for d in range(len(shape))]
-    pre, loop, post = [], [], []
+    loop, post = [], []
     local = {}
 
     def read(x, want):
@@ -378,13 +378,16 @@ def _render_group(g, names, aliases, materialize, arrays, made):
         return _cast(_element(arrays.get(id(x), names[id(x)]), x.value.shape, shape, idx),
                      x.value.dtype, want)
 
+    sizes, pre = _sizes(g, names, arrays, made)
     for op in g.ops:
         if op.kind == "sum":
             out = op.out
             acc_dtype = np.dtype(np.float64) if out.value.dtype.itemsize < 8 else out.value.dtype
             arr = f"out_{names[id(out)]}"
             acc = f"acc_{names[id(out)]}" if acc_dtype != out.value.dtype else arr
-            pre.append(f"{acc} = np.zeros({out.value.shape!r}, np.{acc_dtype.name})")
+            kept = [("1" if d in op.axes else n) for d, n in enumerate(sizes)
+                    if op.keepdims or d not in op.axes]
+            pre.append(f"{acc} = np.zeros({_tuple(kept)}, np.{acc_dtype.name})")
             where = [("0" if d in op.axes else i) for d, i in enumerate(idx)
                      if op.keepdims or d not in op.axes]
             loop.append(f"{acc}[{', '.join(where) or '()'}] += {read(op.args[0], acc_dtype)}")
@@ -413,12 +416,12 @@ def _render_group(g, names, aliases, materialize, arrays, made):
                     arrays[id(v)] = array
         elif v is not None and id(v) in materialize:
             arr = f"out_{names[id(v)]}"
-            pre.append(f"{arr} = {_empty(v.value)}")
+            pre.append(f"{arr} = {_empty(v.value, sizes)}")
             arrays[id(v)] = arr
             loop.append(f"{_element(arr, shape, shape, idx)} = {name}")
     out = list(pre)
     indent = ""
-    for d, n in enumerate(shape):
+    for d, n in enumerate(sizes):
         out.append(f"{indent}for {idx[d]} in range({n}):")
         indent += "    "
     out += [indent + s for s in loop]
@@ -448,11 +451,45 @@ def _element(array, have, shape, idx):
     return f"{array}[{', '.join(parts) or '()'}]"
 
 
-def _empty(value):
+def _empty(value, sizes):
     dt = f"np.{value.dtype.name}"
     if value.flags.c_contiguous or value.ndim < 2:
-        return f"np.empty({value.shape!r}, {dt})"
-    return f"np.empty({value.shape[::-1]!r}, {dt}).T"
+        return f"np.empty({_tuple(sizes)}, {dt})"
+    return f"np.empty({_tuple(sizes[::-1])}, {dt}).T"
+
+
+def _tuple(items):
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _sizes(g, names, arrays, made):
+    """The loop's sizes, read from the arrays it is given (so that a kernel
+    serves every shape with the same broadcasting), and the lines reading
+    them: ``n0, n1 = x.shape``."""
+    shape = g.shape
+    if not shape:
+        return [], []
+    ready = []
+    for op in g.ops:
+        for a in list(op.args) + [op.target]:
+            if isinstance(a, Var) and a.kind != "scalar" and id(a) not in g.made \
+                    and (id(a) not in made or id(a) in arrays):
+                ready.append(a)
+    name = {id(a): arrays.get(id(a), names[id(a)]) for a in ready}
+    full = next((a for a in ready if a.value.shape == shape), None)
+    if full is not None and len(shape) > 1:
+        sizes = [f"n{d}" for d in range(len(shape))]
+        return sizes, [f"{', '.join(sizes)} = {name[id(full)]}.shape"]
+    sizes, lines = [], []
+    for d, n in enumerate(shape):
+        src = next(((a, j) for a in ready for j in [d - len(shape) + a.value.ndim]
+                    if j >= 0 and a.value.shape[j] == n), None)
+        if n == 1 or src is None:
+            sizes.append(repr(n))
+        else:
+            sizes.append(f"n{d}")
+            lines.append(f"n{d} = {name[id(src[0])]}.shape[{src[1]}]")
+    return sizes, lines
 
 
 # ---------------------------------------------------------------- the pass
