@@ -62,6 +62,13 @@ _COMPARE = {
     np.less_equal: "({0} <= {1})", np.equal: "({0} == {1})", np.not_equal: "({0} != {1})",
 }
 _TEMPLATES = {**_UNARY, **_BINARY, **_COMPARE}
+# numba calls the C library for these, one element at a time; numpy's own
+# SIMD loops are 10-30x faster on large arrays, so there they stay numpy calls
+_LIBM = {np.exp, np.expm1, np.log, np.log1p, np.tanh, np.sin, np.cos, np.power}
+# elements from which a loop leaves those functions, and sums along its
+# innermost axis (one serial chain of additions, where numpy adds pairwise
+# with SIMD), to numpy
+LARGE = 16384
 _SUMS = ("np.add.reduce", "np.sum")
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -131,6 +138,8 @@ def elementwise(line, aliases):
     if new is not None and not (value.flags.c_contiguous or value.flags.f_contiguous):
         return None
     shape = value.shape
+    if fn in _LIBM and value.size > LARGE:
+        return None
     for a in args:
         if isinstance(a, Var) and a.kind != "scalar" and not _broadcasts(a.value.shape, shape):
             return None
@@ -197,6 +206,8 @@ def reduction(line, aliases):
         if not all(type(a) is int and -ndim <= a < ndim for a in axes):
             return None
         axes = tuple(sorted({a % ndim for a in axes}))
+    if ndim and ndim - 1 in axes and line.args[0].value.size > LARGE:
+        return None
     want = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keepdims else \
         tuple(n for d, n in enumerate(shape) if d not in axes)
     if out.value.shape != want:
