@@ -205,6 +205,31 @@ def test_the_readme_shows_the_fused_code(capsys):
     assert namespace["fused"].breaks == []
     assert "(sigmoid(z) - y) / 8" in text and "out_grad_add_model" in blocks[k + 1]
     flat = " ".join(text.split())
+    from minigrad.compiler import fused
+    assert f"On arrays of more than {fused.LARGE:,} elements" in flat
     tol = {k: f"{v:.0e}".replace("e-0", "e-") for k, v in TOLERANCE.items()}
     assert (f"for {STEPS} steps each and agree with eager to {tol[np.float64]} relative in "
             f"float64 and {tol[np.float32]} in float32") in flat
+
+
+def test_large_loops_leave_libm_calls_and_innermost_sums_to_numpy():
+    model = mg.nn.Linear(3, 1, rng=0, dtype=np.float32)
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = mg.nn.BCEWithLogitsLoss()
+
+    @mg.compile(backend="numba")
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    rng = np.random.default_rng(0)
+    for n in (64, 20000):
+        x = rng.normal(size=(n, 3)).astype(np.float32)
+        y = (rng.random((n, 1)) > 0.5).astype(np.float32)
+        step(mg.tensor(x), mg.tensor(y))
+        backward = step.code.split("def backward(")[1]
+        assert ("= np.expm1(log_sigmoid_loss_fn)" in backward) == (n > 16384)
+        assert (".sum(axis=(0,), keepdims=True)" in backward) == (n > 16384)
+    assert step.breaks == []

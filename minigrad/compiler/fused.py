@@ -206,8 +206,9 @@ def reduction(line, aliases):
         if not all(type(a) is int and -ndim <= a < ndim for a in axes):
             return None
         axes = tuple(sorted({a % ndim for a in axes}))
-    if ndim and ndim - 1 in axes and line.args[0].value.size > LARGE:
-        return None
+    inner = [d for d in range(ndim) if shape[d] > 1]
+    if inner and inner[-1] in axes and line.args[0].value.size > LARGE:
+        return None             # one serial chain of additions: numpy's pairwise sum is faster
     want = tuple(1 if d in axes else n for d, n in enumerate(shape)) if keepdims else \
         tuple(n for d, n in enumerate(shape) if d not in axes)
     if out.value.shape != want:
@@ -279,6 +280,9 @@ def partition(lines, wanted):
             continue
         op = elementwise(line, aliases) or reduction(line, aliases)
         if op is None:
+            if group is not None and _independent(line, items[-1]):
+                items.insert(len(items) - 1, line)      # runs before the kernel instead
+                continue
             items.append(line)
             group = None
             continue
@@ -289,6 +293,25 @@ def partition(lines, wanted):
             items[-1].append(group)
         group.add(op)
     return items, aliases
+
+
+def _independent(line, kernel):
+    """Whether numpy ``line`` (a plain ufunc call) reads nothing the open
+    ``kernel`` makes or writes, so that it can run before it."""
+    if line.kind != "call" or line.writes or "out" in line.kwargs or \
+            not isinstance(line.fn, np.ufunc) or len(line.outs) != 1:
+        return False
+    touched, written = set(), []
+    for g in kernel:
+        touched |= g.made
+        for op in g.ops:
+            if op.target is not None:
+                touched.update(id(u) for u in codegen._chain(op.target))
+                written.append(op.target.value)
+    reads = codegen.reads(line)
+    return not any(id(u) in touched for v in reads for u in codegen._chain(v)) and \
+        not any(np.may_share_memory(v.value, w) for v in reads
+                if isinstance(v.value, np.ndarray) for w in written)
 
 
 def _readers(lines, wanted):
