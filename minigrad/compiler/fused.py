@@ -86,9 +86,10 @@ def _operand_ok(x):
     if isinstance(x, Var):
         if x.kind == "scalar":
             return True
-        return isinstance(x.value, np.ndarray) and x.value.dtype.kind in "biuf"
+        return isinstance(x.value, np.ndarray) and x.value.dtype.kind in "biuf" \
+            and x.value.dtype != np.float16
     if isinstance(x, np.generic):
-        return x.dtype.kind in "biuf"
+        return x.dtype.kind in "biuf" and x.dtype != np.float16
     return type(x) in (bool, int, float)
 
 
@@ -107,7 +108,13 @@ class Op:
 
 def elementwise(line, aliases):
     """The :class:`Op` of an elementwise ufunc (or ``np.where``/``np.clip``) line, else None."""
-    if line.kind != "call" or line.fn in (None,):
+    fn = line.fn
+    if line.kind != "call":
+        return None
+    if isinstance(fn, np.ufunc):
+        if fn not in _TEMPLATES or line.text != f"np.{fn.__name__}" or len(line.args) != fn.nin:
+            return None
+    elif not ((fn is np.where or fn is np.clip) and len(line.args) == 3 and not line.kwargs):
         return None
     kwargs = dict(line.kwargs)
     out = kwargs.pop("out", None)
@@ -120,23 +127,15 @@ def elementwise(line, aliases):
             return None
     elif len(line.outs) != 1 or line.writes:
         return None
-    fn = line.fn
-    if fn in _TEMPLATES:
-        if line.text != f"np.{fn.__name__}" or len(line.args) != fn.nin:
-            return None
-    elif fn is np.where and len(line.args) == 3 or fn is np.clip and len(line.args) == 3:
-        pass
-    else:
-        return None
     args = tuple(aliases.get(id(a), a) if isinstance(a, Var) else a for a in line.args)
     if not all(_operand_ok(a) for a in args):
         return None
     new = line.outs[0] if line.outs else None
     value = (out if out is not None else new).value
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "bf":
+    if not isinstance(value, np.ndarray) or not (value.dtype in _FLOATS or value.dtype == bool):
         return None
-    if new is not None and not (value.flags.c_contiguous or value.flags.f_contiguous):
-        return None
+    if out is None and not (value.flags.c_contiguous or value.flags.f_contiguous):
+        return None             # (a new array the kernel allocates: C or Fortran order)
     shape = value.shape
     if fn in _LIBM and value.size > LARGE:
         return None
@@ -160,9 +159,8 @@ def _loop_dtypes(fn, args, result):
     """The dtypes numpy computes in (each operand's) and gives."""
     if fn is np.where or fn is np.clip:
         operands = args[1:] if fn is np.where else args
-        if result not in _FLOATS or any(np.dtype(_dtype_of(a) if _dtype_of(a) not in
-                                              (bool, int, float) else "f8").kind == "c"
-                                     for a in operands):
+        kinds = [d if isinstance(d, np.dtype) else np.dtype(bool) for d in map(_dtype_of, args)]
+        if result not in _FLOATS or any(d.kind not in "biuf" or d == np.float16 for d in kinds):
             raise TypeError
         loop = ((np.dtype(bool),) if fn is np.where else ()) + (result,) * len(operands)
         return loop, result
@@ -292,7 +290,22 @@ def partition(lines, wanted):
             group = Group(op.shape)
             items[-1].append(group)
         group.add(op)
-    return items, aliases
+    return _single_ops_unfused(items, lines, aliases), aliases
+
+
+def _single_ops_unfused(items, lines, aliases):
+    """A kernel of one op fuses nothing: its numpy call (with the broadcast
+    view it reads, if any) is as fast, and compiles in no time."""
+    made_by = {id(line.outs[0]): line for line in lines if line.outs and id(line.outs[0]) in aliases}
+    out = []
+    for item in items:
+        ops = [op for g in item for op in g.ops] if type(item) is list else None
+        if ops is None or len(ops) > 1:
+            out.append(item)
+            continue
+        line = ops[0].line
+        out += [made_by[id(a)] for a in codegen.reads(line) if id(a) in made_by] + [line]
+    return out
 
 
 def _independent(line, kernel):
@@ -536,7 +549,9 @@ def source(name, params, lines, outs):
     items, aliases = partition(lines, wanted)
     if not any(type(x) is list for x in items):
         return None, None, None         # nothing to fuse: the numpy backend's code is the same
-    alias_lines = {id(line) for line in lines if line.outs and id(line.outs[0]) in aliases}
+    shown = {id(x) for x in items if type(x) is not list}
+    alias_lines = {id(line) for line in lines
+                   if line.outs and id(line.outs[0]) in aliases and id(line) not in shown}
     consts = codegen.constants(lines)
     names = codegen.assign_names(params + [v for line in lines for v in line.outs] + consts)
     renderer = codegen.Renderer(names)
