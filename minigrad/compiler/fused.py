@@ -63,7 +63,8 @@ _COMPARE = {
 }
 _TEMPLATES = {**_UNARY, **_BINARY, **_COMPARE}
 # numba calls the C library for these, one element at a time; numpy's own
-# SIMD loops are 10-30x faster on large arrays, so there they stay numpy calls
+# SIMD loops are much faster on large arrays (np.expm1 on 100,000 float32:
+# 44 us against numba's 1.4 ms here), so there they stay numpy calls
 _LIBM = {np.exp, np.expm1, np.log, np.log1p, np.tanh, np.sin, np.cos, np.power}
 # elements from which a loop leaves those functions, and sums along its
 # innermost axis (one serial chain of additions, where numpy adds pairwise
