@@ -233,3 +233,40 @@ def test_large_loops_leave_libm_calls_and_innermost_sums_to_numpy():
         assert ("= np.expm1(log_sigmoid_loss_fn)" in backward) == (n > 16384)
         assert (".sum(axis=(0,), keepdims=True)" in backward) == (n > 16384)
     assert step.breaks == []
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_nan_inf_and_signed_zeros_go_through_the_loops_as_eagerly(dtype):
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0, 3e38], dtype=dtype)
+
+    def build():
+        w = mg.tensor(np.linspace(-1, 1, x.size).astype(dtype), requires_grad=True)
+
+        def step(x):
+            w.grad = None
+            h = w * x
+            loss = (mg.clamp(h, -1.0, 1.0) + mg.maximum(h, 0.5 * h).abs().sqrt()
+                    + mg.where(h > 0, h * h, -h)).sum()
+            loss.backward()
+            return loss
+        return w, step
+    w1, eager = build()
+    w2, fn = build()
+    step = mg.compile(fn, backend="numba")
+    with np.errstate(all="ignore"):
+        for _ in range(2):
+            want, got = eager(mg.tensor(x)), step(mg.tensor(x))
+            np.testing.assert_array_equal(got.numpy(), want.numpy())      # nan, or the same
+            np.testing.assert_allclose(w2.grad.numpy(), w1.grad.numpy(), rtol=TOLERANCE[dtype],
+                                       equal_nan=True)
+            assert np.array_equal(np.signbit(w2.grad.numpy()), np.signbit(w1.grad.numpy()))
+    assert "@njit" in step.code and step.breaks == []
+
+
+def test_an_unwritable_cache_dir_falls_back_to_a_temporary_one(tmp_path, monkeypatch):
+    from minigrad.compiler import fused
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("MINIGRAD_CACHE_DIR", str(blocker / "cache"))
+    d = fused.cache_dir()
+    assert os.path.isdir(d) and os.access(d, os.W_OK) and not d.startswith(str(blocker))

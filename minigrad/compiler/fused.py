@@ -361,10 +361,15 @@ def _cast(expr, have, want):
     if want.kind == "b":
         return expr if have == want else f"({expr} != 0)"
     if isinstance(have, np.dtype):
-        return expr if have == want else f"np.{want.name}({expr})"
+        return expr if have == want else f"{_np(want)}({expr})"
     if have is float and want == np.float64:
         return expr
-    return f"np.{want.name}({expr})"
+    return f"{_np(want)}({expr})"
+
+
+def _np(dtype):
+    """numpy's name of a dtype, as numba knows it (``np.bool_``: numpy 1 has no ``np.bool``)."""
+    return "np.bool_" if dtype == bool else f"np.{dtype.name}"
 
 
 class Kernel:
@@ -435,12 +440,12 @@ def _render_group(g, names, aliases, materialize, arrays, made):
             acc = f"acc_{names[id(out)]}" if acc_dtype != out.value.dtype else arr
             kept = [("1" if d in op.axes else n) for d, n in enumerate(sizes)
                     if op.keepdims or d not in op.axes]
-            pre.append(f"{acc} = np.zeros({_tuple(kept)}, np.{acc_dtype.name})")
+            pre.append(f"{acc} = np.zeros({_tuple(kept)}, {_np(acc_dtype)})")
             where = [("0" if d in op.axes else i) for d, i in enumerate(idx)
                      if op.keepdims or d not in op.axes]
             loop.append(f"{acc}[{', '.join(where) or '()'}] += {read(op.args[0], acc_dtype)}")
             if acc != arr:
-                post.append(f"{arr} = {acc}.astype(np.{out.value.dtype.name})")
+                post.append(f"{arr} = {acc}.astype({_np(out.value.dtype)})")
             arrays[id(out)] = arr
             continue
         value = _expression(op, read)
@@ -500,7 +505,7 @@ def _element(array, have, shape, idx):
 
 
 def _empty(value, sizes):
-    dt = f"np.{value.dtype.name}"
+    dt = _np(value.dtype)
     if value.flags.c_contiguous or value.ndim < 2:
         return f"np.empty({_tuple(sizes)}, {dt})"
     return f"np.empty({_tuple(sizes[::-1])}, {dt}).T"
