@@ -147,6 +147,8 @@ def elementwise(line, aliases):
         loop, result = _loop_dtypes(fn, args, value.dtype)
     except (TypeError, ValueError):
         return None
+    if out is None and result != value.dtype:
+        return None             # numpy computed it otherwise (numpy 1's value-based casting)
     return Op(line, "map", args, new, out, shape, loop, result)
 
 
