@@ -572,7 +572,7 @@ def source(name, params, lines, outs):
     number = 0
     for item in items:
         if type(item) is not list:
-            driver.append("    " + renderer.line(item, used))
+            driver.append("    " + _numpy_line(item, renderer, used))
             continue
         number += 1
         kernel = Kernel(f"{name}_{number}", item)
@@ -589,6 +589,18 @@ def source(name, params, lines, outs):
     for kname, text, args in compiled:
         renderer.globals[kname] = load(kname, text, [_numba_type(v) for v in args])
     return kernel_texts, "\n".join(driver) + "\n", renderer.globals
+
+
+def _numpy_line(line, renderer, used):
+    """A line between kernels: numpy's call, as the numpy backend renders it
+    (without its buffers).  A 0-d result stays an array, as it was recorded
+    (numpy gives a number, which a later ``out=`` could not write into)."""
+    text = renderer.line(line, used)
+    if len(line.outs) == 1 and isinstance(line.outs[0].value, np.ndarray) \
+            and line.outs[0].value.ndim == 0 and " = " in text:
+        lhs, rhs = text.split(" = ", 1)
+        text = f"{lhs} = np.asarray({rhs})"
+    return text
 
 
 def _passed(v, names):

@@ -90,3 +90,23 @@ def test_fused_optimizer_steps_agree_with_eager(dtype):
                     if isinstance(v, np.ndarray):
                         agree(o2.state[p2][k], v, dtype, f"{k} {o1!r}")
     run()
+
+
+def test_a_0d_result_between_kernels_stays_an_array():
+    """Found by the fuzz run: ``amin`` of a 0-d value, whose backward writes
+    ``out=`` into a 0-d comparison that numpy returns as a number."""
+    from fuzz.opdecls import Const
+    from fuzz.programs import Program, Step
+    leaf = np.array(0.46596262, dtype=np.float32)
+    program = Program("float32", [leaf], [
+        Step("expm1", (0,)), Step("sigmoid", (1,)),
+        Step("amin", (2,), {"axis": None, "keepdims": False}), Step("T", (3,)),
+        Step("pow", (4, 4)), Step("mul", (5, Const(np.array(0.6017228, dtype=np.float32)))),
+        Step("sum", (6,), {"axis": None, "keepdims": False})], None, 5)
+    step = mg.compile(lambda *leaves: run_program(program, leaves), backend="numba")
+    for _ in range(3):
+        eager, fused = mg.tensor(leaf, requires_grad=True), mg.tensor(leaf, requires_grad=True)
+        want, got = run_program(program, [eager]), step(fused)
+        agree(got.numpy(), want.numpy(), "float32", "value")
+        agree(fused.grad.numpy(), eager.grad.numpy(), "float32", "gradient")
+    assert step.breaks == [] and "@njit" in step.code
