@@ -110,3 +110,43 @@ def test_a_0d_result_between_kernels_stays_an_array():
         agree(got.numpy(), want.numpy(), "float32", "value")
         agree(fused.grad.numpy(), eager.grad.numpy(), "float32", "gradient")
     assert step.breaks == [] and "@njit" in step.code
+
+
+def run_loss(case, tensors):
+    """A loss case's value, and the gradients ``backward()`` of ``sum(out * w)`` leaves."""
+    from fuzz.losschecks import _weights
+    from fuzz.lossdecls import BY_NAME as LOSS_BY_NAME
+    out = LOSS_BY_NAME[case.loss].mg_call(case, tensors)
+    (out * _weights(case, out.shape)).sum().backward()
+    return (out,) + tuple(tensors[k].grad for k in case.wrt if tensors[k].grad is not None)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fused_losses_agree_with_eager(dtype):
+    """Every loss of both faces, with weights, reductions, ignored labels and
+    extreme values, fused, against eager to the tolerance above."""
+    import warnings
+
+    from fuzz.losschecks import loss_cases
+    from fuzz.test_fuzz_compile import _loss_tensors
+
+    @fuzz_settings(4)
+    @given(case=loss_cases(dtype, hvp_rate=0.0))
+    def run(case):
+        keys = list(case.arrays)
+        step = mg.compile(lambda *arrays: run_loss(case, dict(zip(keys, arrays))),
+                          backend="numba")
+        for _ in range(2):
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                try:
+                    expected = run_loss(case, _loss_tensors(case, case.arrays))
+                except Exception:
+                    return
+                args = _loss_tensors(case, case.arrays)
+                got = step(*[args[k] for k in keys])
+            assert len(got) == len(expected), repr(case)
+            for a, b in zip(got, expected):
+                agree(a.numpy(), b.numpy(), dtype, repr(case))
+        assert not [b for b in step.breaks if "not fused" in b], step.breaks
+    run()
