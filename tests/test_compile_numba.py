@@ -270,3 +270,21 @@ def test_an_unwritable_cache_dir_falls_back_to_a_temporary_one(tmp_path, monkeyp
     monkeypatch.setenv("MINIGRAD_CACHE_DIR", str(blocker / "cache"))
     d = fused.cache_dir()
     assert os.path.isdir(d) and os.access(d, os.W_OK) and not d.startswith(str(blocker))
+
+
+@pytest.mark.parametrize("name", ["batchnorm-dropout", "layernorm-gelu", "leaky-sigmoid-tanh",
+                                  "embedding"])
+def test_layers_fused_agree_with_eager(name):
+    from test_compile import LAYER_MODELS, squared_output_step
+    make_model, draw = LAYER_MODELS[name]
+    models = [make_model(), make_model()]
+    opts = [mg.optim.SGD(m.parameters(), lr=0.1, momentum=0.9) for m in models]
+    eager = squared_output_step(models[0], opts[0])
+    step = mg.compile(squared_output_step(models[1], opts[1]), backend="numba")
+    for i in range(6):
+        raw = draw(np.random.default_rng(i))
+        x = raw.astype(np.float32) if raw.dtype.kind == "f" else raw
+        close(step(mg.tensor(x)).numpy(), eager(mg.tensor(x)).numpy(), np.float32, f"loss {i}")
+    for (pname, p1), p2 in zip(models[0].named_parameters(), models[1].parameters()):
+        close(p2.numpy(), p1.numpy(), np.float32, pname)
+    assert step.breaks == [] and "@njit" in step.code
