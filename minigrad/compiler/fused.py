@@ -422,6 +422,7 @@ def _render_group(g, names, aliases, materialize, arrays, made):
     idx = [f"i{d}" for d in range(len(shape))]
     loop, post = [], []
     local = {}
+    stores = []         # the loop's lines that store an element
 
     def read(x, want):
         if not isinstance(x, Var):
@@ -465,6 +466,7 @@ def _render_group(g, names, aliases, materialize, arrays, made):
             if id(root) in made and id(root) not in arrays:
                 array = None
             if array is not None:
+                stores.append(len(loop))
                 loop.append(f"{_element(array, root.value.shape, shape, idx)} = "
                             f"{_cast(name, op.result, tdt)}")
                 if v is not None:
@@ -473,7 +475,9 @@ def _render_group(g, names, aliases, materialize, arrays, made):
             arr = f"out_{names[id(v)]}"
             pre.append(f"{arr} = {_empty(v.value, sizes)}")
             arrays[id(v)] = arr
+            stores.append(len(loop))
             loop.append(f"{_element(arr, shape, shape, idx)} = {name}")
+    loop = _last_stores(loop, stores)
     out = list(pre)
     indent = ""
     for d, n in enumerate(sizes):
@@ -481,6 +485,14 @@ def _render_group(g, names, aliases, materialize, arrays, made):
         indent += "    "
     out += [indent + s for s in loop]
     return out + post
+
+
+def _last_stores(loop, stores):
+    """The loop without stores that a later store of the same element
+    overwrites (``out=`` into a value the loop made): memory holds the last."""
+    lhs = {k: loop[k].split(" = ", 1)[0] for k in stores}
+    dead = {k for k in stores if any(j > k and lhs[j] == lhs[k] for j in stores)}
+    return [text for k, text in enumerate(loop) if k not in dead]
 
 
 def _expression(op, read):
