@@ -1,13 +1,15 @@
 """mg.compile(backend="numba") against eager on the compile fuzz suite's
-random programs and random optimizer options.
+random programs, loss cases and optimizer options.
 
 The fused backend is not bit-exact (sums are reordered, numba's libm
 functions may differ from numpy's by an ulp or two), so values and
 gradients are compared to a tolerance: ``rtol`` of 1e-6 in float64 and 1e-3
 in float32, with ``atol = rtol * (1 + the largest finite eager value)``, and
-the same non-finite values (NaN, inf) in the same places.  Each example
-compiles its own kernels (about a second each), so the default run draws few;
-``--fuzz-examples N`` draws N.
+the same non-finite values (NaN, inf) in the same places.  Where terms
+cancel, a rounding of theirs is large against the result; there the fused
+value may instead be as far from the float64 computation of the same case as
+twice eager's own distance from it.  Each example compiles its own kernels,
+so the default run draws few; ``--fuzz-examples N`` draws N.
 """
 import numpy as np
 import pytest
@@ -25,7 +27,9 @@ pytest.importorskip("numba")
 RTOL = {"float64": 1e-6, "float32": 1e-3}
 
 
-def agree(got, want, dtype, what):
+def agree(got, want, dtype, what, exact=None):
+    """``got`` (fused) is ``want`` (eager) to the tolerance, or no farther
+    from ``exact`` (the same case in float64, where given) than twice ``want``."""
     got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
     assert got.shape == want.shape, what
     finite = np.isfinite(want)
@@ -33,9 +37,30 @@ def agree(got, want, dtype, what):
                                   err_msg=what)
     scale = 1 + (np.abs(want[finite]).max() if finite.any() else 0.0)
     rtol = RTOL[dtype]
+    allowed = np.full(want.shape, rtol * scale)
+    if exact is not None and np.shape(exact) == want.shape:
+        exact = np.asarray(exact, np.float64)
+        with np.errstate(all="ignore"):     # (then |got - exact| <= 2 |want - exact| + atol)
+            slack = np.where(np.isfinite(exact), np.abs(want - exact) + rtol * scale, 0.0)
+        allowed = np.maximum(allowed, slack)
     with np.errstate(all="ignore"):
-        np.testing.assert_allclose(got[finite], want[finite], rtol=rtol, atol=rtol * scale,
-                                   err_msg=what)
+        off = np.abs(got - want)
+    bad = finite & ~(off <= allowed)
+    assert not bad.any(), (f"{what}\nfused {got[bad][:5]} eager {want[bad][:5]} "
+                           f"allowed {allowed[bad][:5]}")
+
+
+def float64_of(fn, values):
+    """``fn`` on the float arrays of ``values`` (a dict or list) as float64, or None."""
+    import warnings
+    up = (lambda a: np.asarray(a, np.float64) if np.asarray(a).dtype.kind == "f" else a)
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return fn({k: up(a) for k, a in values.items()} if isinstance(values, dict)
+                      else [up(a) for a in values])
+    except Exception:       # noqa: BLE001 - a case that needs its own dtype: no reference
+        return None
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -55,12 +80,18 @@ def test_fused_random_programs_agree_with_eager(dtype):
                     return                      # not a valid program on these values
                 got = step(*fused)
             assert got.dtype == expected.dtype
-            agree(got.numpy(), expected.numpy(), dtype, repr(program))
-            for e, c in zip(eager, fused):
+
+            def exactly(vs):
+                leaves = [mg.tensor(v, requires_grad=True) for v in vs]
+                return [run_program(program, leaves).numpy()] + [
+                    None if t.grad is None else t.grad.numpy() for t in leaves]
+            exact = float64_of(exactly, values) or [None] * (1 + len(values))
+            agree(got.numpy(), expected.numpy(), dtype, repr(program), exact[0])
+            for e, c, x in zip(eager, fused, exact[1:]):
                 assert (e.grad is None) == (c.grad is None), repr(program)
                 if e.grad is not None:
                     assert c.grad.dtype == e.grad.dtype
-                    agree(c.grad.numpy(), e.grad.numpy(), dtype, repr(program))
+                    agree(c.grad.numpy(), e.grad.numpy(), dtype, repr(program), x)
     run()
 
 
@@ -146,7 +177,11 @@ def test_fused_losses_agree_with_eager(dtype):
                 args = _loss_tensors(case, case.arrays)
                 got = step(*[args[k] for k in keys])
             assert len(got) == len(expected), repr(case)
-            for a, b in zip(got, expected):
-                agree(a.numpy(), b.numpy(), dtype, repr(case))
+            exact = float64_of(lambda v: [t.numpy() for t in
+                                          run_loss(case, _loss_tensors(case, v))], case.arrays)
+            if exact is None or len(exact) != len(got):
+                exact = [None] * len(got)
+            for a, b, e in zip(got, expected, exact):
+                agree(a.numpy(), b.numpy(), dtype, repr(case), e)
         assert not [b for b in step.breaks if "not fused" in b], step.breaks
     run()
