@@ -152,6 +152,22 @@ def _lr_data(n, d, dtype):
 LR = 0.1
 
 
+def _numba():
+    """Whether the fused backend (numba) can run here."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _with_fused(impls, make):
+    """``impls`` with the fused (``backend="numba"``) step, where numba is installed."""
+    if _numba():
+        impls["fused"] = make()
+    return impls
+
+
 def linear_minigrad(X, target, W0, loss_fn, compiled=False):
     """One SGD step of ``loss_fn(X @ W + b, target)`` in minigrad, from W0 and b = 0.
 
@@ -168,8 +184,8 @@ def linear_minigrad(X, target, W0, loss_fn, compiled=False):
 def sgd_step(ps, params, loss_of, compiled=False):
     """One minigrad SGD step as a benchmark run: the parameters ``ps`` reset
     to copies of ``params``, ``loss_of()``, backward, the update (eagerly, or
-    by ``mg.compile``); returns the loss and the updated parameters,
-    for the agreement check."""
+    by ``mg.compile``: ``compiled`` True or a backend's name); returns the
+    loss and the updated parameters, for the agreement check."""
     opt = mg.optim.SGD(ps, lr=LR)
 
     def step():
@@ -178,7 +194,8 @@ def sgd_step(ps, params, loss_of, compiled=False):
         loss.backward()
         opt.step()
         return loss
-    step = mg.compile(step) if compiled else step
+    if compiled:
+        step = mg.compile(step, backend=compiled if isinstance(compiled, str) else "numpy")
 
     def run():
         for p, p0 in zip(ps, params):
@@ -239,6 +256,8 @@ def build_lr(n, d, tiny=(50, 5)):
                  "compiled": linear_minigrad(X, mg.from_numpy(y), w0,
                                              mg.nn.BCEWithLogitsLoss(), compiled=True),
                  "numpy": lr_numpy(X, y, w0)}
+        _with_fused(impls, lambda: linear_minigrad(X, mg.from_numpy(y), w0,
+                                                   mg.nn.BCEWithLogitsLoss(), compiled="numba"))
         if _torch() is not None:
             impls["torch"] = linear_torch(X, y, w0, _torch().nn.BCEWithLogitsLoss())
         if _jax() is not None:
@@ -293,6 +312,8 @@ def build_softmax(size):
     impls = {"minigrad": linear_minigrad(X, y, W0, mg.nn.CrossEntropyLoss()),
              "compiled": linear_minigrad(X, y, W0, mg.nn.CrossEntropyLoss(), compiled=True),
              "numpy": softmax_numpy(X, y, W0)}
+    _with_fused(impls, lambda: linear_minigrad(X, y, W0, mg.nn.CrossEntropyLoss(),
+                                               compiled="numba"))
     if _torch() is not None:
         impls["torch"] = linear_torch(X, y, W0, _torch().nn.CrossEntropyLoss())
     if _jax() is not None:
@@ -389,6 +410,7 @@ def build_mlp(size):
     args = _mlp_data(*((256, 64) if size == "full" else (16, 8)))
     impls = {"minigrad": mlp_minigrad(*args), "compiled": mlp_minigrad(*args, compiled=True),
              "numpy": mlp_numpy(*args)}
+    _with_fused(impls, lambda: mlp_minigrad(*args, compiled="numba"))
     if _torch() is not None:
         impls["torch"] = mlp_torch(*args)
     if _jax() is not None:
@@ -455,7 +477,7 @@ def measure_peak_memory(impls, size):
     """Peak memory of one step (tracemalloc), in MB; a compiled step's also
     counts the buffers and constants it keeps between steps."""
     out = {}
-    for name in ("minigrad", "compiled", "numpy"):
+    for name in ("minigrad", "compiled", "fused", "numpy"):
         run = impls.get(name)
         if run is None:
             continue
@@ -484,14 +506,14 @@ def _cnn_data(batch):
     return X, y, params
 
 
-def cnn_minigrad(X, y, params):
+def cnn_minigrad(X, y, params, compiled=False):
     nn = mg.nn
     model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1, rng=0), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Flatten(), nn.Linear(256, 10, rng=0))
     ps = [model[0].weight, model[0].bias, model[4].weight, model[4].bias]
     Xt, yt = mg.from_numpy(X), mg.from_numpy(y)
     loss_fn = nn.CrossEntropyLoss()
-    return sgd_step(ps, params, lambda: loss_fn(model(Xt), yt))
+    return sgd_step(ps, params, lambda: loss_fn(model(Xt), yt), compiled)
 
 
 def cnn_numpy(X, y, params):
@@ -563,6 +585,7 @@ def cnn_torch(X, y, params):
 def build_cnn(size):
     args = _cnn_data(256 if size == "full" else 8)
     impls = {"minigrad": cnn_minigrad(*args), "numpy": cnn_numpy(*args)}
+    _with_fused(impls, lambda: cnn_minigrad(*args, compiled="numba"))
     if _torch() is not None:
         impls["torch"] = cnn_torch(*args)
     return impls
@@ -596,30 +619,36 @@ CASES += [
          [Target("minigrad", "torch", 0.8)], unit="us", per=4 * CHAIN_LINKS, rtol=1e-4,
          repeats=41),
     Case("b-small", "logistic-regression step (BCE from logits, SGD), 64 x 20",
-         build_lr(64, 20), [Target("minigrad", "torch", 0.8), Target("compiled", "numpy", 1.0)],
+         build_lr(64, 20), [Target("minigrad", "torch", 0.8), Target("compiled", "numpy", 1.0),
+                            Target("fused", "numpy", 0.8), Target("fused", "jax.jit", 1.0)],
          unit="us", rtol=1e-5, repeats=201),
     Case("b-large", "logistic-regression step (BCE from logits, SGD), 100,000 x 100",
          build_lr(100_000, 100), [Target("minigrad", "numpy", 1.10),
-                                  Target("compiled", "numpy", 1.0)],
+                                  Target("compiled", "numpy", 1.0), Target("fused", "numpy", 0.8),
+                                  Target("fused", "jax.jit", 1.0)],
          unit="ms", rtol=1e-4, repeats=21),
     Case("c", "softmax-regression step, 4,096 x 784 -> 10 classes, sparse CE from logits",
          build_softmax, [Target("minigrad", "numpy", 1.10), Target("minigrad", "torch", 1.0),
-                         Target("compiled", "numpy", 1.0)],
+                         Target("compiled", "numpy", 1.0), Target("fused", "numpy", 0.8),
+                         Target("fused", "jax.jit", 1.25)],
          unit="ms", rtol=1e-4, repeats=21),
     Case("d", "MLP step 2-64-64-1 (ReLU), batch 256, BCE from logits, SGD",
          build_mlp, [Target("minigrad", "numpy", 1.10), Target("minigrad", "torch", 1.0),
-                     Target("compiled", "numpy", 0.90), Target("compiled", "jax.jit", 1.0)],
+                     Target("compiled", "numpy", 0.90), Target("compiled", "jax.jit", 1.0),
+                     Target("fused", "numpy", 0.70), Target("fused", "jax.jit", 1.0)],
          unit="us", rtol=1e-4, repeats=101),
     Case("e", "backward through 10,000 and 100,000 chained ops; peak memory",
          build_chain_long, [Target("time ratio", None, 12.0)],
          unit="", rtol=1e-9, measure=measure_chain),
     Case("f", "peak memory of the 100,000 x 100 logistic-regression step (tracemalloc)",
          build_lr(100_000, 100), [Target("minigrad", "numpy", 1.5, what="memory"),
-                                  Target("compiled", "numpy", 1.0, what="memory")],
+                                  Target("compiled", "numpy", 1.0, what="memory"),
+                                  Target("fused", "numpy", 1.0, what="memory")],
          unit="MB", rtol=1e-4, measure=measure_peak_memory),
     Case("g", "digits-CNN step: Conv2d(1,16,3,pad 1), ReLU, MaxPool2d(2), Linear(256,10), "
          "CE, SGD; batch 256 of 1x8x8", build_cnn,
-         [Target("minigrad", "numpy", 1.3), Target("minigrad", "torch", 1.5)],
+         [Target("minigrad", "numpy", 1.3), Target("minigrad", "torch", 1.5),
+          Target("fused", "numpy", 0.8)],
          unit="ms", rtol=1e-4, repeats=101),
     Case("g-mem", "peak memory of the digits-CNN step of (g) (tracemalloc)", build_cnn,
          [Target("minigrad", "numpy", 2.0, what="memory")], unit="MB", rtol=1e-4,

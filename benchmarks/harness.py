@@ -184,7 +184,7 @@ def format_table(results, info):
     return "\n".join(lines)
 
 
-COLUMNS = ("minigrad", "compiled", "numpy", "torch", "jax.jit")
+COLUMNS = ("minigrad", "compiled", "fused", "numpy", "torch", "jax.jit")
 
 
 def format_markdown(results, info):
@@ -192,8 +192,8 @@ def format_markdown(results, info):
     lines = [f"Measured {info['date']} on {info['cpu_count']} CPUs, Python {info['python']}, "
              f"numpy {info['numpy']} ({info.get('numpy_blas', '?')}), torch {info.get('torch')}, "
              f"jax {info.get('jax')}, {info.get('torch_threads', '-')} thread(s):", "",
-             "| case | minigrad | compiled | numpy | torch | jax.jit | target | ratio | |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| case | minigrad | compiled | fused | numpy | torch | jax.jit | target | ratio | |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         v, unit = r["values"], r["unit"]
 

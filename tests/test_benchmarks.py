@@ -41,10 +41,10 @@ def test_command_writes_a_table_and_json(tmp_path, capsys):
     # "**missed**" is bold too, so bold cells are not counted)
     lines = md.read_text().splitlines()
     assert lines[0].startswith(f"Measured {data['machine']['date']} on ")
-    assert lines[1:4] == ["", "| case | minigrad | compiled | numpy | torch | jax.jit | target "
-                          "| ratio | |", "|---|---|---|---|---|---|---|---|---|"]
+    assert lines[1:4] == ["", "| case | minigrad | compiled | fused | numpy | torch | jax.jit "
+                          "| target | ratio | |", "|---|---|---|---|---|---|---|---|---|---|"]
     rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in lines[4:]]
-    assert all(len(r) == 9 for r in rows)
+    assert all(len(r) == 10 for r in rows)
     expected = []
     for result in data["results"]:
         for i, target in enumerate(result["targets"] or [None]):
@@ -56,7 +56,7 @@ def test_command_writes_a_table_and_json(tmp_path, capsys):
         else:
             assert row[0].startswith(f"**{case}** ")
         if target is not None:
-            assert row[6] == target["target"]
-            assert row[8] == {True: "met", False: "**missed**", None: "n/a"}[target["met"]]
+            assert row[7] == target["target"]
+            assert row[9] == {True: "met", False: "**missed**", None: "n/a"}[target["met"]]
     with pytest.raises(SystemExit):
         bench_main.main(["--only", "zzz"])

@@ -173,6 +173,11 @@ class CompiledStep:
         return entry
 
     def _put(self, key, entry):
+        for p in entry if type(entry) is list else [entry]:
+            if getattr(p, "fallback", None) and len(self._breaks) < MAX_BREAKS:
+                where = user_line() or "minigrad"
+                self._breaks.setdefault(f"{where}: {p.name} ran as numpy code, not fused: "
+                                        f"{p.fallback}", None)
         self._passes[key] = entry
         self._passes.move_to_end(key)
         while self.traces > MAX_TRACES:
@@ -197,7 +202,8 @@ class CompiledStep:
             if entry is None:
                 try:
                     rec, outs, shapes = backward.record(w, session.names())
-                    entry = CompiledPass("backward", rec, outs, self._pool, shapes)
+                    entry = CompiledPass("backward", rec, outs, self._pool, shapes,
+                                         self.backend)
                 except Unrecordable as e:
                     entry = Eager(str(e))
                 except Exception as e:      # noqa: BLE001 - the eager pass raises it itself
@@ -259,7 +265,7 @@ class CompiledStep:
             rec, created, sources = update.record(opt, todo, numbers, session.names())
             outs = [v for new in created for v in new.values()]
             entry = CompiledPass(f"{type(opt).__name__.lower()}_update", rec, outs, self._pool,
-                                 [list(new) for new in created])
+                                 [list(new) for new in created], self.backend)
             entry.sources, entry.guards = sources, rec.guards
         except Unrecordable as e:
             entry = Eager(str(e))
@@ -292,7 +298,7 @@ _count = [0]
 class CompiledPass:
     """One recorded pass as a compiled Python function, and how to call it."""
 
-    def __init__(self, name, rec, outs, pool, extra):
+    def __init__(self, name, rec, outs, pool, extra, backend="numpy"):
         wanted = [v for v in outs if v is not None]
         lines = codegen.live_lines(rec.lines, wanted)
         lines = codegen.fold_constants(lines, wanted)
@@ -308,14 +314,20 @@ class CompiledPass:
         self.sources, self.guards = (), ()
         codegen.name_sums(lines)
         params = [v for _, v in inputs] + [v for v, _ in scalars]
+        self.name, self.fallback = name, None
+        text = None
+        if backend == "numba":
+            text, namespace = _fused(self, name, params, lines, outs)
         taken = {}
-        self.source, namespace = codegen.source(name, params, lines, outs, pool, taken)
+        if text is None:
+            self.source, namespace = codegen.source(name, params, lines, outs, pool, taken)
+            text = self.source
         self.buffer_keys = set(taken)
         _count[0] += 1
         self.filename = f"<minigrad.compile {name} #{_count[0]}>"
         linecache.cache[self.filename] = (len(self.source), None,
                                           self.source.splitlines(True), self.filename)
-        exec(compile(self.source, self.filename, "exec"), namespace)     # noqa: S102 - our code
+        exec(compile(text, self.filename, "exec"), namespace)     # noqa: S102 - our code
         self.function = namespace[name]
 
     def run(self, arrays, values):
@@ -324,6 +336,26 @@ class CompiledPass:
     def drop(self):
         """Forget the source lines kept for tracebacks."""
         linecache.cache.pop(self.filename, None)
+
+
+def _fused(p, name, params, lines, outs):
+    """The numba backend's code for a pass (``p.source`` set: its kernels, then
+    the driver), and the driver's text to run with its globals; (None, None)
+    with ``p.fallback`` saying why where the numpy backend's code runs it."""
+    from . import fused
+    try:
+        kernels, driver, namespace = fused.source(name, params, lines, outs)
+    except fused.Unfusable as e:
+        p.fallback = str(e)
+        return None, None
+    except Exception as e:      # noqa: BLE001 - never a wrong number: the numpy code runs
+        p.fallback = f"the numba backend failed ({type(e).__name__}: {e})"
+        return None, None
+    if driver is None:
+        return None, None
+    head = "\n\n".join(kernels) + "\n\n"
+    p.source = head + driver
+    return "\n" * head.count("\n") + driver, namespace
 
 
 class Session:

@@ -1,0 +1,290 @@
+"""mg.compile(step, backend="numba"): fused loops that agree with eager.
+
+The fused backend computes each elementwise op in numpy's dtype with the same
+operation, but sums in another order (and float32 sums in float64), and
+numba's transcendental functions may differ from numpy's by an ulp or two.
+So a training run agrees with eager to a relative tolerance, not bit for bit:
+1e-9 in float64 and 2e-4 in float32, after 25 steps, measured against the
+largest value of each array.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+numba = pytest.importorskip("numba")
+
+TOLERANCE = {np.float64: 1e-9, np.float32: 2e-4}
+STEPS = 25
+
+
+def close(got, want, dtype, what=""):
+    want = np.asarray(want, dtype=np.float64)
+    tol = TOLERANCE[dtype]
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * max(1.0, np.abs(want).max()),
+                               err_msg=what)
+
+
+def world(kind, dtype):
+    """A model, its Adam or SGD optimizer, and a training step on a batch."""
+    nn = mg.nn
+    if kind == "logistic":
+        model, loss_fn = nn.Linear(20, 1, rng=0, dtype=dtype), nn.BCEWithLogitsLoss()
+        opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    elif kind == "softmax":
+        model, loss_fn = nn.Linear(20, 5, rng=0, dtype=dtype), nn.CrossEntropyLoss()
+        opt = mg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    elif kind == "mlp":
+        model = nn.Sequential(nn.Linear(20, 16, rng=0, dtype=dtype), nn.ReLU(),
+                              nn.Linear(16, 16, rng=1, dtype=dtype), nn.Tanh(),
+                              nn.Linear(16, 1, rng=2, dtype=dtype))
+        loss_fn = nn.BCEWithLogitsLoss()
+        opt = mg.optim.Adam(model.parameters(), lr=0.01)
+    else:
+        model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, rng=0, dtype=dtype), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 3, rng=1, dtype=dtype))
+        loss_fn = nn.CrossEntropyLoss()
+        opt = mg.optim.Adam(model.parameters(), lr=0.01)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return model, opt, step
+
+
+def batch(kind, dtype, i):
+    rng = np.random.default_rng(100 + i)
+    if kind == "cnn":
+        return rng.normal(size=(8, 1, 8, 8)).astype(dtype), rng.integers(0, 3, size=8)
+    x = rng.normal(size=(32, 20)).astype(dtype)
+    if kind == "softmax":
+        return x, rng.integers(0, 5, size=32)
+    return x, (rng.random((32, 1)) > 0.5).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["logistic", "softmax", "mlp", "cnn"])
+def test_fused_training_agrees_with_eager(kind, dtype):
+    m1, o1, eager = world(kind, dtype)
+    m2, o2, fn = world(kind, dtype)
+    step = mg.compile(fn, backend="numba")
+    for i in range(STEPS):
+        x, y = batch(kind, dtype, i)
+        want = eager(mg.tensor(x), mg.tensor(y))
+        got = step(mg.tensor(x), mg.tensor(y))
+        assert got.dtype == want.dtype
+        close(got.numpy(), want.numpy(), dtype, f"loss at step {i}")
+    for (name, p1), p2 in zip(m1.named_parameters(), m2.parameters()):
+        assert p2.dtype == p1.dtype and p2.grad.dtype == p1.grad.dtype
+        close(p2.numpy(), p1.numpy(), dtype, name)
+        close(p2.grad.numpy(), p1.grad.numpy(), dtype, f"grad of {name}")
+        for k, v in o1.state[p1].items():
+            if isinstance(v, np.ndarray):
+                assert o2.state[p2][k].dtype == v.dtype
+                close(o2.state[p2][k], v, dtype, f"{k} of {name}")
+    assert step.breaks == []
+    assert step.code.count("@njit(cache=True") >= 2        # the backward and the update fused
+
+
+def test_code_shows_one_loop_per_fused_group_with_the_numpy_backends_names():
+    _, _, fn = world("logistic", np.float64)
+    fused = mg.compile(fn, backend="numba")
+    _, _, fn2 = world("logistic", np.float64)
+    plain = mg.compile(fn2)
+    for i in range(2):
+        fused(*map(mg.tensor, batch("logistic", np.float64, i)))
+        plain(*map(mg.tensor, batch("logistic", np.float64, i)))
+    code = fused.code
+    assert "def backward(" in code and "def sgd_update(" in code
+    assert "def backward_1(" in code and "def sgd_update_1(" in code
+    assert "for i0 in range(n0):" in code           # the batch's loop
+    assert "np.expm1(log_sigmoid_loss_fn[i0, i1])" in code
+    assert "model_weight[i0, i1] = model_weight_new" in code     # the update, in place
+    assert "np.matmul(" in code                                   # products stay numpy's
+    for name in ("grad_add_model", "grad_model_weight", "log_sigmoid_loss_fn"):
+        assert name in code and name in plain.code
+    assert "fastmath" not in code
+
+
+def test_float32_work_stays_float32():
+    _, _, fn = world("mlp", np.float32)
+    step = mg.compile(fn, backend="numba")
+    step(*map(mg.tensor, batch("mlp", np.float32, 0)))
+    code = step.code
+    assert "np.float64(" not in code.split("def adam_update_1")[1].split("def adam_update(")[0]
+    assert "np.float32(one_minus_beta1_linear0_weight)" in code     # a Python float, as float32
+
+
+def test_a_pass_numba_cannot_compile_runs_as_numpy_code_and_says_so(monkeypatch):
+    from minigrad.compiler import fused
+
+    def refuse(dispatcher, types):
+        raise RuntimeError("no")
+    monkeypatch.setattr(fused, "_compile", refuse)
+    monkeypatch.setattr(fused, "_kernels", {})
+    m1, _, eager = world("logistic", np.float32)
+    m2, _, fn = world("logistic", np.float32)
+    step = mg.compile(fn, backend="numba")
+    for i in range(3):
+        x, y = batch("logistic", np.float32, i)
+        assert eager(mg.tensor(x), mg.tensor(y)).item() == step(mg.tensor(x), mg.tensor(y)).item()
+    for p1, p2 in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p1.numpy(), p2.numpy())        # the numpy code: exact
+    assert len(step.breaks) == 2
+    assert all("ran as numpy code, not fused: numba could not compile it" in b
+               for b in step.breaks)
+    assert "@njit" not in step.code
+
+
+def test_without_numba_the_backend_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "numba", None)
+    with pytest.raises(ImportError, match=r'pip install "minigrad\[fast\]"'):
+        mg.compile(lambda x: x, backend="numba")
+
+
+PROGRAM = """
+import sys
+import numpy as np
+import minigrad as mg
+from minigrad.compiler import fused
+model = mg.nn.Linear(7, 3, rng=0)
+opt = mg.optim.Adam(model.parameters(), lr=0.01)
+loss_fn = mg.nn.CrossEntropyLoss()
+@mg.compile(backend="numba")
+def step(x, y):
+    opt.zero_grad()
+    loss = loss_fn(model(x), y)
+    loss.backward()
+    opt.step()
+    return loss
+rng = np.random.default_rng(0)
+for _ in range(3):
+    step(mg.tensor(rng.normal(size=(11, 7)).astype(np.float32)), mg.tensor(rng.integers(0, 3, 11)))
+assert step.breaks == [], step.breaks
+s = fused.stats()
+print(s["compiled"], s["cached"])
+"""
+
+
+def test_a_second_run_of_the_same_program_compiles_nothing(tmp_path):
+    env = dict(os.environ, MINIGRAD_CACHE_DIR=str(tmp_path),
+               PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(mg.__file__))))
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", PROGRAM], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return [int(n) for n in out.stdout.split()]
+    compiled, cached = run()
+    assert compiled >= 2 and cached == 0
+    assert any(name.endswith(".py") for name in os.listdir(tmp_path))
+    compiled, cached = run()
+    assert compiled == 0 and cached >= 2
+
+
+def test_the_readme_shows_the_fused_code(capsys):
+    import re
+    readme = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "README.md")
+    with open(readme) as f:
+        text = f.read().split("## See the gradient code", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```(?:python)?\n(.*?)```", text, re.S)
+    k = next(i for i, b in enumerate(blocks) if 'backend="numba"' in b)
+    namespace = {}
+    exec(compile(blocks[0].replace("print(step.code)", ""), "README", "exec"), namespace)
+    capsys.readouterr()
+    exec(compile(blocks[k], "README fused", "exec"), namespace)
+    assert capsys.readouterr().out == blocks[k + 1]
+    assert namespace["fused"].breaks == []
+    assert "(sigmoid(z) - y) / 8" in text and "out_grad_add_model" in blocks[k + 1]
+    flat = " ".join(text.split())
+    from minigrad.compiler import fused
+    assert f"On arrays of more than {fused.LARGE:,} elements" in flat
+    tol = {k: f"{v:.0e}".replace("e-0", "e-") for k, v in TOLERANCE.items()}
+    assert (f"for {STEPS} steps each and agree with eager to {tol[np.float64]} relative in "
+            f"float64 and {tol[np.float32]} in float32") in flat
+
+
+def test_large_loops_leave_libm_calls_and_innermost_sums_to_numpy():
+    model = mg.nn.Linear(3, 1, rng=0, dtype=np.float32)
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+    loss_fn = mg.nn.BCEWithLogitsLoss()
+
+    @mg.compile(backend="numba")
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+    rng = np.random.default_rng(0)
+    for n in (64, 20000):
+        x = rng.normal(size=(n, 3)).astype(np.float32)
+        y = (rng.random((n, 1)) > 0.5).astype(np.float32)
+        step(mg.tensor(x), mg.tensor(y))
+        backward = step.code.split("def backward(")[1]
+        assert ("= np.expm1(log_sigmoid_loss_fn)" in backward) == (n > 16384)
+        assert (".sum(axis=(0,), keepdims=True)" in backward) == (n > 16384)
+    assert step.breaks == []
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_nan_inf_and_signed_zeros_go_through_the_loops_as_eagerly(dtype):
+    x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0, 3e38], dtype=dtype)
+
+    def build():
+        w = mg.tensor(np.linspace(-1, 1, x.size).astype(dtype), requires_grad=True)
+
+        def step(x):
+            w.grad = None
+            h = w * x
+            loss = (mg.clamp(h, -1.0, 1.0) + mg.maximum(h, 0.5 * h).abs().sqrt()
+                    + mg.where(h > 0, h * h, -h)).sum()
+            loss.backward()
+            return loss
+        return w, step
+    w1, eager = build()
+    w2, fn = build()
+    step = mg.compile(fn, backend="numba")
+    with np.errstate(all="ignore"):
+        for _ in range(2):
+            want, got = eager(mg.tensor(x)), step(mg.tensor(x))
+            np.testing.assert_array_equal(got.numpy(), want.numpy())      # nan, or the same
+            np.testing.assert_allclose(w2.grad.numpy(), w1.grad.numpy(), rtol=TOLERANCE[dtype],
+                                       equal_nan=True)
+            assert np.array_equal(np.signbit(w2.grad.numpy()), np.signbit(w1.grad.numpy()))
+    assert "@njit" in step.code and step.breaks == []
+
+
+def test_an_unwritable_cache_dir_falls_back_to_a_temporary_one(tmp_path, monkeypatch):
+    from minigrad.compiler import fused
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("MINIGRAD_CACHE_DIR", str(blocker / "cache"))
+    d = fused.cache_dir()
+    assert os.path.isdir(d) and os.access(d, os.W_OK) and not d.startswith(str(blocker))
+
+
+@pytest.mark.parametrize("name", ["batchnorm-dropout", "layernorm-gelu", "leaky-sigmoid-tanh",
+                                  "embedding"])
+def test_layers_fused_agree_with_eager(name):
+    from test_compile import LAYER_MODELS, squared_output_step
+    make_model, draw = LAYER_MODELS[name]
+    models = [make_model(), make_model()]
+    opts = [mg.optim.SGD(m.parameters(), lr=0.1, momentum=0.9) for m in models]
+    eager = squared_output_step(models[0], opts[0])
+    step = mg.compile(squared_output_step(models[1], opts[1]), backend="numba")
+    for i in range(6):
+        raw = draw(np.random.default_rng(i))
+        x = raw.astype(np.float32) if raw.dtype.kind == "f" else raw
+        close(step(mg.tensor(x)).numpy(), eager(mg.tensor(x)).numpy(), np.float32, f"loss {i}")
+    for (pname, p1), p2 in zip(models[0].named_parameters(), models[1].parameters()):
+        close(p2.numpy(), p1.numpy(), np.float32, pname)
+    assert step.breaks == [] and "@njit" in step.code
