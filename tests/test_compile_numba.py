@@ -128,7 +128,7 @@ def test_a_pass_numba_cannot_compile_runs_as_numpy_code_and_says_so(monkeypatch)
     def refuse(dispatcher, types):
         raise RuntimeError("no")
     monkeypatch.setattr(fused, "_compile", refuse)
-    monkeypatch.setattr(fused, "_kernels", {})
+    monkeypatch.setattr(fused, "_kernels", __import__("collections").OrderedDict())
     m1, _, eager = world("logistic", np.float32)
     m2, _, fn = world("logistic", np.float32)
     step = mg.compile(fn, backend="numba")
@@ -288,3 +288,56 @@ def test_layers_fused_agree_with_eager(name):
     for (pname, p1), p2 in zip(models[0].named_parameters(), models[1].parameters()):
         close(p2.numpy(), p1.numpy(), np.float32, pname)
     assert step.breaks == [] and "@njit" in step.code
+
+
+def test_a_backward_whose_fused_code_raises_runs_eagerly_and_says_so(monkeypatch):
+    """A compiled backward pass writes nothing of the user's before it returns
+    its gradients, so if its code raises (a numba dispatch error, say), the
+    engine runs the pass instead: the call still gives eager's result."""
+    from minigrad.compiler import step as compiled_step
+    m1, _, eager = world("logistic", np.float64)
+    m2, _, fn = world("logistic", np.float64)
+    step = mg.compile(fn, backend="numba")
+    run = compiled_step.CompiledPass.run
+
+    def flaky(self, arrays, values):
+        if self.name == "backward":
+            raise TypeError("no matching definition for these argument types")
+        return run(self, arrays, values)
+    step(*map(mg.tensor, batch("logistic", np.float64, 0)))
+    eager(*map(mg.tensor, batch("logistic", np.float64, 0)))
+    monkeypatch.setattr(compiled_step.CompiledPass, "run", flaky)
+    for i in range(1, 4):
+        x, y = batch("logistic", np.float64, i)
+        close(step(mg.tensor(x), mg.tensor(y)).numpy(), eager(mg.tensor(x), mg.tensor(y)).numpy(),
+              np.float64)
+    for p1, p2 in zip(m1.parameters(), m2.parameters()):
+        close(p2.numpy(), p1.numpy(), np.float64)
+    assert any("backward() ran eagerly: its compiled code raised TypeError" in b
+               for b in step.breaks)
+
+
+def test_the_process_keeps_a_bounded_number_of_kernels(monkeypatch):
+    """Kernels whose code differs only in a number (a mean over a batch of n
+    divides by n) are separate kernels; the process keeps at most
+    MAX_KERNELS of them (and their modules), and a pass that holds an evicted
+    one still runs right."""
+    from minigrad.compiler import fused
+    monkeypatch.setattr(fused, "MAX_KERNELS", 2)
+    w = mg.tensor([0.5, -0.25, 2.0], requires_grad=True, dtype=mg.float64)
+    w_eager = mg.tensor(w.numpy(), requires_grad=True, dtype=mg.float64)
+    opt, opt_eager = mg.optim.SGD([w], lr=0.1), mg.optim.SGD([w_eager], lr=0.1)
+
+    def fn(x, w, opt):
+        opt.zero_grad()
+        loss = ((x @ w).tanh() * (x @ w).exp()).mean()
+        loss.backward()
+        opt.step()
+        return loss
+    step = mg.compile(fn, backend="numba")
+    for n in (5, 6, 7, 5, 8, 6):
+        x = mg.tensor(np.linspace(-1, 1, 3 * n).reshape(n, 3))
+        close(step(x, w, opt).numpy(), fn(x, w_eager, opt_eager).numpy(), np.float64)
+        close(w.numpy(), w_eager.numpy(), np.float64)
+        assert len(fused._modules) <= 2 and len({k[0] for k in fused._kernels}) <= 2
+    assert sum(name.startswith("minigrad_fused_") for name in sys.modules) <= 2

@@ -25,6 +25,7 @@ a temporary directory where that is not writable) and compiled with
 """
 from __future__ import annotations
 
+import collections
 import hashlib
 import importlib.util
 import os
@@ -658,9 +659,10 @@ def _numba_type(v):
 
 
 # ---------------------------------------------------------------- loading, caching
-_kernels = {}            # (source, types) -> a dispatcher compiled for them, in this process
-_modules = {}            # source -> the dispatcher its file defines
+_kernels = collections.OrderedDict()   # (source, types) -> its dispatcher, in this process
+_modules = collections.OrderedDict()   # source -> (the dispatcher its file defines, module name)
 _lock = threading.RLock()
+MAX_KERNELS = 256        # kernel modules this process keeps (least recently used dropped first)
 
 
 def cache_dir():
@@ -693,16 +695,31 @@ def load(name, text, types):
     with _lock:
         found = _kernels.get(key)
         if found is not None:
+            _kernels.move_to_end(key)
+            _modules.move_to_end(text)
             return found
-        dispatcher = _modules.get(text) or _import(name, text)
-        _modules[text] = dispatcher
+        dispatcher, module_name = _modules.get(text) or _import(name, text)
+        _modules[text] = dispatcher, module_name
+        _modules.move_to_end(text)
         try:
             _compile(dispatcher, tuple(types))
         except Exception as e:      # noqa: BLE001 - numba's typing and lowering errors
             first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise Unfusable(f"numba could not compile it ({first})") from None
         _kernels[key] = dispatcher
+        _forget_oldest()
         return dispatcher
+
+
+def _forget_oldest():
+    """Keep at most MAX_KERNELS kernel modules in this process: the oldest go
+    from the tables and ``sys.modules`` (a compiled pass that holds one keeps
+    it until the pass itself goes; the files stay on disk, numba's cache)."""
+    while len(_modules) > MAX_KERNELS:
+        text, (_, module_name) = _modules.popitem(last=False)
+        for key in [k for k in _kernels if k[0] == text]:
+            del _kernels[key]
+        sys.modules.pop(module_name, None)
 
 
 def _compile(dispatcher, types):
@@ -730,7 +747,7 @@ def _import(name, text):
         module = importlib.util.module_from_spec(spec)
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
-    return getattr(module, name)
+    return getattr(module, name), module_name
 
 
 def stats():
@@ -743,7 +760,7 @@ def stats():
     ['cached', 'compiled']
     """
     compiled = cached = 0
-    for d in list(_modules.values()):
+    for d, _ in list(_modules.values()):
         compiled += sum(d.stats.cache_misses.values())
         cached += sum(d.stats.cache_hits.values())
     return {"compiled": compiled, "cached": cached}

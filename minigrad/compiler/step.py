@@ -213,7 +213,12 @@ class CompiledStep:
             if type(entry) is Eager:
                 self._break("backward()", entry.why)
                 return False
-            grads = entry.run(w.arrays, ())
+            try:
+                grads = entry.run(w.arrays, ())
+            except Exception as e:      # noqa: BLE001 - it wrote nothing of yours: eager runs it
+                self._passes[key] = Eager(f"its compiled code raised {type(e).__name__}: {e}")
+                self._break("backward()", self._passes[key].why)
+                return False
             backward.apply(w, grads, entry.extra, retain_graph)
         session.ran.append(entry)
         return True
