@@ -633,12 +633,12 @@ def test_the_benchmark_table_is_labelled_as_one_runs_measurements():
     find(r"\n(One run's measurements \(timings vary from run to run[^)]*\)\. Measured "
          r"(\d{4}-\d{2}-\d{2}) on (\d+) CPUs, Python ([\d.]+), numpy ([\d.]+) \([^)]+\), "
          r"torch (\S+), jax (\S+), (\d+) thread\(s\):)\n\n\| case \| minigrad \| compiled \| "
-         r"numpy \| torch \| jax.jit \|", body, "the table's label")
+         r"fused \| numpy \| torch \| jax.jit \|", body, "the table's label")
     assert set(rows) == {"a", "a32", "b-small", "b-large", "c", "d", "e", "f", "g", "g-mem",
                          "anomaly"}
 
 
-COLUMN = {"minigrad": 1, "compiled": 2, "numpy": 3, "torch": 4, "jax.jit": 5}
+COLUMN = {"minigrad": 1, "compiled": 2, "fused": 3, "numpy": 4, "torch": 5, "jax.jit": 6}
 
 
 def _targets(body):
@@ -650,8 +650,8 @@ def _targets(body):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         m = re.match(r"\*\*([\w-]+)\*\*", cells[0])
         case = m.group(1) if m else case
-        if len(cells) == 9 and cells[6] and case:
-            out[(case, cells[6])] = (float(cells[7]), cells[8])
+        if len(cells) == 10 and cells[7] and case:
+            out[(case, cells[7])] = (float(cells[8]), cells[9])
     return out
 
 
@@ -672,7 +672,7 @@ def test_the_compiled_benchmark_prose_matches_its_table():
     m = find(rf"compiled <= 1.00x jax.jit: missed \(({NUMBER})x\): ({NUMBER}) us against "
              rf"({NUMBER}) us and ({NUMBER}) us", flat, "(d) against jax.jit")
     assert verdict == "**missed**" and as_shown(ratio, m.group(1))
-    assert [rows["d"][k] for k in (2, 3, 5)] == [f"{m.group(k)} us" for k in (2, 3, 4)]
+    assert [rows["d"][k] for k in (2, 4, 6)] == [f"{m.group(k)} us" for k in (2, 3, 4)]
     ratio, verdict = targets[("c", "compiled <= 1x numpy (time)")]
     m = find(rf"and \(c\) at ({NUMBER})x \(missed", flat, "(c)")
     assert verdict == "**missed**" and as_shown(ratio, m.group(1))
@@ -692,13 +692,49 @@ def test_the_compiled_benchmark_prose_matches_its_table():
              rf"({NUMBER}) ms", flat, "jax.jit")
     jax_d, compiled_d = _timing(rows, "d", "jax.jit"), _timing(rows, "d", "compiled")
     assert jax_d < compiled_d and as_shown(100 * (1 - jax_d / compiled_d), m.group(1))
-    shown = [(rows[c][5], rows[c][2]) for c in ("d", "b-small", "c", "b-large")]
+    shown = [(rows[c][6], rows[c][2]) for c in ("d", "b-small", "c", "b-large")]
     units = ("us", "us", "ms", "ms")
     assert shown == [(f"{m.group(k)} {u}", f"{m.group(k + 1)} {u}")
                      for k, u in zip((2, 4, 6, 8), units)]
     assert all(_timing(rows, c, "jax.jit") < _timing(rows, c, "compiled")
                for c in ("d", "b-small", "c"))
     assert _timing(rows, "b-large", "jax.jit") > _timing(rows, "b-large", "compiled")
+
+
+def test_the_fused_benchmark_prose_matches_its_table():
+    body, rows = _bench_table()
+    flat = " ".join(body.split())
+    targets = _targets(body)
+    for case, bound, text in (("d", "0.7", "0.70x numpy"), ("b-small", "0.8", "0.80x numpy"),
+                              ("c", "0.8", "0.80x numpy"), ("b-large", "0.8", "0.80x numpy"),
+                              ("g", "0.8", "0.80x numpy")):
+        ratio, verdict = targets[(case, f"fused <= {bound}x numpy (time)")]
+        m = find(rf"\({case}\) fused <= {re.escape(text)}: missed \(({NUMBER})x\)", flat, case)
+        assert verdict == "**missed**" and as_shown(ratio, m.group(1))
+    for case, bound, verdict_text in (("d", "1", "missed"), ("b-small", "1", "missed"),
+                                      ("b-large", "1", "met")):
+        ratio, verdict = targets[(case, f"fused <= {bound}x jax.jit (time)")]
+        assert verdict.strip("*") == verdict_text
+    shown = re.findall(rf"fused <= 1.00x jax.jit: missed \(({NUMBER})x\)", flat)
+    assert len(shown) == 2 and all(as_shown(targets[(c, "fused <= 1x jax.jit (time)")][0], v)
+                                   for c, v in zip(("d", "b-small"), shown))
+    m = find(rf"fused <= 1.00x jax.jit: met \(({NUMBER})x\)", flat, "(b-large) jax")
+    assert as_shown(targets[("b-large", "fused <= 1x jax.jit (time)")][0], m.group(1))
+    ratio, verdict = targets[("c", "fused <= 1.25x jax.jit (time)")]
+    m = find(rf"fused <= 1.25x jax.jit: met \(({NUMBER})x\)", flat, "(c) jax")
+    assert verdict == "met" and as_shown(ratio, m.group(1))
+    m = find(rf"faster than the compiled step on \(b-small\) \(({NUMBER}) us against ({NUMBER}) "
+             rf"us\), \(d\) \(({NUMBER}) us against ({NUMBER}) us\) and \(c\) \(({NUMBER}) ms "
+             rf"against ({NUMBER}) ms\), slower on \(b-large\) \(({NUMBER}) ms against "
+             rf"({NUMBER}) ms", flat, "fused against compiled")
+    units = ("us", "us", "ms", "ms")
+    for k, (case, unit) in enumerate(zip(("b-small", "d", "c", "b-large"), units)):
+        fused, compiled = rows[case][COLUMN["fused"]], rows[case][COLUMN["compiled"]]
+        assert (fused, compiled) == (f"{m.group(2 * k + 1)} {unit}", f"{m.group(2 * k + 2)} {unit}")
+        assert (_us(fused) < _us(compiled)) == (case != "b-large")
+    ratio, verdict = targets[("f", "fused <= 1x numpy (memory)")]
+    m = find(rf"\(f\) fused <= 1.0x numpy's peak memory: missed \(({NUMBER})x\)", flat, "(f)")
+    assert verdict == "**missed**" and as_shown(ratio, m.group(1))
 
 
 def _cases():
@@ -734,7 +770,7 @@ def test_the_benchmark_prose_matches_its_table():
     m = find(rf"is itself at ({NUMBER})x numpy here, and minigrad is at ({NUMBER})x PyTorch",
              flat, "PyTorch's ratio")
     assert as_shown(torch_ / numpy_, m.group(1)) and as_shown(mine / torch_, m.group(2))
-    m = find(rf"1.10x by a little \(({NUMBER})x and ({NUMBER})x;", flat, "b-large and c eager")
+    m = find(rf"both by a little \(({NUMBER})x and ({NUMBER})x;", flat, "b-large and c eager")
     assert as_shown(_targets(body)[("b-large", "minigrad <= 1.1x numpy (time)")][0], m.group(1))
     assert as_shown(_targets(body)[("c", "minigrad <= 1.1x numpy (time)")][0], m.group(2))
     m = find(rf"\(linear time: ({NUMBER}) take about ({NUMBER})x as long as ({NUMBER})\)", flat,
