@@ -8,6 +8,7 @@ block of README.md, in order, is fed line by line to a
 that pastes them one after the other, pressing Enter after each), and any
 error output (a SyntaxError, a NameError, a traceback, a warning) fails.
 """
+import importlib.util
 import json
 import os
 import re
@@ -63,6 +64,8 @@ def test_every_python_block_pastes_into_the_prompt(tmp_path):
     with open(os.path.join(ROOT, "README.md")) as f:
         blocks = python_blocks(f.read())
     assert len(blocks) >= 5
+    if importlib.util.find_spec("numba") is None:   # the fused backend's block needs the extra
+        blocks = [b for b in blocks if 'backend="numba"' not in b]
     problems = paste(blocks, tmp_path)
     assert problems == [], "\n".join(problems)
 
