@@ -216,6 +216,7 @@ class CompiledStep:
             try:
                 grads = entry.run(w.arrays, ())
             except Exception as e:      # noqa: BLE001 - it wrote nothing of yours: eager runs it
+                entry.drop()
                 self._passes[key] = Eager(f"its compiled code raised {type(e).__name__}: {e}")
                 self._break("backward()", self._passes[key].why)
                 return False
