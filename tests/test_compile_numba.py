@@ -7,6 +7,7 @@ So a training run agrees with eager to a relative tolerance, not bit for bit:
 1e-9 in float64 and 2e-4 in float32, after 25 steps, measured against the
 largest value of each array.
 """
+import collections
 import os
 import subprocess
 import sys
@@ -128,7 +129,7 @@ def test_a_pass_numba_cannot_compile_runs_as_numpy_code_and_says_so(monkeypatch)
     def refuse(dispatcher, types):
         raise RuntimeError("no")
     monkeypatch.setattr(fused, "_compile", refuse)
-    monkeypatch.setattr(fused, "_kernels", __import__("collections").OrderedDict())
+    monkeypatch.setattr(fused, "_kernels", collections.OrderedDict())
     m1, _, eager = world("logistic", np.float32)
     m2, _, fn = world("logistic", np.float32)
     step = mg.compile(fn, backend="numba")
@@ -341,3 +342,29 @@ def test_the_process_keeps_a_bounded_number_of_kernels(monkeypatch):
         close(w.numpy(), w_eager.numpy(), np.float64)
         assert len(fused._modules) <= 2 and len({k[0] for k in fused._kernels}) <= 2
     assert sum(name.startswith("minigrad_fused_") for name in sys.modules) <= 2
+
+
+def test_the_disk_cache_keeps_a_bounded_number_of_kernels(tmp_path, monkeypatch):
+    """Every new kernel writes a file (and numba its compiled code); beyond
+    MAX_DISK_KERNELS the least recently used go, never one in use."""
+    from minigrad.compiler import fused
+    monkeypatch.setenv("MINIGRAD_CACHE_DIR", str(tmp_path))
+    for k in range(30):                         # old kernels from earlier programs
+        (tmp_path / f"k_{k:024x}.py").write_text("# an old kernel\n")
+        os.utime(tmp_path / f"k_{k:024x}.py", (1000 + k, 1000 + k))
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / f"k_{0:024x}.backward_1-5.py311.nbi").write_text("")
+    monkeypatch.setattr(fused, "MAX_DISK_KERNELS", 10)
+    monkeypatch.setattr(fused, "_modules", collections.OrderedDict())
+    monkeypatch.setattr(fused, "_kernels", collections.OrderedDict())
+    _, _, fn = world("logistic", np.float64)
+    step = mg.compile(fn, backend="numba")
+    step(*map(mg.tensor, batch("logistic", np.float64, 0)))
+    names = {p.name for p in tmp_path.glob("k_*.py")}
+    assert len(names) <= 10
+    assert f"k_{0:024x}.py" not in names and f"k_{29:024x}.py" in names     # oldest went first
+    assert not list((tmp_path / "__pycache__").glob(f"k_{0:024x}.*"))
+    loaded = {name[len("minigrad_fused_"):] for _, name in fused._modules.values()}
+    assert loaded and all(f"k_{d}.py" in names for d in loaded)     # the step's own stay
+    step(*map(mg.tensor, batch("logistic", np.float64, 1)))      # and it still runs
+    assert step.breaks == []

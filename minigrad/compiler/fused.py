@@ -734,12 +734,19 @@ def _import(name, text):
     """Write the kernel's module (once: its name is its source's hash) and import it."""
     module_text = "import numpy as np\nfrom numba import njit\n\n\n" + text
     digest = hashlib.sha256(module_text.encode()).hexdigest()[:24]
-    path = os.path.join(cache_dir(), f"k_{digest}.py")
+    folder = cache_dir()
+    path = os.path.join(folder, f"k_{digest}.py")
     if not os.path.exists(path):
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "w") as f:
             f.write(module_text)
         os.replace(tmp, path)
+        prune_disk_cache(folder)
+    else:
+        try:
+            os.utime(path)          # used now: the last to be pruned
+        except OSError:
+            pass
     module_name = f"minigrad_fused_{digest}"
     module = sys.modules.get(module_name)
     if module is None:
@@ -748,6 +755,47 @@ def _import(name, text):
         sys.modules[module_name] = module
         spec.loader.exec_module(module)
     return getattr(module, name), module_name
+
+
+MAX_DISK_KERNELS = 1000     # kernel files kept on disk (least recently used pruned first)
+
+
+def prune_disk_cache(folder=None, keep=None):
+    """Keep the disk cache to ``keep`` kernels (default MAX_DISK_KERNELS):
+    beyond that, the least recently used kernel files and numba's compiled
+    code for them go, down to nine tenths of it (never one this process has
+    loaded).  Returns how many kernels it removed.
+
+    Examples
+    --------
+    >>> prune_disk_cache() >= 0
+    True
+    """
+    folder = folder or cache_dir()
+    keep = MAX_DISK_KERNELS if keep is None else keep
+    try:
+        files = [e for e in os.scandir(folder) if e.name.startswith("k_") and e.name.endswith(".py")]
+    except OSError:
+        return 0
+    if len(files) <= keep:
+        return 0
+    loaded = {name[len("minigrad_fused_"):] for _, name in _modules.values()}
+    files.sort(key=lambda e: e.stat().st_mtime)
+    removed = 0
+    for e in files[:len(files) - keep * 9 // 10]:
+        digest = e.name[2:-3]
+        if digest in loaded:
+            continue
+        compiled = os.path.join(folder, "__pycache__")
+        try:
+            os.remove(e.path)
+            for c in os.scandir(compiled) if os.path.isdir(compiled) else ():
+                if c.name.startswith(f"k_{digest}."):
+                    os.remove(c.path)
+        except OSError:     # another process pruned it first
+            continue
+        removed += 1
+    return removed
 
 
 def stats():
