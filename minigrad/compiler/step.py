@@ -160,9 +160,9 @@ class CompiledStep:
                 self._last = session.ran
 
     # ------------------------------------------------------------ the passes
-    def _break(self, what, why):
+    def _break(self, what, why, how="ran eagerly"):
         where = user_line() or "minigrad"
-        entry = f"{where}: {what} ran eagerly: {why}"
+        entry = f"{where}: {what} {how}: {why}"
         if entry not in self._breaks and len(self._breaks) < MAX_BREAKS:
             self._breaks[entry] = None
 
@@ -174,10 +174,8 @@ class CompiledStep:
 
     def _put(self, key, entry):
         for p in entry if type(entry) is list else [entry]:
-            if getattr(p, "fallback", None) and len(self._breaks) < MAX_BREAKS:
-                where = user_line() or "minigrad"
-                self._breaks.setdefault(f"{where}: {p.name} ran as numpy code, not fused: "
-                                        f"{p.fallback}", None)
+            if getattr(p, "fallback", None):
+                self._break(p.name, p.fallback, how="ran as numpy code, not fused")
         self._passes[key] = entry
         self._passes.move_to_end(key)
         while self.traces > MAX_TRACES:
