@@ -60,3 +60,33 @@ def test_command_writes_a_table_and_json(tmp_path, capsys):
             assert row[9] == {True: "met", False: "**missed**", None: "n/a"}[target["met"]]
     with pytest.raises(SystemExit):
         bench_main.main(["--only", "zzz"])
+
+
+def test_bounds_command_measures_each_part(tmp_path, capsys):
+    """``python -m benchmarks.bounds`` (issue 22's floors) at tiny sizes: the
+    parts of the fused step, the products, and the floor made of them."""
+    pytest.importorskip("numba")
+    from benchmarks import bounds
+    out = tmp_path / "bounds.json"
+    assert bounds.main(["--tiny", "--only", "b-small,d", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    data = json.loads(out.read_text())
+    assert [r["case"] for r in data["results"]] == ["b-small", "d"]
+    for r in data["results"]:
+        assert set(r["steps"]) >= {"fused", "numpy"}
+        assert set(r["parts"]) == {"forward", "backward code", "backward bookkeeping",
+                                   "update code", "update bookkeeping", "rest"}
+        assert r["parts"]["forward"] > 0 and r["parts"]["backward code"] > 0
+        assert r["floor"] == pytest.approx(r["parts"]["forward"]
+                                           + sum(r["backward products"].values()))
+        assert r["targets"]["numpy"] == pytest.approx(r["target_ratios"]["numpy"]
+                                                      * r["steps"]["numpy"])
+        assert f"| {r['case']} | " in printed
+    assert len(data["results"][1]["backward products"]) == 5     # the MLP's five
+
+
+def test_bounds_refuses_an_unknown_case():
+    pytest.importorskip("numba")
+    from benchmarks import bounds
+    with pytest.raises(SystemExit):
+        bounds.main(["--tiny", "--only", "a"])
