@@ -368,3 +368,62 @@ def test_the_disk_cache_keeps_a_bounded_number_of_kernels(tmp_path, monkeypatch)
     assert loaded and all(f"k_{d}.py" in names for d in loaded)     # the step's own stay
     step(*map(mg.tensor, batch("logistic", np.float64, 1)))      # and it still runs
     assert step.breaks == []
+
+
+def _pool_step(pool, dtype):
+    """A conv, a pooling layer and a linear head, trained by SGD: the pool's
+    backward folds window gradients back into the image (``x[win] += cols``)."""
+    nn = mg.nn
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1, rng=0, dtype=dtype), nn.ReLU(), pool,
+                          nn.Flatten())
+    opt = mg.optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+    return model, step
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("pool", ["max 2", "max 2 stride 1", "avg 3 stride 1", "avg 2"])
+def test_pooling_backward_fuses_its_window_adds_and_agrees(pool, dtype):
+    """The pool's backward adds each window position's gradients into the
+    image (``x[win] += cols``: numpy's strided adds were most of the CNN
+    benchmark's backward).  Those adds, and the stores of ``+=`` that change
+    nothing, now run in the kernel; where windows overlap (stride 1), each
+    add is a loop of its own (see test_loops_share_no_element_one_writes)."""
+    nn = mg.nn
+    kind, k, *rest = pool.split()
+    stride = int(rest[-1]) if rest else None
+    make = (lambda: nn.MaxPool2d(int(k), stride)) if kind == "max" else \
+        (lambda: nn.AvgPool2d(int(k), stride))
+    (m1, eager), (m2, fn) = _pool_step(make(), dtype), _pool_step(make(), dtype)
+    step = mg.compile(fn, backend="numba")
+    rng = np.random.default_rng(5)
+    for i in range(4):
+        x = rng.normal(size=(4, 1, 8, 8)).astype(dtype)
+        close(step(mg.tensor(x)).numpy(), eager(mg.tensor(x)).numpy(), dtype, f"loss {i}")
+    for (name, p1), p2 in zip(m1.named_parameters(), m2.parameters()):
+        close(p2.grad.numpy(), p1.grad.numpy(), dtype, f"grad of {name}")
+        close(p2.numpy(), p1.numpy(), dtype, name)
+    assert step.breaks == []
+    driver = step.code.split("\ndef backward(", 1)[1].split("\n\n")[0]
+    assert "= np.add(" not in driver and "] = " not in driver, driver
+
+
+def test_loops_share_no_element_one_writes():
+    """One loop may write an array and read another view of its memory only
+    where no element one iteration writes is another's to read: the very
+    same elements, or views that interleave without sharing one (tiled
+    windows).  Shifted views (overlapping windows) share elements: numpy
+    finishes one op before the next reads, a joint loop would not."""
+    from minigrad.compiler.fused import _overlap
+    a = np.zeros((8, 8))
+    assert _overlap(a[:, 0:7], a[:, 1:8], (8, 7))                 # shifted by one
+    assert not _overlap(a[:, 0::2], a[:, 1::2], (8, 4))           # interleaved
+    assert not _overlap(a[:, 0:4], a[:, 0:4], (8, 4))             # the same elements
+    assert not _overlap(a[:4], a[4:], (4, 8))                     # apart
+    assert _overlap(a[:4], a[:4].T, (4, 4))                       # the same memory, transposed

@@ -247,9 +247,7 @@ class Group:
             return False
         for w in ([op.target] if op.target is not None else []) + self.written:
             for r in reads + self.reads:
-                if (r.value is not w.value and np.may_share_memory(r.value, w.value)
-                        and (r.value.shape != self.shape or r.value.strides != w.value.strides
-                             or w.value.shape != self.shape)):
+                if r.value is not w.value and _overlap(r.value, w.value, self.shape):
                     return False
         return op.target is None or op.target.value.shape == self.shape
 
@@ -262,6 +260,57 @@ class Group:
             self.made.add(id(op.out))
             if op.kind == "sum":
                 self.summed.add(id(op.out))
+
+
+def _overlap(r, w, shape):
+    """Whether a loop over ``shape`` that writes ``w`` and reads ``r`` could
+    read an element another iteration writes: they share memory, and not as
+    the very same elements (same start, shape and strides: each iteration
+    then reads what it writes itself).  Interleaved views that share no
+    element (a fold's windows) do not overlap."""
+    if not np.may_share_memory(r, w):
+        return False
+    if _start(r) == _start(w) and r.shape == w.shape == shape and r.strides == w.strides:
+        return False
+    try:
+        return np.shares_memory(r, w, max_work=10_000)
+    except np.exceptions.TooHardError:
+        return True
+
+
+def _start(a):
+    return a.__array_interface__["data"][0]
+
+
+def _basic(index):
+    """Whether an index is basic (slices, ints, None, ...): it makes a view."""
+    items = index if type(index) is tuple else (index,)
+    return all(i is None or i is Ellipsis or type(i) in (int, slice) for i in items) and \
+        not any(isinstance(v, Var) for i in items if type(i) is slice
+                for v in (i.start, i.stop, i.step))
+
+
+def _root_var(v):
+    while v.base is not None:
+        v = v.base
+    return v
+
+
+def no_op_store(line):
+    """Whether ``line`` is ``x[index] = v`` where ``v`` is those very elements
+    of ``x`` (``x[index] += y`` stores its in-place result back): a store
+    that changes nothing, at every call, since ``v`` views ``x``'s memory."""
+    if line.kind != "setitem" or len(line.args) != 3:
+        return False
+    target, index, value = line.args
+    if not (isinstance(target, Var) and isinstance(value, Var) and _basic(index)) \
+            or not isinstance(value.value, np.ndarray) or value.base is None \
+            or _root_var(value) is not _root_var(target):
+        return False
+    region = target.value[index]
+    return isinstance(region, np.ndarray) and _start(region) == _start(value.value) and \
+        region.shape == value.value.shape and region.strides == value.value.strides and \
+        region.dtype == value.value.dtype
 
 
 def partition(lines, wanted):
@@ -314,7 +363,13 @@ def _single_ops_unfused(items, lines, aliases):
 
 def _independent(line, kernel):
     """Whether numpy ``line`` (a plain ufunc call) reads nothing the open
-    ``kernel`` makes or writes, so that it can run before it."""
+    ``kernel`` makes or writes, so that it can run before it; or whether it
+    makes a view (basic indexing reads no element) of an array the kernel
+    does not make."""
+    if line.kind == "getitem" and not line.writes and len(line.outs) == 1 \
+            and len(line.args) == 2 and _basic(line.args[1]) and line.outs[0].base is not None:
+        made = set().union(*(g.made for g in kernel))
+        return not any(id(u) in made for u in codegen._chain(line.args[0]))
     if line.kind != "call" or line.writes or "out" in line.kwargs or \
             not isinstance(line.fn, np.ufunc) or len(line.outs) != 1:
         return False
@@ -567,6 +622,7 @@ def source(name, params, lines, outs):
 
     Raises :class:`Unfusable` where numba cannot compile a kernel."""
     wanted = [v for v in outs if v is not None]
+    lines = [line for line in lines if not no_op_store(line)]
     items, aliases = partition(lines, wanted)
     if not any(type(x) is list for x in items):
         return None, None, None         # nothing to fuse: the numpy backend's code is the same
