@@ -371,20 +371,13 @@ def test_the_disk_cache_keeps_a_bounded_number_of_kernels(tmp_path, monkeypatch)
 
 
 def _pool_step(pool, dtype):
-    """A conv, a pooling layer and a linear head, trained by SGD: the pool's
-    backward folds window gradients back into the image (``x[win] += cols``)."""
+    """A conv and a pooling layer, trained by SGD on the mean squared output:
+    the pool's backward folds window gradients back into the image."""
+    from test_compile import squared_output_step
     nn = mg.nn
     model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1, rng=0, dtype=dtype), nn.ReLU(), pool,
                           nn.Flatten())
-    opt = mg.optim.SGD(model.parameters(), lr=0.1)
-
-    def step(x):
-        opt.zero_grad()
-        loss = (model(x) ** 2).mean()
-        loss.backward()
-        opt.step()
-        return loss
-    return model, step
+    return model, squared_output_step(model, mg.optim.SGD(model.parameters(), lr=0.1))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

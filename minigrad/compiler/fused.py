@@ -290,12 +290,6 @@ def _basic(index):
                 for v in (i.start, i.stop, i.step))
 
 
-def _root_var(v):
-    while v.base is not None:
-        v = v.base
-    return v
-
-
 def no_op_store(line):
     """Whether ``line`` is ``x[index] = v`` where ``v`` is those very elements
     of ``x`` (``x[index] += y`` stores its in-place result back): a store
@@ -305,7 +299,7 @@ def no_op_store(line):
     target, index, value = line.args
     if not (isinstance(target, Var) and isinstance(value, Var) and _basic(index)) \
             or not isinstance(value.value, np.ndarray) or value.base is None \
-            or _root_var(value) is not _root_var(target):
+            or codegen._root(value) is not codegen._root(target):
         return False
     region = target.value[index]
     return isinstance(region, np.ndarray) and _start(region) == _start(value.value) and \
@@ -837,17 +831,21 @@ def prune_disk_cache(folder=None, keep=None):
         return 0
     loaded = {name[len("minigrad_fused_"):] for _, name in _modules.values()}
     files.sort(key=lambda e: e.stat().st_mtime)
+    compiled = collections.defaultdict(list)        # digest -> numba's files for it
+    try:
+        for c in os.scandir(os.path.join(folder, "__pycache__")):
+            compiled[c.name.split(".", 1)[0][2:]].append(c.path)
+    except OSError:
+        pass
     removed = 0
     for e in files[:len(files) - keep * 9 // 10]:
         digest = e.name[2:-3]
         if digest in loaded:
             continue
-        compiled = os.path.join(folder, "__pycache__")
         try:
             os.remove(e.path)
-            for c in os.scandir(compiled) if os.path.isdir(compiled) else ():
-                if c.name.startswith(f"k_{digest}."):
-                    os.remove(c.path)
+            for path in compiled[digest]:
+                os.remove(path)
         except OSError:     # another process pruned it first
             continue
         removed += 1
