@@ -863,3 +863,32 @@ def test_an_option_deleted_between_calls_raises_as_eagerly():
         if i == 2:
             del world["opt"].param_groups[0]["weight_decay"]
     compare(build, 4, lambda i: (mg.ones(2),), drop_an_option)
+
+
+# ---------------------------------------------------------------- red team (issue 22)
+@pytest.mark.parametrize("opt_name", ["sgd-momentum", "adam", "rmsprop", "adagrad"])
+def test_numpy_number_options_give_the_eager_bits(opt_name):
+    """An np.float64 option (a float subclass, but strong in numpy's
+    promotion: float64 math on float32 parameters) is not a Python number."""
+    make_opt = {"sgd-momentum": lambda p, lr: mg.optim.SGD(p, lr=lr, momentum=0.9),
+                "adam": lambda p, lr: mg.optim.Adam(p, lr=lr),
+                "rmsprop": lambda p, lr: mg.optim.RMSprop(p, lr=lr),
+                "adagrad": lambda p, lr: mg.optim.Adagrad(p, lr=lr)}[opt_name]
+
+    def build():
+        rng = np.random.default_rng(0)
+        w = mg.tensor(rng.normal(size=(4, 3)).astype(np.float32), requires_grad=True)
+        opt = make_opt([w], 0.05)
+
+        def step(x):
+            opt.zero_grad()
+            ((x @ w).tanh() ** 2).mean().backward()
+            opt.step()
+        return {"step": step, "opt": opt, "state": lambda: [w, w.grad, opt.state_dict()]}
+
+    lrs = [0.05, np.float64(0.05), np.float64(0.03), np.float32(0.05), 0.05, np.float64(0.05)]
+
+    def set_lr(world, i):
+        world["opt"].param_groups[0]["lr"] = lrs[i]
+    x = np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
+    compare(build, len(lrs), lambda i: (mg.tensor(x * (i + 1)),), set_lr)

@@ -84,19 +84,27 @@ class _Options(dict):
         return self[k] if k in self else default
 
 
+_WEAK = (int, float)      # the numbers numpy takes as weak (np.float64 is a float, but strong)
+
+
 def _input(rec, sources, source, value, name):
-    """A number as a Scalar input; any other value as a guard on equality.
-    A source read again (a group's option, read for each of its parameters)
-    is the same input, with no second guard."""
+    """A Python number as a Scalar input (weak in numpy's promotion, as a
+    Python number is; a guard keeps it one); any other value (a numpy
+    number, whose dtype numpy obeys, a flag, a tuple) as a guard on its type
+    and value.  A source read again (a group's option, read for each of its
+    parameters) is the same input, with no second guard."""
     known = rec.inputs_read.get(source)
     if known is not None:
         return known[0]
     index = len(sources)
     sources.append(source)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if type(value) is int or type(value) is float:
         value = rec.scalar(float(value), name, index)
+        rec.weak.append(index)
     else:
-        rec.guards.append((lambda values: values[index] == value, True))
+        kind = type(value)
+        rec.guards.append((lambda values: type(values[index]) is kind and
+                           values[index] == value, True))
     rec.inputs_read[source] = (value,)
     return value
 
@@ -107,6 +115,8 @@ def record(opt, todo, numbers, names):
     from."""
     rec = Recorder("update")
     sources = []            # for each Scalar (and guard value): where a call reads it
+    weak = rec.weak = []    # the indices of the Scalars: Python numbers at every call
+    rec.guards.append((lambda values: all(type(values[j]) in _WEAK for j in weak), True))
     created = []
     groups, shared = {}, {}
     for i, (gi, group, p) in enumerate(todo):
