@@ -892,3 +892,48 @@ def test_numpy_number_options_give_the_eager_bits(opt_name):
         world["opt"].param_groups[0]["lr"] = lrs[i]
     x = np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
     compare(build, len(lrs), lambda i: (mg.tensor(x * (i + 1)),), set_lr)
+
+
+def test_a_custom_function_reads_its_ctx_and_globals_at_every_call():
+    """A Function's backward is the user's Python: what it reads from ctx
+    attributes (not save_for_backward) or from its class changes per call."""
+    class ScaleBy(mg.Function):                 # a gradient-reversal layer, as in DANN
+        lam = 1.0
+
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.x = x.numpy()                   # an attribute, not save_for_backward
+            return x * w
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, g.numpy() * ctx.x * -ScaleBy.lam
+
+    def build():
+        w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+        def step(x):
+            w.grad = None
+            ScaleBy.apply(x, w).sum().backward()
+        return {"step": step, "state": lambda: [w, w.grad]}
+
+    def schedule(world, i):
+        ScaleBy.lam = 1.0 + i
+    for backend in mg.compiler.BACKENDS[:1] + (("numba",) if _has_numba() else ()):
+        wa, wb = build(), build()
+        compiled = mg.compile(wb["step"], backend=backend)
+        for i in range(3):
+            schedule(wa, i)
+            x = mg.tensor(np.arange(3.0) + 10 * i)
+            wa["step"](x)
+            compiled(x)
+            assert bits(wa["state"]()) == bits(wb["state"]()), (backend, i)
+        assert any("custom mg.Function" in b for b in compiled.breaks)
+
+
+def _has_numba():
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True

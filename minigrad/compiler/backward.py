@@ -110,6 +110,9 @@ def walk(root, root_grad):
         node = heappop(heap)[1]
         if type(node.args) is not tuple or node.hooks is not None:
             raise Decline("hooks (register_hook, retain_grad) or a freed graph")
+        if type(node).__dictoffset__:       # a __dict__: an mg.Function (built-ins have slots)
+            raise Decline("a custom mg.Function, whose backward is your Python (it may read "
+                          "ctx attributes or globals that change between calls)")
         if node in kept:
             raise Decline("a graph built under mg.keep_values")
         if node.seq < last_change:
