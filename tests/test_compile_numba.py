@@ -368,3 +368,23 @@ def test_the_disk_cache_keeps_a_bounded_number_of_kernels(tmp_path, monkeypatch)
     assert loaded and all(f"k_{d}.py" in names for d in loaded)     # the step's own stay
     step(*map(mg.tensor, batch("logistic", np.float64, 1)))      # and it still runs
     assert step.breaks == []
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_maximum_and_minimum_give_numpys_signed_zeros_and_nans(dtype):
+    """numpy's maximum(a, b) is b where a == b (maximum(-0.0, 0.0) is 0.0);
+    numba's np.maximum on two numbers gives a."""
+    from minigrad.compiler.step import CompiledPass
+    from minigrad.compiler.trace import Recorder
+    a = np.array([-0.0, 0.0, np.nan, 1.0, -1.0, 2.0], dtype=dtype)
+    b = np.array([0.0, -0.0, 1.0, np.nan, -1.0, -3.0], dtype=dtype)
+
+    def pass_of(x, y):
+        return np.maximum(x, y) * 1.0, np.minimum(x, y) * 1.0
+    rec = Recorder("backward")
+    with rec.active():
+        outs = pass_of(rec.traced(a.copy(), "a"), rec.traced(b.copy(), "b"))
+    fused = CompiledPass("maxmin", rec, [v._var for v in outs], {}, [], "numba")
+    assert "@njit" in fused.source
+    for got, want in zip(fused.run([a, b], []), pass_of(a, b)):
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (got, want)

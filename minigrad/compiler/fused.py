@@ -56,7 +56,10 @@ _UNARY = {
 _BINARY = {
     np.add: "({0} + {1})", np.subtract: "({0} - {1})", np.multiply: "({0} * {1})",
     np.divide: "({0} / {1})", np.power: "({0} ** {1})",
-    np.maximum: "np.maximum({0}, {1})", np.minimum: "np.minimum({0}, {1})",
+    # numpy's: NaN from either side, and ``b`` where equal (maximum(-0.0, 0.0) is 0.0;
+    # numba's np.maximum gives ``a``)
+    np.maximum: "({0} if {0} > {1} or {0} != {0} else {1})",
+    np.minimum: "({0} if {0} < {1} or {0} != {0} else {1})",
 }
 _COMPARE = {
     np.greater: "({0} > {1})", np.greater_equal: "({0} >= {1})", np.less: "({0} < {1})",
