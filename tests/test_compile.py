@@ -937,3 +937,22 @@ def _has_numba():
     except ImportError:
         return False
     return True
+
+
+@pytest.mark.parametrize("write", ["sort", "partition", "put", "byteswap"])
+def test_in_place_array_methods_no_protocol_reports_make_the_pass_run_eagerly(write):
+    """``a.sort()`` and the like write into an array without numpy's
+    protocols telling the recording: its code would leave the write out."""
+    from minigrad.compiler.trace import Recorder, Traced, Unrecordable
+
+    def rule(x):
+        u = x * 1.0
+        {"sort": lambda: u.sort(), "partition": lambda: u.partition(1),
+         "put": lambda: u.put([0], 9.0), "byteswap": lambda: u.byteswap(inplace=True)}[write]()
+        return u * 2.0
+    rec = Recorder("backward")
+    with rec.active(), pytest.raises(Unrecordable, match=f".{write}()"):
+        rule(rec.traced(np.array([3.0, 1.0, 2.0]), "x"))
+    outside = np.array([3.0, 1.0, 2.0]).view(Traced)     # outside a recording: numpy's method
+    outside.sort()
+    assert outside.view(np.ndarray).tolist() == [1.0, 2.0, 3.0]

@@ -236,6 +236,22 @@ class Traced(TracedArray):
         locals()[_name] = _reader(_name)
     del _name, _reader
 
+    # --- methods writing in place that no protocol reports: the pass runs eagerly
+    def _writer(name):      # noqa: N805 - a factory used in the class body
+        base = getattr(np.ndarray, name)
+
+        def write(self, *args, **kwargs):
+            if recorder() is not None:
+                raise Unrecordable(f"changes an array in place with .{name}(), which the "
+                                   "recording could not repeat")
+            return base(_view(self, np.ndarray), *args, **kwargs)
+        write.__name__ = name
+        return write
+
+    for _name in ("sort", "partition", "put", "resize", "byteswap", "setfield", "__setstate__"):
+        locals()[_name] = _writer(_name)
+    del _name, _writer
+
 
 def _other_override(x):
     return not isinstance(x, np.ndarray) and getattr(type(x), "__array_ufunc__", None) is not None
