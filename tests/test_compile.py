@@ -956,3 +956,22 @@ def test_in_place_array_methods_no_protocol_reports_make_the_pass_run_eagerly(wr
     outside = np.array([3.0, 1.0, 2.0]).view(Traced)     # outside a recording: numpy's method
     outside.sort()
     assert outside.view(np.ndarray).tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("opt_name", ["adam", "rmsprop", "adagrad"])
+def test_an_update_that_raises_midway_advances_the_step_counts_as_eagerly(opt_name):
+    """Eagerly, an update raising at the second parameter (an overflow made an
+    error) has taken the step counts of the first two only; the next calls'
+    bias corrections depend on it."""
+    def build():
+        ws = [mg.tensor(np.ones(3, np.float32), requires_grad=True) for _ in range(3)]
+        opt = {"adam": mg.optim.Adam, "rmsprop": mg.optim.RMSprop,
+               "adagrad": mg.optim.Adagrad}[opt_name](ws, lr=0.1)
+
+        def step(scale):
+            opt.zero_grad()
+            (ws[0].sum() + (ws[1] * scale).sum() + ws[2].sum()).backward()
+            with np.errstate(over="raise"):
+                opt.step()
+        return {"step": step, "state": lambda: [ws, opt.state_dict()]}
+    compare(build, 4, lambda i: (1e30 if i == 1 else 1.0,))

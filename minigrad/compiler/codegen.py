@@ -300,10 +300,11 @@ def used_vars(lines, wanted):
     return used
 
 
-def source(name, params, lines, outs, shared=None, taken=None):
+def source(name, params, lines, outs, shared=None, taken=None, owners=None):
     """The Python source of the step ``name`` and the globals it runs with:
     the lines under their section headings, returning ``outs`` (None for a
-    gradient set to None)."""
+    gradient set to None).  ``owners`` (a dict) gets ``line number -> the
+    index of the parameter`` of each update line."""
     wanted = [v for v in outs if v is not None]
     used = used_vars(lines, wanted)
     buffers = plan_buffers(lines, wanted, shared, taken)
@@ -320,6 +321,8 @@ def source(name, params, lines, outs, shared=None, taken=None):
             section = line.section
             body.append(f"    # {section}")
         body.append("    " + renderer.line(line, used, buffers.get(id(line))))
+        if owners is not None and line.owner is not None:
+            owners[len(body)] = line.owner
     returned = ["None" if v is None else names[id(v)] for v in outs]
     body.append(f"    return ({', '.join(returned)}{',' if len(returned) == 1 else ''})")
     return "\n".join(body) + "\n", renderer.globals

@@ -564,9 +564,11 @@ def _sizes(g, names, arrays, made):
 
 
 # ---------------------------------------------------------------- the pass
-def source(name, params, lines, outs):
+def source(name, params, lines, outs, owners=None):
     """The fused pass ``name``: its kernels' sources, the driver's source and
     the driver's globals (kernels, constants); Nones where nothing fuses.
+    ``owners`` (a dict) gets ``driver line number -> the index of the
+    parameter`` of each numpy line of an update.
 
     Raises :class:`Unfusable` where numba cannot compile a kernel."""
     wanted = [v for v in outs if v is not None]
@@ -589,6 +591,8 @@ def source(name, params, lines, outs):
     for item in items:
         if type(item) is not list:
             driver.append("    " + _numpy_line(item, renderer, used))
+            if owners is not None and item.owner is not None:
+                owners[len(driver)] = item.owner
             continue
         number += 1
         kernel = Kernel(f"{name}_{number}", item)

@@ -231,16 +231,26 @@ class CompiledStep:
             return False
         if not todo:
             return True
-        numbers = [opt._numbers(group, opt.state.setdefault(p, {})) for _, group, p in todo]
+        states = [opt.state.setdefault(p, {}) for _, _, p in todo]
+        before = [dict(s) for s in states]
+        numbers = [opt._numbers(group, s) for (_, group, _), s in zip(todo, states)]
         # the numbers are taken (step counts advanced): from here on, never decline
         with self._lock:
             entry, values, arrays = self._update_entry(session, opt, todo, numbers)
             if entry is not None:
-                outs = entry.run(arrays, values)
+                try:
+                    outs = entry.run(arrays, values)
+                except BaseException as e:
+                    _untake(states, before, entry.failed_at(e))
+                    raise
                 update.apply(opt, todo, entry.extra, outs)
         if entry is None:
-            for (_, group, p), num in zip(todo, numbers):
-                opt._step_one(p, group, num)
+            for k, ((_, group, p), num) in enumerate(zip(todo, numbers)):
+                try:
+                    opt._step_one(p, group, num)
+                except BaseException:
+                    _untake(states, before, k)
+                    raise
             return True
         session.ran.append(entry)
         return True
@@ -284,6 +294,15 @@ class CompiledStep:
         return entry, [values[j] for j in entry.scalar_index], arrays
 
 
+def _untake(states, before, k):
+    """An update raised at parameter ``k``: the eager step took the numbers
+    (advanced the step counts) of the parameters up to ``k`` only."""
+    if k is not None:
+        for state, old in zip(states[k + 1:], before[k + 1:]):
+            state.clear()
+            state.update(old)
+
+
 class Eager:
     """A pass the code could not repeat: it runs eagerly, for this reason."""
 
@@ -319,12 +338,14 @@ class CompiledPass:
         codegen.name_sums(lines)
         params = [v for _, v in inputs] + [v for v, _ in scalars]
         self.name, self.fallback = name, None
+        self.owners = {}        # line number -> the index of the parameter it updates
         text = None
         if backend == "numba":
             text, namespace = _fused(self, name, params, lines, outs)
         taken = {}
         if text is None:
-            self.source, namespace = codegen.source(name, params, lines, outs, pool, taken)
+            self.source, namespace = codegen.source(name, params, lines, outs, pool, taken,
+                                                    self.owners)
             text = self.source
         self.buffer_keys = set(taken)
         _count[0] += 1
@@ -337,6 +358,16 @@ class CompiledPass:
     def run(self, arrays, values):
         return self.function(*[arrays[i] for i in self.input_index], *values)
 
+    def failed_at(self, error):
+        """The index of the parameter whose update's line raised ``error``
+        (from this code), or None."""
+        tb, line = error.__traceback__, None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self.filename:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        return self.owners.get(line)
+
     def drop(self):
         """Forget the source lines kept for tracebacks."""
         linecache.cache.pop(self.filename, None)
@@ -347,8 +378,9 @@ def _fused(p, name, params, lines, outs):
     the driver), and the driver's text to run with its globals; (None, None)
     with ``p.fallback`` saying why where the numpy backend's code runs it."""
     from . import fused
+    owners = {}
     try:
-        kernels, driver, namespace = fused.source(name, params, lines, outs)
+        kernels, driver, namespace = fused.source(name, params, lines, outs, owners)
     except fused.Unfusable as e:
         p.fallback = str(e)
         return None, None
@@ -359,6 +391,7 @@ def _fused(p, name, params, lines, outs):
         return None, None
     head = "\n\n".join(kernels) + "\n\n"
     p.source = head + driver
+    p.owners = {head.count("\n") + k: i for k, i in owners.items()}
     return "\n" * head.count("\n") + driver, namespace
 
 

@@ -80,7 +80,7 @@ class Var:
 class Line:
     """One recorded call: ``outs = fn(*args, **kwargs)``, or a statement."""
 
-    __slots__ = ("fn", "args", "kwargs", "outs", "writes", "section", "text", "kind")
+    __slots__ = ("fn", "args", "kwargs", "outs", "writes", "section", "text", "kind", "owner")
 
     def __init__(self, fn, text, args, kwargs, kind, section):
         self.fn, self.text, self.args, self.kwargs = fn, text, args, kwargs
@@ -88,6 +88,7 @@ class Line:
         self.section = section
         self.outs = []
         self.writes = []        # Vars changed in place
+        self.owner = None       # in an update: the index of the parameter it updates
 
 
 class Scalar(float):

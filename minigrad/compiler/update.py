@@ -134,8 +134,11 @@ def record(opt, todo, numbers, names):
             num = shared[gi] = {k: _input(rec, sources, ("num", i, k), v, f"{k}_{owner}")
                                 for k, v in numbers[i].items()}
         options = groups.get(gi) or groups.setdefault(gi, _Options(group, gi, rec, sources))
+        start = len(rec.lines)
         with rec.active(), rec.naming(pname):
             opt._update_in_place(w, g, st, options, num)
+        for line in rec.lines[start:]:
+            line.owner = i
         new = {}
         for k, v in st.items():
             if k in before:
