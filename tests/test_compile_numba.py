@@ -388,3 +388,34 @@ def test_fused_maximum_and_minimum_give_numpys_signed_zeros_and_nans(dtype):
     assert "@njit" in fused.source
     for got, want in zip(fused.run([a, b], []), pass_of(a, b)):
         assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (got, want)
+
+
+def test_numpys_floating_point_errors_raise_in_a_fused_pass_as_eagerly():
+    """Under ``np.errstate(over="raise")`` the eager update raises at the
+    overflow; numba's loops raise nothing: the fused pass runs its numpy code
+    then, so the call raises and the state after it is the eager one."""
+    def build():
+        ws = [mg.tensor(np.ones(3, np.float32), requires_grad=True) for _ in range(3)]
+        opt = mg.optim.Adam(ws, lr=0.1)
+
+        def step(scale):
+            opt.zero_grad()
+            (ws[0].sum() + (ws[1] * scale).sum() + ws[2].sum()).backward()
+            with np.errstate(over="raise"):
+                opt.step()
+        return ws, opt, step
+    (w1, o1, eager), (w2, o2, fn) = build(), build()
+    step = mg.compile(fn, backend="numba")
+    for i, scale in enumerate([1.0, 1.0, 1e30, 1.0, 1.0]):
+        raised = []
+        for f in (eager, step):
+            try:
+                f(scale)
+                raised.append(None)
+            except FloatingPointError as e:
+                raised.append(str(e))
+        assert raised[0] == raised[1], (i, raised)
+        assert [o1.state[p]["step"] for p in w1] == [o2.state[p]["step"] for p in w2]
+        for p, q in zip(w1, w2):
+            close(q.numpy(), p.numpy(), np.float32, f"call {i}")
+    assert "@njit" in step.code

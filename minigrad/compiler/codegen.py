@@ -300,14 +300,15 @@ def used_vars(lines, wanted):
     return used
 
 
-def source(name, params, lines, outs, shared=None, taken=None, owners=None):
+def source(name, params, lines, outs, shared=None, taken=None, owners=None, buffered=True):
     """The Python source of the step ``name`` and the globals it runs with:
     the lines under their section headings, returning ``outs`` (None for a
     gradient set to None).  ``owners`` (a dict) gets ``line number -> the
-    index of the parameter`` of each update line."""
+    index of the parameter`` of each update line; ``buffered=False``: every
+    line makes its own arrays (no buffers kept between calls)."""
     wanted = [v for v in outs if v is not None]
     used = used_vars(lines, wanted)
-    buffers = plan_buffers(lines, wanted, shared, taken)
+    buffers = plan_buffers(lines, wanted, shared, taken) if buffered else {}
     consts = constants(lines)
     names = assign_names(params + [v for line in lines for v in line.outs] + consts)
     renderer = Renderer(names)

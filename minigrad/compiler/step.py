@@ -339,9 +339,12 @@ class CompiledPass:
         params = [v for _, v in inputs] + [v for v, _ in scalars]
         self.name, self.fallback = name, None
         self.owners = {}        # line number -> the index of the parameter it updates
+        self.numpy_code = None  # a fused pass's numpy code, for when numpy's errors raise
         text = None
         if backend == "numba":
             text, namespace = _fused(self, name, params, lines, outs)
+            if text is not None:
+                self.numpy_code = _numpy_code(name, params, lines, outs, _count[0] + 1)
         taken = {}
         if text is None:
             self.source, namespace = codegen.source(name, params, lines, outs, pool, taken,
@@ -356,21 +359,47 @@ class CompiledPass:
         self.function = namespace[name]
 
     def run(self, arrays, values):
-        return self.function(*[arrays[i] for i in self.input_index], *values)
+        fn = self.function
+        if self.numpy_code is not None and _errors_raise(np.geterr()):
+            fn = self.numpy_code[0]     # numba's loops never raise numpy's errors
+        return fn(*[arrays[i] for i in self.input_index], *values)
 
     def failed_at(self, error):
         """The index of the parameter whose update's line raised ``error``
         (from this code), or None."""
-        tb, line = error.__traceback__, None
+        codes = {self.filename: self.owners}
+        if self.numpy_code is not None:
+            codes[self.numpy_code[2]] = self.numpy_code[1]
+        tb, where = error.__traceback__, None
         while tb is not None:
-            if tb.tb_frame.f_code.co_filename == self.filename:
-                line = tb.tb_lineno
+            if tb.tb_frame.f_code.co_filename in codes:
+                where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
             tb = tb.tb_next
-        return self.owners.get(line)
+        return None if where is None else codes[where[0]].get(where[1])
 
     def drop(self):
         """Forget the source lines kept for tracebacks."""
         linecache.cache.pop(self.filename, None)
+        if self.numpy_code is not None:
+            linecache.cache.pop(self.numpy_code[2], None)
+
+
+def _errors_raise(state):
+    """Whether numpy's error state (``np.seterr``, ``np.errstate``) makes a
+    floating-point error raise (or call a function) instead of warning."""
+    return any(v != "ignore" and v != "warn" for v in state.values())
+
+
+def _numpy_code(name, params, lines, outs, number):
+    """The numpy backend's function for fused pass ``number`` (without
+    buffers), its ``owners`` and its file name: what runs where numpy's
+    floating-point errors raise."""
+    owners = {}
+    text, namespace = codegen.source(name, params, lines, outs, owners=owners, buffered=False)
+    filename = f"<minigrad.compile {name} #{number}, as numpy code>"
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    exec(compile(text, filename, "exec"), namespace)     # noqa: S102 - our code
+    return namespace[name], owners, filename
 
 
 def _fused(p, name, params, lines, outs):
