@@ -975,3 +975,24 @@ def test_an_update_that_raises_midway_advances_the_step_counts_as_eagerly(opt_na
                 opt.step()
         return {"step": step, "state": lambda: [ws, opt.state_dict()]}
     compare(build, 4, lambda i: (1e30 if i == 1 else 1.0,))
+
+
+@pytest.mark.parametrize("option", ["amsgrad", "maximize"])
+def test_an_option_missing_when_recorded_and_set_later_is_read(option):
+    """``group.get(option)`` of a group without it (a state dict of an older
+    version): the code must not be reused once the group has it."""
+    def build():
+        w = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        opt = mg.optim.Adam([w], lr=0.1)
+        del opt.param_groups[0][option]
+
+        def step(x):
+            opt.zero_grad()
+            ((w * x) ** 2).sum().backward()
+            opt.step()
+        return {"step": step, "opt": opt, "state": lambda: [w, opt.state_dict()]}
+
+    def set_it(world, i):
+        if i == 2:
+            world["opt"].param_groups[0][option] = True
+    compare(build, 4, lambda i: (mg.tensor([1.0, 0.5, -1.0 - i]),), set_it)

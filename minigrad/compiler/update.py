@@ -63,6 +63,8 @@ def read(source, opt, todo, numbers):
         return numbers[i][k]
     if where == "opt":
         return opt.param_groups[i][k]
+    if where == "has":
+        return k in opt.param_groups[i]
     return opt.state[todo[i][2]][k]
 
 
@@ -81,7 +83,10 @@ class _Options(dict):
                       f"{k}")
 
     def get(self, k, default=None):
-        return self[k] if k in self else default
+        if k in self:
+            return self[k]
+        _input(self._rec, self._sources, ("has", self._gi, k), False, f"has_{k}")  # a guard
+        return default
 
 
 _WEAK = (int, float)      # the numbers numpy takes as weak (np.float64 is a float, but strong)
