@@ -996,3 +996,55 @@ def test_an_option_missing_when_recorded_and_set_later_is_read(option):
         if i == 2:
             world["opt"].param_groups[0][option] = True
     compare(build, 4, lambda i: (mg.tensor([1.0, 0.5, -1.0 - i]),), set_it)
+
+
+@pytest.mark.parametrize("how", ["twice-in-a-group", "in-two-groups"])
+def test_a_parameter_listed_twice_is_updated_twice_as_eagerly(how):
+    """Eagerly the second update of a parameter listed twice reads the state
+    the first made or changed; each recorded update read its own copy."""
+    def build():
+        w = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        v = mg.tensor([0.5, 0.5, 0.5], requires_grad=True)
+        opt = mg.optim.Adam([w, v], lr=0.1)
+        if how == "twice-in-a-group":
+            opt.param_groups[0]["params"].append(w)
+        else:
+            opt.param_groups.append(dict(opt.param_groups[0], params=[w]))
+
+        def step(x):
+            opt.zero_grad()
+            ((w * x) ** 2 + v * x).sum().backward()
+            opt.step()
+        return {"step": step, "state": lambda: [w, v, opt.state_dict()]}
+    compiled = compare(build, 3, lambda i: (mg.tensor([1.0, 0.5, -1.0 - i]),))
+    assert any("listed twice" in b for b in compiled.breaks)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_read_only_state_array_raises_and_leaves_the_state_as_eagerly(backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+
+    def build():
+        ws = [mg.tensor(np.ones(3), requires_grad=True) for _ in range(3)]
+        opt = mg.optim.Adam(ws, lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            sum((w * x).sum() for w in ws).backward()
+            opt.step()
+        return {"step": step, "opt": opt, "state": lambda: [ws, opt.state_dict()]}
+
+    def freeze(world, i):
+        if i == 2:
+            avg = world["opt"].state_dict()["state"][1]["exp_avg"]
+            world["opt"].state[list(world["opt"].state)[1]]["exp_avg"] = \
+                np.broadcast_to(avg[:1], avg.shape)
+    wa, wb = build(), build()
+    compiled = mg.compile(wb["step"], backend=backend)
+    for i in range(4):
+        for w, fn in ((wa, wa["step"]), (wb, compiled)):
+            freeze(w, i)
+            w["out"] = outcome(fn, mg.tensor(np.full(3, 1.0 + i)))
+        assert wa["out"] == wb["out"], i
+        assert bits(wa["state"]()) == bits(wb["state"]()), i

@@ -34,6 +34,8 @@ def items(opt):
                     or type(g._data) is not np.ndarray:
                 raise Decline("a read-only parameter")
             out.append((gi, group, p))
+    if len({id(p) for _, _, p in out}) != len(out):
+        raise Decline("a parameter listed twice (its second update reads the first's state)")
     return out
 
 
@@ -48,6 +50,8 @@ def key_of(opt, todo):
         state = []
         for k, v in opt.state[p].items():
             if isinstance(v, np.ndarray):
+                if not v.flags.writeable:
+                    raise Decline("a read-only optimizer state array")
                 arrays.append(v)
                 state.append((k, v.shape, v.strides, v.dtype))
             else:
