@@ -1048,3 +1048,15 @@ def test_a_read_only_state_array_raises_and_leaves_the_state_as_eagerly(backend)
             w["out"] = outcome(fn, mg.tensor(np.full(3, 1.0 + i)))
         assert wa["out"] == wb["out"], i
         assert bits(wa["state"]()) == bits(wb["state"]()), i
+
+
+def test_a_branch_on_two_per_step_numbers_is_guarded_on_both():
+    """``if num["a"] < num["b"]`` in an update: the guard reads both numbers
+    at every call (it compared the first with the second's recorded value)."""
+    from minigrad.compiler.trace import Recorder
+    rec = Recorder("update")
+    a, b = rec.scalar(1.0, "a", 0), rec.scalar(2.0, "b", 1)
+    with rec.active():
+        assert a < b
+    assert [expr([1.0, 2.0]) == result for expr, result in rec.guards] == [True]
+    assert [expr([1.0, 0.5]) == result for expr, result in rec.guards] == [False]

@@ -109,7 +109,12 @@ class Scalar(float):
     __rtruediv__ = __pow__ = __rpow__ = __neg__ = __floordiv__ = __mod__ = _no
 
     def _guard(self, op, other):
-        other = float(other) if isinstance(other, Scalar) else other
+        if isinstance(other, Scalar):       # two per-step numbers: both read at every call
+            result, rec = op(float(self), float(other)), recorder()
+            if rec is not None:
+                expr, other_expr = self.expr, other.expr
+                rec.guards.append((lambda values: op(expr(values), other_expr(values)), result))
+            return result
         result = op(float(self), other)
         rec = recorder()
         # the same comparison of an input again (for each parameter of a group): one guard
