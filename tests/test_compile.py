@@ -1060,3 +1060,19 @@ def test_a_branch_on_two_per_step_numbers_is_guarded_on_both():
         assert a < b
     assert [expr([1.0, 2.0]) == result for expr, result in rec.guards] == [True]
     assert [expr([1.0, 0.5]) == result for expr, result in rec.guards] == [False]
+
+
+def test_numpy_on_a_per_step_number_without_a_recorded_array_is_unrecordable():
+    """``np.sqrt(num["lr"])`` or ``num["lr"] * constant_array`` in an update
+    gave a constant of the code: a later learning rate was not read."""
+    from minigrad.compiler.trace import Recorder, Traced, Unrecordable
+    rec = Recorder("update")
+    lr, g = rec.scalar(0.5, "lr", 0), rec.traced(np.ones(3), "g")
+    with rec.active():
+        assert type(g * lr) is Traced and type(lr * g) is Traced
+        assert type(np.add(g, lr, out=g)) is Traced
+        for use in (lambda: np.sqrt(lr), lambda: lr * np.ones(3),
+                    lambda: np.multiply(np.ones(3), lr)):
+            with pytest.raises(Unrecordable, match="per-step number"):
+                use()
+    assert [line.text for line in rec.lines] == ["np.multiply", "np.multiply", "np.add"]

@@ -108,6 +108,13 @@ class Scalar(float):
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _no
     __rtruediv__ = __pow__ = __rpow__ = __neg__ = __floordiv__ = __mod__ = _no
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if any(type(x) is Traced for x in inputs + tuple(kwargs.get("out") or ())):
+            return NotImplemented       # the recorded array's override records it
+        raise Unrecordable(f"numpy's {ufunc.__name__} of a per-step number and no recorded "
+                           "array (its result would be a constant of the code; compute it "
+                           "in the optimizer's _numbers)")
+
     def _guard(self, op, other):
         if isinstance(other, Scalar):       # two per-step numbers: both read at every call
             result, rec = op(float(self), float(other)), recorder()
@@ -260,7 +267,8 @@ class Traced(TracedArray):
 
 
 def _other_override(x):
-    return not isinstance(x, np.ndarray) and getattr(type(x), "__array_ufunc__", None) is not None
+    return not isinstance(x, (np.ndarray, Scalar)) and \
+        getattr(type(x), "__array_ufunc__", None) is not None
 
 
 def _is_mask(index):
