@@ -13,6 +13,8 @@ optimizer, by identity, and written in place.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import engine
@@ -93,7 +95,7 @@ class _Options(dict):
         return default
 
 
-_WEAK = (int, float)      # the numbers numpy takes as weak (np.float64 is a float, but strong)
+_WEAK = {int, float}      # the numbers numpy takes as weak (np.float64 is a float, but strong)
 
 
 def _input(rec, sources, source, value, name):
@@ -124,8 +126,7 @@ def record(opt, todo, numbers, names):
     from."""
     rec = Recorder("update")
     sources = []            # for each Scalar (and guard value): where a call reads it
-    weak = rec.weak = []    # the indices of the Scalars: Python numbers at every call
-    rec.guards.append((lambda values: all(type(values[j]) in _WEAK for j in weak), True))
+    rec.weak = []           # the indices of the Scalars: Python numbers at every call
     created = []
     groups, shared = {}, {}
     for i, (gi, group, p) in enumerate(todo):
@@ -157,6 +158,8 @@ def record(opt, todo, numbers, names):
             v._var.name = f"{k}_{pname}"
             new[k] = v._var
         created.append(new)
+    pick = operator.itemgetter(*rec.weak, rec.weak[0]) if rec.weak else lambda values: ()
+    rec.guards.append((lambda values: set(map(type, pick(values))) <= _WEAK, True))
     return rec, created, sources
 
 
