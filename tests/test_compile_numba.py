@@ -419,3 +419,22 @@ def test_numpys_floating_point_errors_raise_in_a_fused_pass_as_eagerly():
         for p, q in zip(w1, w2):
             close(q.numpy(), p.numpy(), np.float32, f"call {i}")
     assert "@njit" in step.code
+
+
+def test_a_numpy_float32_number_in_a_fused_loop_stays_float32():
+    """``g * np.float32(0.1)`` is a float32 product in numpy; as a bare
+    literal in numba it was a float64 one (the chain then off by an ulp)."""
+    from minigrad.compiler.step import CompiledPass
+    from minigrad.compiler.trace import Recorder
+    rng = np.random.default_rng(0)
+    g, x = (rng.normal(size=1000).astype(np.float32) for _ in range(2))
+
+    def chain(g, x):
+        return (g * np.float32(0.1)) * x + np.float32(1.0)
+    rec = Recorder("backward")
+    with rec.active():
+        out = chain(rec.traced(g.copy(), "g"), rec.traced(x.copy(), "x"))
+    fused = CompiledPass("chain", rec, [out._var], {}, [], "numba")
+    assert "@njit" in fused.source
+    got, want = fused.run([g, x], [])[0], chain(g, x)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()    # + and *: numpy's bits

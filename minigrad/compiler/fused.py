@@ -351,14 +351,17 @@ def _readers(lines, wanted):
 
 
 # ---------------------------------------------------------------- rendering
-def _literal(x, dtype=None):
-    if isinstance(x, np.generic):
+def _literal(x):
+    """``x`` as numba source: a numpy number keeps its dtype (a bare
+    ``0.1`` would be a float64 there, and ``x * 0.1`` computed in float64)."""
+    typed = x.dtype if isinstance(x, np.generic) else None
+    if typed is not None:
         x = x.item()
     if type(x) is float and not np.isfinite(x):
         text = "np.nan" if np.isnan(x) else ("np.inf" if x > 0 else "-np.inf")
     else:
         text = repr(x)
-    return text
+    return text if typed is None else f"{_np(typed)}({text})"
 
 
 def _cast(expr, have, want):
