@@ -1076,3 +1076,20 @@ def test_numpy_on_a_per_step_number_without_a_recorded_array_is_unrecordable():
             with pytest.raises(Unrecordable, match="per-step number"):
                 use()
     assert [line.text for line in rec.lines] == ["np.multiply", "np.multiply", "np.add"]
+
+
+def test_numbers_that_raise_for_a_later_group_leave_the_earlier_groups_updated():
+    """Eagerly ``step()`` updates group 0 before it reads group 1's bad
+    learning rate; the compiled call took every group's numbers first."""
+    def build():
+        a = mg.tensor(np.ones(3), requires_grad=True)
+        b = mg.tensor(np.ones(3), requires_grad=True)
+        opt = mg.optim.Adam([{"params": [a]}, {"params": [b]}], lr=0.1)
+
+        def step(i):
+            opt.zero_grad()
+            (a * 2.0 + b * 3.0).sum().backward()
+            opt.param_groups[1]["lr"] = None if i == 1 else 0.1
+            opt.step()
+        return {"step": step, "state": lambda: [a, b, opt.state_dict()]}
+    compare(build, 3, lambda i: (i,))

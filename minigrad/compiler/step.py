@@ -233,7 +233,13 @@ class CompiledStep:
             return True
         states = [opt.state.setdefault(p, {}) for _, _, p in todo]
         before = [dict(s) for s in states]
-        numbers = [opt._numbers(group, s) for (_, group, _), s in zip(todo, states)]
+        numbers = []
+        try:
+            for (_, group, _), s in zip(todo, states):
+                numbers.append(opt._numbers(group, s))
+        except BaseException:       # eagerly, the parameters before it were updated
+            _eager_steps(opt, todo, numbers, states, before)
+            raise
         # the numbers are taken (step counts advanced): from here on, never decline
         with self._lock:
             entry, values, arrays = self._update_entry(session, opt, todo, numbers)
@@ -245,12 +251,7 @@ class CompiledStep:
                     raise
                 update.apply(opt, todo, entry.extra, outs)
         if entry is None:
-            for k, ((_, group, p), num) in enumerate(zip(todo, numbers)):
-                try:
-                    opt._step_one(p, group, num)
-                except BaseException:
-                    _untake(states, before, k)
-                    raise
+            _eager_steps(opt, todo, numbers, states, before)
             return True
         session.ran.append(entry)
         return True
@@ -292,6 +293,16 @@ class CompiledStep:
             return None, None, None
         values = [update.read(s, opt, todo, numbers) for s in entry.sources]
         return entry, [values[j] for j in entry.scalar_index], arrays
+
+
+def _eager_steps(opt, todo, numbers, states, before):
+    """The updates of the parameters whose numbers were taken, eagerly."""
+    for k, ((_, group, p), num) in enumerate(zip(todo, numbers)):
+        try:
+            opt._step_one(p, group, num)
+        except BaseException:
+            _untake(states, before, k)
+            raise
 
 
 def _untake(states, before, k):
