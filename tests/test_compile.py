@@ -1093,3 +1093,35 @@ def test_numbers_that_raise_for_a_later_group_leave_the_earlier_groups_updated()
             opt.step()
         return {"step": step, "state": lambda: [a, b, opt.state_dict()]}
     compare(build, 3, lambda i: (i,))
+
+
+def test_an_optimizer_subclass_with_its_own_update_runs_it_eagerly():
+    """A subclass's ``_update`` is the user's Python: what it reads from
+    ``self`` (a scale changed between calls) is read at every call."""
+    class ScaledSGD(mg.optim.SGD):
+        scale = 1.0
+
+        def _update(self, w, g, state, group, num):
+            return super()._update(w, g, state, group, num) * self.scale
+
+    class QuietAdam(mg.optim.Adam):     # only __init__ changes: its update is Adam's
+        pass
+
+    def build(cls):
+        def make():
+            w = mg.tensor(np.ones(3), requires_grad=True)
+            opt = cls([w], lr=0.1)
+
+            def step(x):
+                opt.zero_grad()
+                (w * w * x).sum().backward()
+                opt.step()
+            return {"step": step, "opt": opt, "state": lambda: [w, opt.state_dict()]}
+        return make
+
+    def rescale(world, i):
+        world["opt"].scale = 1.0 + i
+    compiled = compare(build(ScaledSGD), 3, lambda i: (mg.ones(3),), rescale)
+    assert any("your Python" in b for b in compiled.breaks)
+    compiled = compare(build(QuietAdam), 3, lambda i: (mg.ones(3),))
+    assert compiled.breaks == []

@@ -22,10 +22,27 @@ from .backward import Decline
 from .trace import Recorder, Traced, Unrecordable
 
 
+_RECORDED = ("_update_in_place", "_update", "_state_names", "_decoupled")
+_OWN = {}       # optimizer class -> whether the methods a recording runs are minigrad's
+
+
+def _own_update(cls):
+    """Whether ``cls`` updates with minigrad's code (a subclass may change
+    ``__init__``, ``_numbers``, ``step``): a recording of a subclass's own
+    ``_update`` would keep what it read from ``self`` as constants."""
+    own = _OWN.get(cls)
+    if own is None:
+        own = _OWN[cls] = all(getattr(cls, name).__module__.startswith("minigrad.optim")
+                              for name in _RECORDED if hasattr(cls, name))
+    return own
+
+
 def items(opt):
     """``(group index, group, parameter)`` for each parameter that has a
     gradient, in the order ``step()`` updates them; :class:`Decline` where
     the eager step must run (and raise) itself."""
+    if not _own_update(type(opt)):
+        raise Decline("an optimizer whose update is your Python (a subclass's own _update)")
     out = []
     for gi, group in enumerate(opt.param_groups):
         for p in group["params"]:
