@@ -1125,3 +1125,29 @@ def test_an_optimizer_subclass_with_its_own_update_runs_it_eagerly():
     assert any("your Python" in b for b in compiled.breaks)
     compiled = compare(build(QuietAdam), 3, lambda i: (mg.ones(3),))
     assert compiled.breaks == []
+
+
+def test_a_node_class_defined_outside_minigrad_runs_its_backward_eagerly():
+    from minigrad import engine
+    from minigrad.ops.elementwise import Mul
+
+    class ScaledMul(Mul):               # slots, like minigrad's ops, but the user's rule
+        __slots__ = ()
+        k = 1.0
+
+        def backward(self, g, out, a, b):
+            ga, gb = super().backward(g, out, a, b)
+            return ga, gb * ScaledMul.k
+
+    def build():
+        w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+        def step(x):
+            w.grad = None
+            engine.binary(ScaledMul, x, w).sum().backward()
+        return {"step": step, "state": lambda: [w, w.grad]}
+
+    def schedule(world, i):
+        ScaledMul.k = 1.0 + i
+    compiled = compare(build, 3, lambda i: (mg.tensor([1.0, -1.0, 2.0]),), schedule)
+    assert any("node class" in b for b in compiled.breaks)
