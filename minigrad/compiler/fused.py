@@ -583,7 +583,7 @@ def source(name, params, lines, outs, owners=None):
                    if line.outs and id(line.outs[0]) in aliases and id(line) not in shown}
     consts = codegen.constants(lines)
     names = codegen.assign_names(params + [v for line in lines for v in line.outs] + consts)
-    renderer = codegen.Renderer(names)
+    renderer = codegen.Renderer(names, name)
     for v in consts:
         renderer.globals[names[id(v)]] = v.value
     used = codegen.used_vars(lines, wanted)
