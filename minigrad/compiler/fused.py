@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import importlib.util
+import linecache
 import os
 import sys
 import tempfile
@@ -612,6 +613,38 @@ def source(name, params, lines, outs, owners=None):
     for kname, text, args in compiled:
         renderer.globals[kname] = load(kname, text, [_numba_type(v) for v in args])
     return kernel_texts, "\n".join(driver) + "\n", renderer.globals
+
+
+class NumpyCode:
+    """A fused pass as the numpy backend's code (without buffers), what runs
+    where numpy's error state makes floating-point errors raise: numba's
+    loops never raise (nor warn about) them.  ``owners``: line number -> the
+    index of the parameter an update's line updates."""
+
+    def __init__(self, name, params, lines, outs, number):
+        self.owners = {}
+        text, namespace = codegen.source(name, params, lines, outs, owners=self.owners,
+                                         buffered=False)
+        self.filename = f"<minigrad.compile {name} #{number}, as numpy code>"
+        linecache.cache[self.filename] = (len(text), None, text.splitlines(True), self.filename)
+        exec(compile(text, self.filename, "exec"), namespace)     # noqa: S102 - our code
+        self.function = namespace[name]
+
+    @staticmethod
+    def wanted():
+        """Whether numpy's error state (``np.seterr``, ``np.errstate``) makes
+        a floating-point error raise (or call a function) instead of warning.
+
+        Examples
+        --------
+        >>> with np.errstate(over="raise"):
+        ...     NumpyCode.wanted()
+        True
+        >>> with np.errstate(all="warn"):
+        ...     NumpyCode.wanted()
+        False
+        """
+        return any(v != "ignore" and v != "warn" for v in np.geterr().values())
 
 
 def _numpy_line(line, renderer, used):

@@ -354,8 +354,6 @@ class CompiledPass:
         text = None
         if backend == "numba":
             text, namespace = _fused(self, name, params, lines, outs)
-            if text is not None:
-                self.numpy_code = _numpy_code(name, params, lines, outs, _count[0] + 1)
         taken = {}
         if text is None:
             self.source, namespace = codegen.source(name, params, lines, outs, pool, taken,
@@ -371,8 +369,8 @@ class CompiledPass:
 
     def run(self, arrays, values):
         fn = self.function
-        if self.numpy_code is not None and _errors_raise(np.geterr()):
-            fn = self.numpy_code[0]     # numba's loops never raise numpy's errors
+        if self.numpy_code is not None and self.numpy_code.wanted():
+            fn = self.numpy_code.function
         return fn(*[arrays[i] for i in self.input_index], *values)
 
     def failed_at(self, error):
@@ -380,7 +378,7 @@ class CompiledPass:
         (from this code), or None."""
         codes = {self.filename: self.owners}
         if self.numpy_code is not None:
-            codes[self.numpy_code[2]] = self.numpy_code[1]
+            codes[self.numpy_code.filename] = self.numpy_code.owners
         tb, where = error.__traceback__, None
         while tb is not None:
             if tb.tb_frame.f_code.co_filename in codes:
@@ -392,25 +390,7 @@ class CompiledPass:
         """Forget the source lines kept for tracebacks."""
         linecache.cache.pop(self.filename, None)
         if self.numpy_code is not None:
-            linecache.cache.pop(self.numpy_code[2], None)
-
-
-def _errors_raise(state):
-    """Whether numpy's error state (``np.seterr``, ``np.errstate``) makes a
-    floating-point error raise (or call a function) instead of warning."""
-    return any(v != "ignore" and v != "warn" for v in state.values())
-
-
-def _numpy_code(name, params, lines, outs, number):
-    """The numpy backend's function for fused pass ``number`` (without
-    buffers), its ``owners`` and its file name: what runs where numpy's
-    floating-point errors raise."""
-    owners = {}
-    text, namespace = codegen.source(name, params, lines, outs, owners=owners, buffered=False)
-    filename = f"<minigrad.compile {name} #{number}, as numpy code>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
-    exec(compile(text, filename, "exec"), namespace)     # noqa: S102 - our code
-    return namespace[name], owners, filename
+            linecache.cache.pop(self.numpy_code.filename, None)
 
 
 def _fused(p, name, params, lines, outs):
@@ -432,6 +412,7 @@ def _fused(p, name, params, lines, outs):
     head = "\n\n".join(kernels) + "\n\n"
     p.source = head + driver
     p.owners = {head.count("\n") + k: i for k, i in owners.items()}
+    p.numpy_code = fused.NumpyCode(name, params, lines, outs, _count[0] + 1)
     return "\n" * head.count("\n") + driver, namespace
 
 
