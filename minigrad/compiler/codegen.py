@@ -26,6 +26,7 @@ from .trace import Var, vars_in
 warnings.filterwarnings("ignore", message=FP_WARNING, category=RuntimeWarning,
                         module=r"minigrad\.compiler\.(trace|backward)")
 
+
 def _root(v):
     while v.base is not None:
         v = v.base

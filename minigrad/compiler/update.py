@@ -32,8 +32,9 @@ def _own_update(cls):
     ``_update`` would keep what it read from ``self`` as constants."""
     own = _OWN.get(cls)
     if own is None:
-        own = _OWN[cls] = all(getattr(cls, name).__module__.startswith("minigrad.optim")
-                              for name in _RECORDED if hasattr(cls, name))
+        own = _OWN[cls] = all(
+            (getattr(getattr(cls, name), "__module__", None) or "").startswith("minigrad.optim")
+            for name in _RECORDED if hasattr(cls, name))
     return own
 
 
