@@ -863,3 +863,320 @@ def test_an_option_deleted_between_calls_raises_as_eagerly():
         if i == 2:
             del world["opt"].param_groups[0]["weight_decay"]
     compare(build, 4, lambda i: (mg.ones(2),), drop_an_option)
+
+
+# ---------------------------------------------------------------- red team (issue 22)
+@pytest.mark.parametrize("opt_name", ["sgd-momentum", "adam", "rmsprop", "adagrad"])
+def test_numpy_number_options_give_the_eager_bits(opt_name):
+    """An np.float64 option (a float subclass, but strong in numpy's
+    promotion: float64 math on float32 parameters) is not a Python number."""
+    make_opt = {"sgd-momentum": lambda p, lr: mg.optim.SGD(p, lr=lr, momentum=0.9),
+                "adam": lambda p, lr: mg.optim.Adam(p, lr=lr),
+                "rmsprop": lambda p, lr: mg.optim.RMSprop(p, lr=lr),
+                "adagrad": lambda p, lr: mg.optim.Adagrad(p, lr=lr)}[opt_name]
+
+    def build():
+        rng = np.random.default_rng(0)
+        w = mg.tensor(rng.normal(size=(4, 3)).astype(np.float32), requires_grad=True)
+        opt = make_opt([w], 0.05)
+
+        def step(x):
+            opt.zero_grad()
+            ((x @ w).tanh() ** 2).mean().backward()
+            opt.step()
+        return {"step": step, "opt": opt, "state": lambda: [w, w.grad, opt.state_dict()]}
+
+    lrs = [0.05, np.float64(0.05), np.float64(0.03), np.float32(0.05), 0.05, np.float64(0.05)]
+
+    def set_lr(world, i):
+        world["opt"].param_groups[0]["lr"] = lrs[i]
+    x = np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
+    compare(build, len(lrs), lambda i: (mg.tensor(x * (i + 1)),), set_lr)
+
+
+def test_a_custom_function_reads_its_ctx_and_globals_at_every_call():
+    """A Function's backward is the user's Python: what it reads from ctx
+    attributes (not save_for_backward) or from its class changes per call."""
+    class ScaleBy(mg.Function):                 # a gradient-reversal layer, as in DANN
+        lam = 1.0
+
+        @staticmethod
+        def forward(ctx, x, w):
+            ctx.x = x.numpy()                   # an attribute, not save_for_backward
+            return x * w
+
+        @staticmethod
+        def backward(ctx, g):
+            return None, g.numpy() * ctx.x * -ScaleBy.lam
+
+    def build():
+        w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+        def step(x):
+            w.grad = None
+            ScaleBy.apply(x, w).sum().backward()
+        return {"step": step, "state": lambda: [w, w.grad]}
+
+    def schedule(world, i):
+        ScaleBy.lam = 1.0 + i
+    for backend in mg.compiler.BACKENDS[:1] + (("numba",) if _has_numba() else ()):
+        wa, wb = build(), build()
+        compiled = mg.compile(wb["step"], backend=backend)
+        for i in range(3):
+            schedule(wa, i)
+            x = mg.tensor(np.arange(3.0) + 10 * i)
+            wa["step"](x)
+            compiled(x)
+            assert bits(wa["state"]()) == bits(wb["state"]()), (backend, i)
+        assert any("custom mg.Function" in b for b in compiled.breaks)
+
+
+def _has_numba():
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("write", ["sort", "partition", "put", "byteswap"])
+def test_in_place_array_methods_no_protocol_reports_make_the_pass_run_eagerly(write):
+    """``a.sort()`` and the like write into an array without numpy's
+    protocols telling the recording: its code would leave the write out."""
+    from minigrad.compiler.trace import Recorder, Traced, Unrecordable
+
+    def rule(x):
+        u = x * 1.0
+        {"sort": lambda: u.sort(), "partition": lambda: u.partition(1),
+         "put": lambda: u.put([0], 9.0), "byteswap": lambda: u.byteswap(inplace=True)}[write]()
+        return u * 2.0
+    rec = Recorder("backward")
+    with rec.active(), pytest.raises(Unrecordable, match=f".{write}()"):
+        rule(rec.traced(np.array([3.0, 1.0, 2.0]), "x"))
+    outside = np.array([3.0, 1.0, 2.0]).view(Traced)     # outside a recording: numpy's method
+    outside.sort()
+    assert outside.view(np.ndarray).tolist() == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("opt_name", ["adam", "rmsprop", "adagrad"])
+def test_an_update_that_raises_midway_advances_the_step_counts_as_eagerly(opt_name):
+    """Eagerly, an update raising at the second parameter (an overflow made an
+    error) has taken the step counts of the first two only; the next calls'
+    bias corrections depend on it."""
+    def build():
+        ws = [mg.tensor(np.ones(3, np.float32), requires_grad=True) for _ in range(3)]
+        opt = {"adam": mg.optim.Adam, "rmsprop": mg.optim.RMSprop,
+               "adagrad": mg.optim.Adagrad}[opt_name](ws, lr=0.1)
+
+        def step(scale):
+            opt.zero_grad()
+            (ws[0].sum() + (ws[1] * scale).sum() + ws[2].sum()).backward()
+            with np.errstate(over="raise"):
+                opt.step()
+        return {"step": step, "state": lambda: [ws, opt.state_dict()]}
+    compare(build, 4, lambda i: (1e30 if i == 1 else 1.0,))
+
+
+@pytest.mark.parametrize("option", ["amsgrad", "maximize"])
+def test_an_option_missing_when_recorded_and_set_later_is_read(option):
+    """``group.get(option)`` of a group without it (a state dict of an older
+    version): the code must not be reused once the group has it."""
+    def build():
+        w = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        opt = mg.optim.Adam([w], lr=0.1)
+        del opt.param_groups[0][option]
+
+        def step(x):
+            opt.zero_grad()
+            ((w * x) ** 2).sum().backward()
+            opt.step()
+        return {"step": step, "opt": opt, "state": lambda: [w, opt.state_dict()]}
+
+    def set_it(world, i):
+        if i == 2:
+            world["opt"].param_groups[0][option] = True
+    compare(build, 4, lambda i: (mg.tensor([1.0, 0.5, -1.0 - i]),), set_it)
+
+
+@pytest.mark.parametrize("how", ["twice-in-a-group", "in-two-groups"])
+def test_a_parameter_listed_twice_is_updated_twice_as_eagerly(how):
+    """Eagerly the second update of a parameter listed twice reads the state
+    the first made or changed; each recorded update read its own copy."""
+    def build():
+        w = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        v = mg.tensor([0.5, 0.5, 0.5], requires_grad=True)
+        opt = mg.optim.Adam([w, v], lr=0.1)
+        if how == "twice-in-a-group":
+            opt.param_groups[0]["params"].append(w)
+        else:
+            opt.param_groups.append(dict(opt.param_groups[0], params=[w]))
+
+        def step(x):
+            opt.zero_grad()
+            ((w * x) ** 2 + v * x).sum().backward()
+            opt.step()
+        return {"step": step, "state": lambda: [w, v, opt.state_dict()]}
+    compiled = compare(build, 3, lambda i: (mg.tensor([1.0, 0.5, -1.0 - i]),))
+    assert any("listed twice" in b for b in compiled.breaks)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_read_only_state_array_raises_and_leaves_the_state_as_eagerly(backend):
+    if backend == "numba":
+        pytest.importorskip("numba")
+
+    def build():
+        ws = [mg.tensor(np.ones(3), requires_grad=True) for _ in range(3)]
+        opt = mg.optim.Adam(ws, lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            sum((w * x).sum() for w in ws).backward()
+            opt.step()
+        return {"step": step, "opt": opt, "state": lambda: [ws, opt.state_dict()]}
+
+    def freeze(world, i):
+        if i == 2:
+            avg = world["opt"].state_dict()["state"][1]["exp_avg"]
+            world["opt"].state[list(world["opt"].state)[1]]["exp_avg"] = \
+                np.broadcast_to(avg[:1], avg.shape)
+    wa, wb = build(), build()
+    compiled = mg.compile(wb["step"], backend=backend)
+    for i in range(4):
+        for w, fn in ((wa, wa["step"]), (wb, compiled)):
+            freeze(w, i)
+            w["out"] = outcome(fn, mg.tensor(np.full(3, 1.0 + i)))
+        assert wa["out"] == wb["out"], i
+        assert bits(wa["state"]()) == bits(wb["state"]()), i
+
+
+def test_a_branch_on_two_per_step_numbers_is_guarded_on_both():
+    """``if num["a"] < num["b"]`` in an update: the guard reads both numbers
+    at every call (it compared the first with the second's recorded value)."""
+    from minigrad.compiler.trace import Recorder
+    rec = Recorder("update")
+    a, b = rec.scalar(1.0, "a", 0), rec.scalar(2.0, "b", 1)
+    with rec.active():
+        assert a < b
+    assert [expr([1.0, 2.0]) == result for expr, result in rec.guards] == [True]
+    assert [expr([1.0, 0.5]) == result for expr, result in rec.guards] == [False]
+
+
+def test_numpy_on_a_per_step_number_without_a_recorded_array_is_unrecordable():
+    """``np.sqrt(num["lr"])`` or ``num["lr"] * constant_array`` in an update
+    gave a constant of the code: a later learning rate was not read."""
+    from minigrad.compiler.trace import Recorder, Traced, Unrecordable
+    rec = Recorder("update")
+    lr, g = rec.scalar(0.5, "lr", 0), rec.traced(np.ones(3), "g")
+    with rec.active():
+        assert type(g * lr) is Traced and type(lr * g) is Traced
+        assert type(np.add(g, lr, out=g)) is Traced
+        for use in (lambda: np.sqrt(lr), lambda: lr * np.ones(3),
+                    lambda: np.multiply(np.ones(3), lr)):
+            with pytest.raises(Unrecordable, match="per-step number"):
+                use()
+    assert [line.text for line in rec.lines] == ["np.multiply", "np.multiply", "np.add"]
+
+
+def test_numbers_that_raise_for_a_later_group_leave_the_earlier_groups_updated():
+    """Eagerly ``step()`` updates group 0 before it reads group 1's bad
+    learning rate; the compiled call took every group's numbers first."""
+    def build():
+        a = mg.tensor(np.ones(3), requires_grad=True)
+        b = mg.tensor(np.ones(3), requires_grad=True)
+        opt = mg.optim.Adam([{"params": [a]}, {"params": [b]}], lr=0.1)
+
+        def step(i):
+            opt.zero_grad()
+            (a * 2.0 + b * 3.0).sum().backward()
+            opt.param_groups[1]["lr"] = None if i == 1 else 0.1
+            opt.step()
+        return {"step": step, "state": lambda: [a, b, opt.state_dict()]}
+    compare(build, 3, lambda i: (i,))
+
+
+def test_an_optimizer_subclass_with_its_own_update_runs_it_eagerly():
+    """A subclass's ``_update`` is the user's Python: what it reads from
+    ``self`` (a scale changed between calls) is read at every call."""
+    class ScaledSGD(mg.optim.SGD):
+        scale = 1.0
+
+        def _update(self, w, g, state, group, num):
+            return super()._update(w, g, state, group, num) * self.scale
+
+    class QuietAdam(mg.optim.Adam):     # only __init__ changes: its update is Adam's
+        pass
+
+    def build(cls):
+        def make():
+            w = mg.tensor(np.ones(3), requires_grad=True)
+            opt = cls([w], lr=0.1)
+
+            def step(x):
+                opt.zero_grad()
+                (w * w * x).sum().backward()
+                opt.step()
+            return {"step": step, "opt": opt, "state": lambda: [w, opt.state_dict()]}
+        return make
+
+    def rescale(world, i):
+        world["opt"].scale = 1.0 + i
+    compiled = compare(build(ScaledSGD), 3, lambda i: (mg.ones(3),), rescale)
+    assert any("your Python" in b for b in compiled.breaks)
+    compiled = compare(build(QuietAdam), 3, lambda i: (mg.ones(3),))
+    assert compiled.breaks == []
+
+
+def test_a_node_class_defined_outside_minigrad_runs_its_backward_eagerly():
+    from minigrad import engine
+    from minigrad.ops.elementwise import Mul
+
+    class ScaledMul(Mul):               # slots, like minigrad's ops, but the user's rule
+        __slots__ = ()
+        k = 1.0
+
+        def backward(self, g, out, a, b):
+            ga, gb = super().backward(g, out, a, b)
+            return ga, gb * ScaledMul.k
+
+    def build():
+        w = mg.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+        def step(x):
+            w.grad = None
+            engine.binary(ScaledMul, x, w).sum().backward()
+        return {"step": step, "state": lambda: [w, w.grad]}
+
+    def schedule(world, i):
+        ScaledMul.k = 1.0 + i
+    compiled = compare(build, 3, lambda i: (mg.tensor([1.0, -1.0, 2.0]),), schedule)
+    assert any("node class" in b for b in compiled.breaks)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_compiled_backward_is_as_quiet_as_eager(backend):
+    """Eager minigrad's rules give inf and nan without numpy's warnings
+    (minigrad.ops.quiet); the compiled pass and its recording warned."""
+    import subprocess
+    import sys
+    if backend == "numba":
+        pytest.importorskip("numba")
+    program = f"""
+import numpy as np, minigrad as mg
+w = mg.tensor(np.ones(3, np.float32), requires_grad=True)
+def step(x):
+    w.grad = None
+    ((w * x).exp() * (w * x).log()).sum().backward()
+    return w.grad.numpy()
+compiled = mg.compile(step, backend={backend!r})
+x = mg.tensor(np.array([0.0, 1e20, -3.0], np.float32))
+for f in (step, compiled, compiled):
+    print(f(x))
+"""
+    import os
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    run = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    assert len(set(run.stdout.splitlines())) == 1        # the same gradient each time

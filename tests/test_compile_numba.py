@@ -420,3 +420,73 @@ def test_loops_share_no_element_one_writes():
     assert not _overlap(a[:, 0:4], a[:, 0:4], (8, 4))             # the same elements
     assert not _overlap(a[:4], a[4:], (4, 8))                     # apart
     assert _overlap(a[:4], a[:4].T, (4, 4))                       # the same memory, transposed
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_maximum_and_minimum_give_numpys_signed_zeros_and_nans(dtype):
+    """numpy's maximum(a, b) is b where a == b (maximum(-0.0, 0.0) is 0.0);
+    numba's np.maximum on two numbers gives a."""
+    from minigrad.compiler.step import CompiledPass
+    from minigrad.compiler.trace import Recorder
+    a = np.array([-0.0, 0.0, np.nan, 1.0, -1.0, 2.0], dtype=dtype)
+    b = np.array([0.0, -0.0, 1.0, np.nan, -1.0, -3.0], dtype=dtype)
+
+    def pass_of(x, y):
+        return np.maximum(x, y) * 1.0, np.minimum(x, y) * 1.0
+    rec = Recorder("backward")
+    with rec.active():
+        outs = pass_of(rec.traced(a.copy(), "a"), rec.traced(b.copy(), "b"))
+    fused = CompiledPass("maxmin", rec, [v._var for v in outs], {}, [], "numba")
+    assert "@njit" in fused.source
+    for got, want in zip(fused.run([a, b], []), pass_of(a, b)):
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes(), (got, want)
+
+
+def test_numpys_floating_point_errors_raise_in_a_fused_pass_as_eagerly():
+    """Under ``np.errstate(over="raise")`` the eager update raises at the
+    overflow; numba's loops raise nothing: the fused pass runs its numpy code
+    then, so the call raises and the state after it is the eager one."""
+    def build():
+        ws = [mg.tensor(np.ones(3, np.float32), requires_grad=True) for _ in range(3)]
+        opt = mg.optim.Adam(ws, lr=0.1)
+
+        def step(scale):
+            opt.zero_grad()
+            (ws[0].sum() + (ws[1] * scale).sum() + ws[2].sum()).backward()
+            with np.errstate(over="raise"):
+                opt.step()
+        return ws, opt, step
+    (w1, o1, eager), (w2, o2, fn) = build(), build()
+    step = mg.compile(fn, backend="numba")
+    for i, scale in enumerate([1.0, 1.0, 1e30, 1.0, 1.0]):
+        raised = []
+        for f in (eager, step):
+            try:
+                f(scale)
+                raised.append(None)
+            except FloatingPointError as e:
+                raised.append(str(e))
+        assert raised[0] == raised[1], (i, raised)
+        assert [o1.state[p]["step"] for p in w1] == [o2.state[p]["step"] for p in w2]
+        for p, q in zip(w1, w2):
+            close(q.numpy(), p.numpy(), np.float32, f"call {i}")
+    assert "@njit" in step.code
+
+
+def test_a_numpy_float32_number_in_a_fused_loop_stays_float32():
+    """``g * np.float32(0.1)`` is a float32 product in numpy; as a bare
+    literal in numba it was a float64 one (the chain then off by an ulp)."""
+    from minigrad.compiler.step import CompiledPass
+    from minigrad.compiler.trace import Recorder
+    rng = np.random.default_rng(0)
+    g, x = (rng.normal(size=1000).astype(np.float32) for _ in range(2))
+
+    def chain(g, x):
+        return (g * np.float32(0.1)) * x + np.float32(1.0)
+    rec = Recorder("backward")
+    with rec.active():
+        out = chain(rec.traced(g.copy(), "g"), rec.traced(x.copy(), "x"))
+    fused = CompiledPass("chain", rec, [out._var], {}, [], "numba")
+    assert "@njit" in fused.source
+    got, want = fused.run([g, x], [])[0], chain(g, x)
+    assert got.dtype == want.dtype and got.tobytes() == want.tobytes()    # + and *: numpy's bits

@@ -42,7 +42,10 @@ def compile(fn=None, *, backend="numpy"):     # noqa: A001 - the name the API gi
         fastmath (within a few ulps), sums reordered.  Kernels are cached on
         disk (``$MINIGRAD_CACHE_DIR``, default ``~/.cache/minigrad/numba``);
         a pass numba cannot compile runs as numpy code, and ``step.breaks``
-        says so.
+        says so.  numba's loops never raise or warn about floating-point
+        errors: where ``np.errstate``/``np.seterr`` makes them raise, a fused
+        pass runs its numpy code, which raises as eagerly; numpy's warnings
+        (overflow, division by zero) are not given.
 
     Examples
     --------

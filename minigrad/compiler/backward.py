@@ -25,6 +25,17 @@ from .trace import Line, Recorder, Traced, Unrecordable, found_in, op_name
 _ndarray = np.ndarray
 
 
+_OWN = {}           # node class -> whether its rule is minigrad's own
+
+
+def _own_rule(cls):
+    """Whether ``cls`` is one of minigrad's ops (they keep everything a rule
+    reads in slots the walk takes): not an mg.Function (a __dict__), nor a
+    class defined outside minigrad."""
+    own = _OWN[cls] = cls.__module__.startswith("minigrad.") and not cls.__dictoffset__
+    return own
+
+
 class Decline(Exception):
     """The engine runs this pass itself (hooks, a freed graph, ...)."""
 
@@ -110,6 +121,9 @@ def walk(root, root_grad):
         node = heappop(heap)[1]
         if type(node.args) is not tuple or node.hooks is not None:
             raise Decline("hooks (register_hook, retain_grad) or a freed graph")
+        if not (_OWN.get(type(node)) or _own_rule(type(node))):
+            raise Decline("a custom mg.Function or node class, whose backward is your Python "
+                          "(it may read ctx attributes or globals that change between calls)")
         if node in kept:
             raise Decline("a graph built under mg.keep_values")
         if node.seq < last_change:

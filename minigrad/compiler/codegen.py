@@ -12,10 +12,20 @@ from __future__ import annotations
 
 import keyword
 import re
+import warnings
 
 import numpy as np
 
+from ..ops.quiet import FP_WARNING
 from .trace import Var, vars_in
+
+# A backward pass is quiet as minigrad's ops are (minigrad.ops.quiet): numpy's
+# floating-point warnings from its code (a module named minigrad.compiler.backward)
+# and from the numpy calls a recording makes (minigrad.compiler.trace) are not
+# shown.  An update warns, as the optimizer's eager code does.
+warnings.filterwarnings("ignore", message=FP_WARNING, category=RuntimeWarning,
+                        module=r"minigrad\.compiler\.(trace|backward)")
+
 
 def _root(v):
     while v.base is not None:
@@ -300,16 +310,18 @@ def used_vars(lines, wanted):
     return used
 
 
-def source(name, params, lines, outs, shared=None, taken=None):
+def source(name, params, lines, outs, shared=None, taken=None, owners=None, buffered=True):
     """The Python source of the step ``name`` and the globals it runs with:
     the lines under their section headings, returning ``outs`` (None for a
-    gradient set to None)."""
+    gradient set to None).  ``owners`` (a dict) gets ``line number -> the
+    index of the parameter`` of each update line; ``buffered=False``: every
+    line makes its own arrays (no buffers kept between calls)."""
     wanted = [v for v in outs if v is not None]
     used = used_vars(lines, wanted)
-    buffers = plan_buffers(lines, wanted, shared, taken)
+    buffers = plan_buffers(lines, wanted, shared, taken) if buffered else {}
     consts = constants(lines)
     names = assign_names(params + [v for line in lines for v in line.outs] + consts)
-    renderer = Renderer(names)
+    renderer = Renderer(names, name)
     for v in consts:
         renderer.globals[names[id(v)]] = v.value
     body = [f"def {name}({', '.join(names[id(v)] for v in params)}):"]
@@ -320,6 +332,8 @@ def source(name, params, lines, outs, shared=None, taken=None):
             section = line.section
             body.append(f"    # {section}")
         body.append("    " + renderer.line(line, used, buffers.get(id(line))))
+        if owners is not None and line.owner is not None:
+            owners[len(body)] = line.owner
     returned = ["None" if v is None else names[id(v)] for v in outs]
     body.append(f"    return ({', '.join(returned)}{',' if len(returned) == 1 else ''})")
     return "\n".join(body) + "\n", renderer.globals
@@ -380,9 +394,9 @@ class Renderer:
     """Turns lines into source text; objects that have no literal (constant
     arrays, Python callables) become globals of the generated code."""
 
-    def __init__(self, names):
+    def __init__(self, names, module="pass"):
         self.names = names
-        self.globals = {"np": np}
+        self.globals = {"np": np, "__name__": f"minigrad.compiler.{module}"}  # (warnings' module)
         self._objects = {}
 
     def bind(self, obj, hint):

@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import importlib.util
+import linecache
 import os
 import sys
 import tempfile
@@ -56,7 +57,10 @@ _UNARY = {
 _BINARY = {
     np.add: "({0} + {1})", np.subtract: "({0} - {1})", np.multiply: "({0} * {1})",
     np.divide: "({0} / {1})", np.power: "({0} ** {1})",
-    np.maximum: "np.maximum({0}, {1})", np.minimum: "np.minimum({0}, {1})",
+    # numpy's: NaN from either side, and ``b`` where equal (maximum(-0.0, 0.0) is 0.0;
+    # numba's np.maximum gives ``a``)
+    np.maximum: "({0} if {0} > {1} or {0} != {0} else {1})",
+    np.minimum: "({0} if {0} < {1} or {0} != {0} else {1})",
 }
 _COMPARE = {
     np.greater: "({0} > {1})", np.greater_equal: "({0} >= {1})", np.less: "({0} < {1})",
@@ -397,14 +401,17 @@ def _readers(lines, wanted):
 
 
 # ---------------------------------------------------------------- rendering
-def _literal(x, dtype=None):
-    if isinstance(x, np.generic):
+def _literal(x):
+    """``x`` as numba source: a numpy number keeps its dtype (a bare
+    ``0.1`` would be a float64 there, and ``x * 0.1`` computed in float64)."""
+    typed = x.dtype if isinstance(x, np.generic) else None
+    if typed is not None:
         x = x.item()
     if type(x) is float and not np.isfinite(x):
         text = "np.nan" if np.isnan(x) else ("np.inf" if x > 0 else "-np.inf")
     else:
         text = repr(x)
-    return text
+    return text if typed is None else f"{_np(typed)}({text})"
 
 
 def _cast(expr, have, want):
@@ -610,9 +617,11 @@ def _sizes(g, names, arrays, made):
 
 
 # ---------------------------------------------------------------- the pass
-def source(name, params, lines, outs):
+def source(name, params, lines, outs, owners=None):
     """The fused pass ``name``: its kernels' sources, the driver's source and
     the driver's globals (kernels, constants); Nones where nothing fuses.
+    ``owners`` (a dict) gets ``driver line number -> the index of the
+    parameter`` of each numpy line of an update.
 
     Raises :class:`Unfusable` where numba cannot compile a kernel."""
     wanted = [v for v in outs if v is not None]
@@ -625,7 +634,7 @@ def source(name, params, lines, outs):
                    if line.outs and id(line.outs[0]) in aliases and id(line) not in shown}
     consts = codegen.constants(lines)
     names = codegen.assign_names(params + [v for line in lines for v in line.outs] + consts)
-    renderer = codegen.Renderer(names)
+    renderer = codegen.Renderer(names, name)
     for v in consts:
         renderer.globals[names[id(v)]] = v.value
     used = codegen.used_vars(lines, wanted)
@@ -636,6 +645,8 @@ def source(name, params, lines, outs):
     for item in items:
         if type(item) is not list:
             driver.append("    " + _numpy_line(item, renderer, used))
+            if owners is not None and item.owner is not None:
+                owners[len(driver)] = item.owner
             continue
         number += 1
         kernel = Kernel(f"{name}_{number}", item)
@@ -652,6 +663,38 @@ def source(name, params, lines, outs):
     for kname, text, args in compiled:
         renderer.globals[kname] = load(kname, text, [_numba_type(v) for v in args])
     return kernel_texts, "\n".join(driver) + "\n", renderer.globals
+
+
+class NumpyCode:
+    """A fused pass as the numpy backend's code (without buffers), what runs
+    where numpy's error state makes floating-point errors raise: numba's
+    loops never raise (nor warn about) them.  ``owners``: line number -> the
+    index of the parameter an update's line updates."""
+
+    def __init__(self, name, params, lines, outs, number):
+        self.owners = {}
+        text, namespace = codegen.source(name, params, lines, outs, owners=self.owners,
+                                         buffered=False)
+        self.filename = f"<minigrad.compile {name} #{number}, as numpy code>"
+        linecache.cache[self.filename] = (len(text), None, text.splitlines(True), self.filename)
+        exec(compile(text, self.filename, "exec"), namespace)     # noqa: S102 - our code
+        self.function = namespace[name]
+
+    @staticmethod
+    def wanted():
+        """Whether numpy's error state (``np.seterr``, ``np.errstate``) makes
+        a floating-point error raise (or call a function) instead of warning.
+
+        Examples
+        --------
+        >>> with np.errstate(over="raise"):
+        ...     NumpyCode.wanted()
+        True
+        >>> with np.errstate(all="warn"):
+        ...     NumpyCode.wanted()
+        False
+        """
+        return any(v != "ignore" and v != "warn" for v in np.geterr().values())
 
 
 def _numpy_line(line, renderer, used):

@@ -231,16 +231,27 @@ class CompiledStep:
             return False
         if not todo:
             return True
-        numbers = [opt._numbers(group, opt.state.setdefault(p, {})) for _, group, p in todo]
+        states = [opt.state.setdefault(p, {}) for _, _, p in todo]
+        before = [dict(s) for s in states]
+        numbers = []
+        try:
+            for (_, group, _), s in zip(todo, states):
+                numbers.append(opt._numbers(group, s))
+        except BaseException:       # eagerly, the parameters before it were updated
+            _eager_steps(opt, todo, numbers, states, before)
+            raise
         # the numbers are taken (step counts advanced): from here on, never decline
         with self._lock:
             entry, values, arrays = self._update_entry(session, opt, todo, numbers)
             if entry is not None:
-                outs = entry.run(arrays, values)
+                try:
+                    outs = entry.run(arrays, values)
+                except BaseException as e:
+                    _untake(states, before, entry.failed_at(e))
+                    raise
                 update.apply(opt, todo, entry.extra, outs)
         if entry is None:
-            for (_, group, p), num in zip(todo, numbers):
-                opt._step_one(p, group, num)
+            _eager_steps(opt, todo, numbers, states, before)
             return True
         session.ran.append(entry)
         return True
@@ -284,6 +295,25 @@ class CompiledStep:
         return entry, [values[j] for j in entry.scalar_index], arrays
 
 
+def _eager_steps(opt, todo, numbers, states, before):
+    """The updates of the parameters whose numbers were taken, eagerly."""
+    for k, ((_, group, p), num) in enumerate(zip(todo, numbers)):
+        try:
+            opt._step_one(p, group, num)
+        except BaseException:
+            _untake(states, before, k)
+            raise
+
+
+def _untake(states, before, k):
+    """An update raised at parameter ``k``: the eager step took the numbers
+    (advanced the step counts) of the parameters up to ``k`` only."""
+    if k is not None:
+        for state, old in zip(states[k + 1:], before[k + 1:]):
+            state.clear()
+            state.update(old)
+
+
 class Eager:
     """A pass the code could not repeat: it runs eagerly, for this reason."""
 
@@ -319,12 +349,15 @@ class CompiledPass:
         codegen.name_sums(lines)
         params = [v for _, v in inputs] + [v for v, _ in scalars]
         self.name, self.fallback = name, None
+        self.owners = {}        # line number -> the index of the parameter it updates
+        self.numpy_code = None  # a fused pass's numpy code, for when numpy's errors raise
         text = None
         if backend == "numba":
             text, namespace = _fused(self, name, params, lines, outs)
         taken = {}
         if text is None:
-            self.source, namespace = codegen.source(name, params, lines, outs, pool, taken)
+            self.source, namespace = codegen.source(name, params, lines, outs, pool, taken,
+                                                    self.owners)
             text = self.source
         self.buffer_keys = set(taken)
         _count[0] += 1
@@ -335,11 +368,29 @@ class CompiledPass:
         self.function = namespace[name]
 
     def run(self, arrays, values):
-        return self.function(*[arrays[i] for i in self.input_index], *values)
+        fn = self.function
+        if self.numpy_code is not None and self.numpy_code.wanted():
+            fn = self.numpy_code.function
+        return fn(*[arrays[i] for i in self.input_index], *values)
+
+    def failed_at(self, error):
+        """The index of the parameter whose update's line raised ``error``
+        (from this code), or None."""
+        codes = {self.filename: self.owners}
+        if self.numpy_code is not None:
+            codes[self.numpy_code.filename] = self.numpy_code.owners
+        tb, where = error.__traceback__, None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename in codes:
+                where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+            tb = tb.tb_next
+        return None if where is None else codes[where[0]].get(where[1])
 
     def drop(self):
         """Forget the source lines kept for tracebacks."""
         linecache.cache.pop(self.filename, None)
+        if self.numpy_code is not None:
+            linecache.cache.pop(self.numpy_code.filename, None)
 
 
 def _fused(p, name, params, lines, outs):
@@ -347,8 +398,9 @@ def _fused(p, name, params, lines, outs):
     the driver), and the driver's text to run with its globals; (None, None)
     with ``p.fallback`` saying why where the numpy backend's code runs it."""
     from . import fused
+    owners = {}
     try:
-        kernels, driver, namespace = fused.source(name, params, lines, outs)
+        kernels, driver, namespace = fused.source(name, params, lines, outs, owners)
     except fused.Unfusable as e:
         p.fallback = str(e)
         return None, None
@@ -359,6 +411,8 @@ def _fused(p, name, params, lines, outs):
         return None, None
     head = "\n\n".join(kernels) + "\n\n"
     p.source = head + driver
+    p.owners = {head.count("\n") + k: i for k, i in owners.items()}
+    p.numpy_code = fused.NumpyCode(name, params, lines, outs, _count[0] + 1)
     return "\n" * head.count("\n") + driver, namespace
 
 

@@ -80,7 +80,7 @@ class Var:
 class Line:
     """One recorded call: ``outs = fn(*args, **kwargs)``, or a statement."""
 
-    __slots__ = ("fn", "args", "kwargs", "outs", "writes", "section", "text", "kind")
+    __slots__ = ("fn", "args", "kwargs", "outs", "writes", "section", "text", "kind", "owner")
 
     def __init__(self, fn, text, args, kwargs, kind, section):
         self.fn, self.text, self.args, self.kwargs = fn, text, args, kwargs
@@ -88,6 +88,7 @@ class Line:
         self.section = section
         self.outs = []
         self.writes = []        # Vars changed in place
+        self.owner = None       # in an update: the index of the parameter it updates
 
 
 class Scalar(float):
@@ -107,8 +108,20 @@ class Scalar(float):
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = _no
     __rtruediv__ = __pow__ = __rpow__ = __neg__ = __floordiv__ = __mod__ = _no
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if any(type(x) is Traced for x in inputs + tuple(kwargs.get("out") or ())):
+            return NotImplemented       # the recorded array's override records it
+        raise Unrecordable(f"numpy's {ufunc.__name__} of a per-step number and no recorded "
+                           "array (its result would be a constant of the code; compute it "
+                           "in the optimizer's _numbers)")
+
     def _guard(self, op, other):
-        other = float(other) if isinstance(other, Scalar) else other
+        if isinstance(other, Scalar):       # two per-step numbers: both read at every call
+            result, rec = op(float(self), float(other)), recorder()
+            if rec is not None:
+                expr, other_expr = self.expr, other.expr
+                rec.guards.append((lambda values: op(expr(values), other_expr(values)), result))
+            return result
         result = op(float(self), other)
         rec = recorder()
         # the same comparison of an input again (for each parameter of a group): one guard
@@ -236,9 +249,26 @@ class Traced(TracedArray):
         locals()[_name] = _reader(_name)
     del _name, _reader
 
+    # --- methods writing in place that no protocol reports: the pass runs eagerly
+    def _writer(name):      # noqa: N805 - a factory used in the class body
+        base = getattr(np.ndarray, name)
+
+        def write(self, *args, **kwargs):
+            if recorder() is not None:
+                raise Unrecordable(f"changes an array in place with .{name}(), which the "
+                                   "recording could not repeat")
+            return base(_view(self, np.ndarray), *args, **kwargs)
+        write.__name__ = name
+        return write
+
+    for _name in ("sort", "partition", "put", "resize", "byteswap", "setfield", "__setstate__"):
+        locals()[_name] = _writer(_name)
+    del _name, _writer
+
 
 def _other_override(x):
-    return not isinstance(x, np.ndarray) and getattr(type(x), "__array_ufunc__", None) is not None
+    return not isinstance(x, (np.ndarray, Scalar)) and \
+        getattr(type(x), "__array_ufunc__", None) is not None
 
 
 def _is_mask(index):

@@ -13,6 +13,8 @@ optimizer, by identity, and written in place.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .. import engine
@@ -20,10 +22,28 @@ from .backward import Decline
 from .trace import Recorder, Traced, Unrecordable
 
 
+_RECORDED = ("_update_in_place", "_update", "_state_names", "_decoupled")
+_OWN = {}       # optimizer class -> whether the methods a recording runs are minigrad's
+
+
+def _own_update(cls):
+    """Whether ``cls`` updates with minigrad's code (a subclass may change
+    ``__init__``, ``_numbers``, ``step``): a recording of a subclass's own
+    ``_update`` would keep what it read from ``self`` as constants."""
+    own = _OWN.get(cls)
+    if own is None:
+        own = _OWN[cls] = all(
+            (getattr(getattr(cls, name), "__module__", None) or "").startswith("minigrad.optim")
+            for name in _RECORDED if hasattr(cls, name))
+    return own
+
+
 def items(opt):
     """``(group index, group, parameter)`` for each parameter that has a
     gradient, in the order ``step()`` updates them; :class:`Decline` where
     the eager step must run (and raise) itself."""
+    if not _own_update(type(opt)):
+        raise Decline("an optimizer whose update is your Python (a subclass's own _update)")
     out = []
     for gi, group in enumerate(opt.param_groups):
         for p in group["params"]:
@@ -34,6 +54,8 @@ def items(opt):
                     or type(g._data) is not np.ndarray:
                 raise Decline("a read-only parameter")
             out.append((gi, group, p))
+    if len({id(p) for _, _, p in out}) != len(out):
+        raise Decline("a parameter listed twice (its second update reads the first's state)")
     return out
 
 
@@ -48,6 +70,8 @@ def key_of(opt, todo):
         state = []
         for k, v in opt.state[p].items():
             if isinstance(v, np.ndarray):
+                if not v.flags.writeable:
+                    raise Decline("a read-only optimizer state array")
                 arrays.append(v)
                 state.append((k, v.shape, v.strides, v.dtype))
             else:
@@ -63,6 +87,8 @@ def read(source, opt, todo, numbers):
         return numbers[i][k]
     if where == "opt":
         return opt.param_groups[i][k]
+    if where == "has":
+        return k in opt.param_groups[i]
     return opt.state[todo[i][2]][k]
 
 
@@ -81,22 +107,33 @@ class _Options(dict):
                       f"{k}")
 
     def get(self, k, default=None):
-        return self[k] if k in self else default
+        if k in self:
+            return self[k]
+        _input(self._rec, self._sources, ("has", self._gi, k), False, f"has_{k}")  # a guard
+        return default
+
+
+_WEAK = {int, float}      # the numbers numpy takes as weak (np.float64 is a float, but strong)
 
 
 def _input(rec, sources, source, value, name):
-    """A number as a Scalar input; any other value as a guard on equality.
-    A source read again (a group's option, read for each of its parameters)
-    is the same input, with no second guard."""
+    """A Python number as a Scalar input (weak in numpy's promotion, as a
+    Python number is; a guard keeps it one); any other value (a numpy
+    number, whose dtype numpy obeys, a flag, a tuple) as a guard on its type
+    and value.  A source read again (a group's option, read for each of its
+    parameters) is the same input, with no second guard."""
     known = rec.inputs_read.get(source)
     if known is not None:
         return known[0]
     index = len(sources)
     sources.append(source)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if type(value) is int or type(value) is float:
         value = rec.scalar(float(value), name, index)
+        rec.weak.append(index)
     else:
-        rec.guards.append((lambda values: values[index] == value, True))
+        kind = type(value)
+        rec.guards.append((lambda values: type(values[index]) is kind and
+                           values[index] == value, True))
     rec.inputs_read[source] = (value,)
     return value
 
@@ -107,6 +144,7 @@ def record(opt, todo, numbers, names):
     from."""
     rec = Recorder("update")
     sources = []            # for each Scalar (and guard value): where a call reads it
+    rec.weak = []           # the indices of the Scalars: Python numbers at every call
     created = []
     groups, shared = {}, {}
     for i, (gi, group, p) in enumerate(todo):
@@ -124,8 +162,11 @@ def record(opt, todo, numbers, names):
             num = shared[gi] = {k: _input(rec, sources, ("num", i, k), v, f"{k}_{owner}")
                                 for k, v in numbers[i].items()}
         options = groups.get(gi) or groups.setdefault(gi, _Options(group, gi, rec, sources))
+        start = len(rec.lines)
         with rec.active(), rec.naming(pname):
             opt._update_in_place(w, g, st, options, num)
+        for line in rec.lines[start:]:
+            line.owner = i
         new = {}
         for k, v in st.items():
             if k in before:
@@ -135,6 +176,8 @@ def record(opt, todo, numbers, names):
             v._var.name = f"{k}_{pname}"
             new[k] = v._var
         created.append(new)
+    pick = operator.itemgetter(*rec.weak, rec.weak[0]) if rec.weak else lambda values: ()
+    rec.guards.append((lambda values: set(map(type, pick(values))) <= _WEAK, True))
     return rec, created, sources
 
 

@@ -215,7 +215,8 @@ def test_compiled_optimizer_steps_replay_the_eager_bits(dtype):
 
 ACTIONS = ("none", "none", "rebind_model", "rebind_optimizer", "rebind_dict", "rebind_list",
            "rebind_module_object", "dropout_p", "bn_momentum", "scheduler_outside",
-           "eager_call", "bad_labels", "eval", "train", "batch_size", "lr")
+           "eager_call", "bad_labels", "eval", "train", "batch_size", "lr", "lr_numpy",
+           "maximize_flip", "maximize_drop")
 
 
 class World:
@@ -298,6 +299,13 @@ class World:
             self.model.train()
         elif action == "lr":
             self.opt.param_groups[0]["lr"] = 0.05 * (1 + i % 3)
+        elif action == "lr_numpy":      # strong in numpy's promotion: float64 math
+            self.opt.param_groups[0]["lr"] = np.float64(0.05 * (1 + i % 3))
+        elif action == "maximize_flip":
+            group = self.opt.param_groups[0]
+            group["maximize"] = not group.get("maximize", False)
+        elif action == "maximize_drop":     # read with .get: absent is False
+            self.opt.param_groups[0].pop("maximize", None)
 
     def state(self):
         out = [self.model.state_dict(), self.opt.state_dict(), self.extra["w"],
