@@ -405,6 +405,41 @@ def test_pooling_backward_fuses_its_window_adds_and_agrees(pool, dtype):
     assert step.breaks == []
     driver = step.code.split("\ndef backward(", 1)[1].split("\n\n")[0]
     assert "= np.add(" not in driver and "] = " not in driver, driver
+    assert "put_along_axis" not in driver       # max pooling's scatter: a loop of the kernel
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_put_along_axis_is_a_loop_that_writes_numpys_elements(dtype):
+    """``np.put_along_axis`` (max pooling's backward sends each window's
+    gradient to its maximum) runs as a loop over the indices: the very
+    elements numpy writes, negative indices counted from the end, and an
+    index out of range raises IndexError as numpy's call does."""
+    from minigrad.compiler.step import CompiledPass
+    from minigrad.compiler.trace import Recorder
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(2, 3, 1, 5)).astype(dtype)
+    index = rng.integers(-4, 4, size=(2, 3, 1, 5))
+
+    def pick(v, i):
+        z = np.zeros_like(v, shape=(2, 3, 4, 5))
+        np.put_along_axis(z, i, v * dtype(2), 2)
+        return z + dtype(1)
+    rec = Recorder("backward")
+    with rec.active():
+        out = pick(rec.traced(values.copy(), "v"), rec.traced(index.copy(), "i"))
+    fused = CompiledPass("pick", rec, [out._var], {}, [], "numba")
+    kernels, driver = fused.source.split("\ndef pick(")
+    assert "put_along_axis" not in driver and "] = " in kernels
+    for i in (index, rng.integers(-4, 4, size=index.shape), np.zeros_like(index)):
+        got, want = fused.run([values, i], [])[0], pick(values, i)
+        assert got.dtype == want.dtype and got.tobytes() == want.tobytes()
+    for bad in (4, -5):
+        i = index.copy()
+        i[1, 2, 0, 3] = bad
+        with pytest.raises(IndexError):
+            pick(values, i)
+        with pytest.raises(IndexError, match="out of bounds for axis 2"):
+            fused.run([values, i], [])
 
 
 def test_loops_share_no_element_one_writes():

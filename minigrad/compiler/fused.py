@@ -222,6 +222,33 @@ def reduction(line, aliases):
     return Op(line, "sum", (x,), out, None, shape, axes=axes, keepdims=keepdims)
 
 
+def scatter(line):
+    """The :class:`Op` of ``np.put_along_axis(z, index, values, axis)`` (the
+    backward of max pooling's pick: each window's gradient goes to its
+    maximum), else None.  Its loop runs over ``index``, writing one element
+    of ``z`` per index as numpy does (negative indices count from the end,
+    one out of range raises ``IndexError``); numpy's call takes a fancy
+    index of every element, several times slower."""
+    if line.kind != "call" or line.fn is not np.put_along_axis or line.kwargs \
+            or len(line.args) != 4 or len(line.writes) != 1 or line.outs:
+        return None
+    z, index, values, axis = line.args
+    if type(axis) is not int or line.writes[0] is not z or not all(
+            isinstance(v, Var) and v.kind != "scalar" and isinstance(v.value, np.ndarray)
+            for v in (z, index, values)):
+        return None
+    zv, iv, vv = z.value, index.value, values.value
+    if zv.dtype not in _FLOATS or vv.dtype != zv.dtype or iv.dtype.kind != "i" \
+            or iv.ndim != zv.ndim or not -zv.ndim <= axis < zv.ndim:
+        return None
+    axis %= zv.ndim
+    if any(n != m for d, (n, m) in enumerate(zip(iv.shape, zv.shape)) if d != axis) \
+            or not _broadcasts(vv.shape, iv.shape) \
+            or np.may_share_memory(zv, iv) or np.may_share_memory(zv, vv):
+        return None
+    return Op(line, "scatter", (index, values), None, z, iv.shape, axes=(axis,))
+
+
 def broadcast_alias(line):
     """The Var ``np.broadcast_to(x, shape)`` views, for a loop to read directly."""
     if line.kind == "call" and line.fn is np.broadcast_to and len(line.args) == 2 \
@@ -244,8 +271,8 @@ class Group:
         self.written = []         # array Vars written
 
     def accepts(self, op):
-        if op.shape != self.shape:
-            return False
+        if op.shape != self.shape or op.kind == "scatter" or self.ops[0].kind == "scatter":
+            return False            # (a scatter writes elsewhere than its loop's element: alone)
         reads = [a for a in op.args if isinstance(a, Var) and a.kind != "scalar"]
         if any(id(a) in self.summed for a in reads):
             return False
@@ -327,7 +354,7 @@ def partition(lines, wanted):
     for line in lines:
         if line.outs and id(line.outs[0]) in aliases:
             continue
-        op = elementwise(line, aliases) or reduction(line, aliases)
+        op = elementwise(line, aliases) or reduction(line, aliases) or scatter(line)
         if op is None:
             if group is not None and _independent(line, items[-1]):
                 items.insert(len(items) - 1, line)      # runs before the kernel instead
@@ -351,7 +378,7 @@ def _single_ops_unfused(items, lines, aliases):
     out = []
     for item in items:
         ops = [op for g in item for op in g.ops] if type(item) is list else None
-        if ops is None or len(ops) > 1:
+        if ops is None or len(ops) > 1 or ops[0].kind == "scatter":
             out.append(item)
             continue
         line = ops[0].line
@@ -493,6 +520,9 @@ def _render_group(g, names, aliases, materialize, arrays, made):
 
     sizes, pre = _sizes(g, names, arrays, made)
     for op in g.ops:
+        if op.kind == "scatter":
+            loop += _scatter_lines(op, read, idx, arrays.get(id(op.target), names[id(op.target)]))
+            continue
         if op.kind == "sum":
             out = op.out
             acc_dtype = np.dtype(np.float64) if out.value.dtype.itemsize < 8 else out.value.dtype
@@ -542,6 +572,20 @@ def _render_group(g, names, aliases, materialize, arrays, made):
         indent += "    "
     out += [indent + s for s in loop]
     return out + post
+
+
+def _scatter_lines(op, read, idx, target):
+    """The loop body of a :func:`scatter`: ``target[..., index, ...] = value``."""
+    index, values = op.args
+    axis = op.axes[0]
+    j, n = f"j{axis}", f"{target}.shape[{axis}]"
+    where = ", ".join(j if d == axis else i for d, i in enumerate(idx))
+    return [f"{j} = {read(index, index.value.dtype)}",
+            f"if {j} < 0:",
+            f"    {j} += {n}",
+            f"if {j} < 0 or {j} >= {n}:",
+            f'    raise IndexError("put_along_axis: an index is out of bounds for axis {axis}")',
+            f"{target}[{where}] = {read(values, op.target.value.dtype)}"]
 
 
 def _last_stores(loop, stores):
