@@ -404,10 +404,12 @@ def test_clip_grad_norm_matches_torch(max_norm, norm_type):
 def test_first_argmax_is_numpys_argmax_with_ties_and_nan(dtype):
     from minigrad.ops.conv import _first_argmax
     rng = np.random.default_rng(0)
-    for shape in [(2, 3, 4, 5), (4, 2, 9, 7), (1, 1, 1, 3)]:
+    for shape in [(2, 3, 4, 5), (4, 2, 9, 7), (1, 1, 1, 3), (3, 2, 2, 5), (2, 2, 16, 3)]:
         w = rng.integers(0, 3, shape).astype(dtype)      # many ties
         np.testing.assert_array_equal(_first_argmax(w), np.argmax(w, axis=2))
         w[0, 0, -1, 0] = np.nan
+        np.testing.assert_array_equal(_first_argmax(w), np.argmax(w, axis=2))
+        w = rng.choice(np.array([-0.0, 0.0, -np.inf, np.inf, -1.0], dtype), shape)
         np.testing.assert_array_equal(_first_argmax(w), np.argmax(w, axis=2))
 
 
