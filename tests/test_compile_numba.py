@@ -527,3 +527,25 @@ def test_a_numpy_float32_number_in_a_fused_loop_stays_float32():
     assert "@njit" in fused.source
     got, want = fused.run([g, x], [])[0], chain(g, x)
     assert got.dtype == want.dtype and got.tobytes() == want.tobytes()    # + and *: numpy's bits
+
+
+def test_a_large_sum_of_an_array_made_before_the_loop_is_numpys_call():
+    """A sum fuses into the loop that makes its input; a large sum of an
+    array made before (the conv's bias gradient) gains nothing there and
+    adds one element at a time: it stays numpy's call, with numpy's bits."""
+    from minigrad.compiler.step import CompiledPass
+    from minigrad.compiler.trace import Recorder
+    rng = np.random.default_rng(0)
+    g, x, y = (rng.normal(size=(n, 100)).astype(np.float32) for n in (300, 300, 400))
+
+    def sums(g, x, y):
+        return (g * x + np.float32(1)).sum(axis=0), y.sum(axis=0)
+    rec = Recorder("backward")
+    with rec.active():
+        outs = sums(*(rec.traced(a.copy(), n) for a, n in ((g, "g"), (x, "x"), (y, "y"))))
+    fused = CompiledPass("sums", rec, [v._var for v in outs], {}, [], "numba")
+    kernels, driver = fused.source.split("\ndef sums(")
+    assert kernels.count("acc_sum = np.zeros") == 1 and "= y.sum(axis=0)" in driver, fused.source
+    got, want = fused.run([g, x, y], []), sums(g, x, y)
+    assert [a.tobytes() for a in got[1:]] == [a.tobytes() for a in want[1:]]
+    np.testing.assert_allclose(got[0], want[0], rtol=2e-5, atol=1e-4)
