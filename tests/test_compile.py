@@ -1180,3 +1180,46 @@ for f in (step, compiled, compiled):
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
     assert len(set(run.stdout.splitlines())) == 1        # the same gradient each time
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("names", [("buffer", "obj"), ("n0", "i0"), ("out_sum", "acc_sum"),
+                                   ("backward_1", "j1"), ("w_new", "buffer_2")])
+def test_argument_names_never_meet_the_names_the_code_makes(names, backend):
+    """The code names each value after what it is (a step's arguments after
+    their parameter names) and makes names of its own (buffers, loop indices,
+    a kernel's output arrays, kernels).  A step whose arguments bear those
+    names gets the eager numbers: an argument named ``buffer`` was the array
+    the numpy code wrote its results into (wrong numbers, the data changed)."""
+    if backend == "numba":
+        pytest.importorskip("numba")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 5)), (rng.random(64) > 0.5).astype(np.float64)
+    src = ("def make(mg, opt, w):\n"
+           f"    def step({names[0]}, {names[1]}):\n"
+           "        opt.zero_grad()\n"
+           f"        z = ({names[0]} * w).sum(axis=1)\n"
+           f"        loss = ((mg.sigmoid(z) - {names[1]}) ** 2 * {names[1]} + z * 0.5).mean()\n"
+           "        loss.backward()\n"
+           "        opt.step()\n"
+           "        return loss\n"
+           "    return step\n")
+    namespace = {}
+    exec(src, namespace)        # noqa: S102 - a step with these argument names
+
+    def build():
+        w = mg.tensor(np.zeros(5), requires_grad=True)
+        return w, namespace["make"](mg, mg.optim.SGD([w], lr=0.1), w)
+    (w1, eager), (w2, step) = build(), build()
+    step = mg.compile(step, backend=backend)
+    for _ in range(3):
+        X1, y1 = X.copy(), y.copy()
+        want = eager(mg.tensor(X), mg.tensor(y)).item()
+        got = step(mg.from_numpy(X1), mg.from_numpy(y1)).item()
+        assert (X1 == X).all() and (y1 == y).all()          # the data as it was
+        if backend == "numpy":
+            assert got == want
+        else:
+            assert got == pytest.approx(want, rel=1e-12)
+    np.testing.assert_allclose(w2.numpy(), w1.numpy(), rtol=1e-12, atol=0)
+    assert step.breaks == []

@@ -366,14 +366,27 @@ def constants(lines):
 
 
 _IDENT = re.compile(r"[^0-9a-zA-Z_]+")
+# the names the code makes itself: loop indices and sizes, a kernel's output
+# arrays and accumulators, a value written over (the numba backend's); a
+# value whose hint is one of those is named v_<hint>
+_MADE = re.compile(r"[inj]\d+|out_.*|acc_.*|.*_new")
 
 
 def assign_names(vars_in_order):
-    """A unique Python name for each Var, from its hint."""
+    """A unique Python name for each Var, from its hint.
+
+    Examples
+    --------
+    >>> from minigrad.compiler.trace import Var
+    >>> vars_ = [Var(None, "input", hint) for hint in ("x", "x", "n0", "class")]
+    >>> sorted(assign_names(vars_).values())
+    ['v_class', 'v_n0', 'x', 'x_2']
+    """
     names, taken = {}, set()
     for v in vars_in_order:
         base = _IDENT.sub("_", v.name).strip("_").lower() or "value"
-        if base[0].isdigit() or keyword.iskeyword(base) or base in ("np",):
+        if base[0].isdigit() or keyword.iskeyword(base) or base in ("np",) \
+                or _MADE.fullmatch(base):
             base = "v_" + base
         name, k = base, 2
         while name in taken:
@@ -397,13 +410,14 @@ class Renderer:
     def __init__(self, names, module="pass"):
         self.names = names
         self.globals = {"np": np, "__name__": f"minigrad.compiler.{module}"}  # (warnings' module)
+        self.locals = set(names.values())      # what a global must not be named
         self._objects = {}
 
     def bind(self, obj, hint):
         key = id(obj)
         if key not in self._objects:
             name, k = hint, 2
-            while name in self.globals:
+            while name in self.globals or name in self.locals:    # (an argument named buffer)
                 name, k = f"{hint}_{k}", k + 1
             self.globals[name] = obj
             self._objects[key] = name

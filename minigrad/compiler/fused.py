@@ -727,7 +727,7 @@ def source(name, params, lines, outs, owners=None):
                 owners[len(driver)] = item.owner
             continue
         number += 1
-        kernel = Kernel(f"{name}_{number}", item)
+        kernel = Kernel(_free_name(f"{name}_{number}", renderer), item)
         outside, materialize = _needs(item, lines, wanted, alias_lines)
         text, args, returns = render_kernel(kernel, names, aliases, outside, materialize)
         kernel_texts.append(text)
@@ -741,6 +741,14 @@ def source(name, params, lines, outs, owners=None):
     for kname, text, args in compiled:
         renderer.globals[kname] = load(kname, text, [_numba_type(v) for v in args])
     return kernel_texts, "\n".join(driver) + "\n", renderer.globals
+
+
+def _free_name(name, renderer):
+    """``name``, or ``name_2``...: no value of the code nor a global has it."""
+    free, k = name, 2
+    while free in renderer.locals or free in renderer.globals:
+        free, k = f"{name}_{k}", k + 1
+    return free
 
 
 class NumpyCode:
