@@ -1184,7 +1184,8 @@ for f in (step, compiled, compiled):
 
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 @pytest.mark.parametrize("names", [("buffer", "obj"), ("n0", "i0"), ("out_sum", "acc_sum"),
-                                   ("backward_1", "j1"), ("w_new", "buffer_2")])
+                                   ("backward_1", "j1"), ("w_new", "buffer_2"),
+                                   ("range", "slice")])
 def test_argument_names_never_meet_the_names_the_code_makes(names, backend):
     """The code names each value after what it is (a step's arguments after
     their parameter names) and makes names of its own (buffers, loop indices,

@@ -370,6 +370,7 @@ _IDENT = re.compile(r"[^0-9a-zA-Z_]+")
 # arrays and accumulators, a value written over (the numba backend's); a
 # value whose hint is one of those is named v_<hint>
 _MADE = re.compile(r"[inj]\d+|out_.*|acc_.*|.*_new")
+_GLOBALS_READ = {"np", "slice", "float", "range", "IndexError"}     # by the code, by name
 
 
 def assign_names(vars_in_order):
@@ -385,7 +386,7 @@ def assign_names(vars_in_order):
     names, taken = {}, set()
     for v in vars_in_order:
         base = _IDENT.sub("_", v.name).strip("_").lower() or "value"
-        if base[0].isdigit() or keyword.iskeyword(base) or base in ("np",) \
+        if base[0].isdigit() or keyword.iskeyword(base) or base in _GLOBALS_READ \
                 or _MADE.fullmatch(base):
             base = "v_" + base
         name, k = base, 2
