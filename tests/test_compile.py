@@ -686,8 +686,8 @@ def test_a_step_keeps_a_bounded_number_of_passes_and_their_lines():
 
 
 def test_the_pass_a_step_uses_at_every_call_outlives_many_other_shapes(monkeypatch):
-    # passes are found by the key last found (a memo) or else by the table, and
-    # the least recently used goes first: alternating graphs each find their own
+    # the table keeps when each pass was last used: the least recently used goes
+    # first, and alternating graphs each find their own
     from minigrad.compiler import backward
     from minigrad.compiler.step import MAX_TRACES
     recorded = []
@@ -714,8 +714,8 @@ def test_the_pass_a_step_uses_at_every_call_outlives_many_other_shapes(monkeypat
 
 
 def test_updates_of_alternating_keys_each_find_their_own_code_and_options():
-    # the update found last is tried first: parameters that alternate in
-    # having a gradient, and an option changed in between, still step as torch's
+    # parameters that alternate in having a gradient (two update keys), and an
+    # option changed in between, still step as torch's
     torch = pytest.importorskip("torch")
     a0, b0 = np.array([1.0, -2.0]), np.array([0.5])
     a, b = mg.tensor(a0.copy(), requires_grad=True), mg.tensor(b0.copy(), requires_grad=True)

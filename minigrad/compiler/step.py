@@ -50,7 +50,6 @@ class CompiledStep:
         self.fn = fn
         self.backend = backend
         self._passes = {}       # key -> [CompiledPass, Eager or a list, when last used]
-        self._recent = {}       # "backward", "update" -> (key, its slot): the last one found
         self._clock = itertools.count()
         self._pool = {}                             # buffers the passes share
         self._breaks = {}
@@ -168,18 +167,12 @@ class CompiledStep:
         if entry not in self._breaks and len(self._breaks) < MAX_BREAKS:
             self._breaks[entry] = None
 
-    def _get(self, kind, key):
-        """The entry kept for ``key`` (a ``kind`` pass), or None; a step
-        that makes the same graph at every call finds it by one comparison
-        with the key found last (no hashing of the key)."""
-        recent = self._recent.get(kind)
-        if recent is not None and recent[0] == key:
-            slot = recent[1]
-        else:
-            slot = self._passes.get(key)
-            if slot is None:
-                return None
-            self._recent[kind] = (key, slot)
+    def _get(self, key):
+        """The entry kept for ``key``, or None; one lookup (the key is hashed
+        once: when it was last used is kept in its slot, for LRU)."""
+        slot = self._passes.get(key)
+        if slot is None:
+            return None
         slot[1] = next(self._clock)
         return slot[0]
 
@@ -188,7 +181,6 @@ class CompiledStep:
             if getattr(p, "fallback", None):
                 self._break(p.name, p.fallback, how="ran as numpy code, not fused")
         self._passes[key] = [entry, next(self._clock)]
-        self._recent.clear()
         while self.traces > MAX_TRACES:     # the least recently used goes first
             oldest = min(self._passes, key=lambda k: self._passes[k][1])
             old = self._passes.pop(oldest)[0]
@@ -208,7 +200,7 @@ class CompiledStep:
         """Run the pass of walk ``w`` compiled; False where the engine must run it."""
         key = ("backward", w.key)
         with self._lock:
-            entry = self._get("backward", key)
+            entry = self._get(key)
             if entry is None:
                 try:
                     rec, outs, shapes = backward.record(w, session.names())
@@ -278,7 +270,7 @@ class CompiledStep:
             self._break(f"{type(opt).__name__}.step()", str(e))
             return None, None, None
         key = ("update",) + key
-        entries = self._get("update", key) or []
+        entries = self._get(key) or []
         for entry in entries:
             if type(entry) is Eager:
                 self._break(f"{type(opt).__name__}.step()", entry.why)
