@@ -118,7 +118,7 @@ def walk(root, root_grad):
     heap = [(-fn.seq, 0, fn)]
     last_change = versions._last_change
     own = _OWN_RULE
-    while heap:             # (spelled out, one flat tuple a node: every node of every call)
+    while heap:             # (spelled out: this runs for every node of every call)
         _, index, node = heappop(heap)
         cls = type(node)
         args = node.args
