@@ -685,6 +685,63 @@ def test_a_step_keeps_a_bounded_number_of_passes_and_their_lines():
     assert after - before <= MAX_TRACES
 
 
+def test_the_pass_a_step_uses_at_every_call_outlives_many_other_shapes(monkeypatch):
+    # the table keeps when each pass was last used: the least recently used goes
+    # first, and alternating graphs each find their own
+    from minigrad.compiler import backward
+    from minigrad.compiler.step import MAX_TRACES
+    recorded = []
+    record = backward.record
+    monkeypatch.setattr(backward, "record", lambda w, names: (
+        recorded.append(any(a.shape == (3,) for a in w.arrays)), record(w, names))[1])
+    w = mg.tensor([1.0], requires_grad=True)
+
+    def fn(x):
+        w.grad = None
+        (w * x).sum().backward()
+    step = mg.compile(fn)
+    common = np.arange(1.0, 4.0)
+    for n in range(1, 3 * MAX_TRACES):
+        step(mg.tensor(common))
+        assert w.grad.item() == 6.0
+        step(mg.tensor(np.full((n, 2), 2.0)))     # another shape each time
+        assert w.grad.item() == 4.0 * n
+        step(mg.tensor(np.full((n, 2), 2.0)))     # the same again: found, not recorded
+        assert w.grad.item() == 4.0 * n
+    assert recorded.count(True) == 1
+    assert len(recorded) == 3 * MAX_TRACES
+    assert step.traces == MAX_TRACES
+
+
+def test_updates_of_alternating_keys_each_find_their_own_code_and_options():
+    # parameters that alternate in having a gradient (two update keys), and an
+    # option changed in between, still step as torch's
+    torch = pytest.importorskip("torch")
+    a0, b0 = np.array([1.0, -2.0]), np.array([0.5])
+    a, b = mg.tensor(a0.copy(), requires_grad=True), mg.tensor(b0.copy(), requires_grad=True)
+    ta = torch.tensor(a0.copy(), requires_grad=True)
+    tb = torch.tensor(b0.copy(), requires_grad=True)
+    opt = mg.optim.SGD([a, b], lr=0.1, momentum=0.9)
+    topt = torch.optim.SGD([ta, tb], lr=0.1, momentum=0.9)
+
+    @mg.compile
+    def step(both):
+        opt.zero_grad()
+        ((a * a).sum() + (b * b).sum() if both else (a * a).sum()).backward()
+        opt.step()
+    for k in range(12):
+        both = k % 2 == 0
+        if k == 7:
+            opt.param_groups[0]["lr"] = topt.param_groups[0]["lr"] = 0.05
+        step(both)
+        topt.zero_grad()
+        ((ta * ta).sum() + (tb * tb).sum() if both else (ta * ta).sum()).backward()
+        topt.step()
+        np.testing.assert_allclose(a.numpy(), ta.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(b.numpy(), tb.detach().numpy(), rtol=1e-12)
+    assert not step.breaks
+
+
 def test_buffers_stay_bounded_when_shapes_keep_changing():
     w = mg.tensor(np.ones(4, np.float32), requires_grad=True)
     opt = mg.optim.Adam([w], lr=0.01)

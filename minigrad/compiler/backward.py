@@ -25,14 +25,16 @@ from .trace import Line, Recorder, Traced, Unrecordable, found_in, op_name
 _ndarray = np.ndarray
 
 
-_OWN = {}           # node class -> whether its rule is minigrad's own
+_OWN_RULE = set()   # the node classes whose rule is minigrad's own (seen so far)
 
 
 def _own_rule(cls):
     """Whether ``cls`` is one of minigrad's ops (they keep everything a rule
     reads in slots the walk takes): not an mg.Function (a __dict__), nor a
     class defined outside minigrad."""
-    own = _OWN[cls] = cls.__module__.startswith("minigrad.") and not cls.__dictoffset__
+    own = cls.__module__.startswith("minigrad.") and not cls.__dictoffset__
+    if own:
+        _OWN_RULE.add(cls)
     return own
 
 
@@ -86,10 +88,8 @@ def _plain(x):
     those (a shape, axes).  Each node class keeps the same types in its
     context, so 1 and True never meet in one slot."""
     t = type(x)
-    if x is None or t is int or t is bool or t is str:
-        return True
     if t is not tuple:
-        return False
+        return x is None or t is int or t is bool or t is str
     for v in x:
         u = type(v)
         if not (u is int or v is None or u is bool or u is str or (u is tuple and _plain(v))):
@@ -108,20 +108,23 @@ def walk(root, root_grad):
     """The :class:`Walk` of the graph behind ``root``; :class:`Decline` where
     the engine must run the pass itself (it then also raises what it raises)."""
     fn = root.grad_fn
-    if fn is None or type(root_grad) is not np.ndarray or engine.current_modes().anomaly:
+    if fn is None or type(root_grad) is not _ndarray or engine.current_modes().anomaly:
         raise Decline("a leaf root, a gradient that requires grad, or anomaly mode")
     kept = engine._kept_nodes if engine._kept_any else ()
-    arrays = []
-    key = [sig(root_grad, arrays)]
+    arrays = [root_grad]
+    key = [(root_grad.shape, root_grad.strides, root_grad.dtype)]
     nodes, leaves = [], {}
     pushed = {fn: 0}
-    heap = [(-fn.seq, fn)]
+    heap = [(-fn.seq, 0, fn)]
     last_change = versions._last_change
-    while heap:
-        node = heappop(heap)[1]
-        if type(node.args) is not tuple or node.hooks is not None:
+    own = _OWN_RULE
+    while heap:             # (spelled out: this runs for every node of every call)
+        _, index, node = heappop(heap)
+        cls = type(node)
+        args = node.args
+        if type(args) is not tuple or node.hooks is not None:
             raise Decline("hooks (register_hook, retain_grad) or a freed graph")
-        if not (_OWN.get(type(node)) or _own_rule(type(node))):
+        if cls not in own and not _own_rule(cls):
             raise Decline("a custom mg.Function or node class, whose backward is your Python "
                           "(it may read ctx attributes or globals that change between calls)")
         if node in kept:
@@ -131,43 +134,45 @@ def walk(root, root_grad):
                 versions.check_saved(node)
             except RuntimeError:
                 raise Decline("a saved value changed in place") from None
-        edges = []
+        entry = [cls, index]        # class, index, edges, "|", saved values, out, ctx
         for e in node.next:
             if e is None:
-                edges.append(None)
+                entry.append(None)
             elif isinstance(e, Node):
                 i = pushed.get(e)
                 if i is None:
                     if type(e.args) is not tuple:
                         raise Decline("a freed graph")
                     i = pushed[e] = len(pushed)
-                    heappush(heap, (-e.seq, e))
-                edges.append(i)
+                    heappush(heap, (-e.seq, i, e))
+                entry.append(i)
             else:
                 j = leaves.get(e)
                 if j is None:
                     if e._hooks is not None:
                         raise Decline("a hook on a leaf")
                     j = leaves[e] = len(leaves)
-                edges.append(-1 - j)
-        saved = []
-        for a in node.args:             # (spelled out: the common cases, fast)
+                entry.append(-1 - j)
+        entry.append("|")
+        for a in args:
             if a is None:
-                saved.append(None)
+                entry.append(None)
             elif type(a) is _ndarray:
                 arrays.append(a)
-                saved.append((a.shape, a.strides, a.dtype))
+                entry.append((a.shape, a.strides, a.dtype))
             else:
-                saved.append(sig(a, arrays))
+                entry.append(sig(a, arrays))
         out, ctx = node.out, node.ctx
         if type(out) is _ndarray:
             arrays.append(out)
             out = (out.shape, out.strides, out.dtype)
         elif out is not None:
             out = sig(out, arrays)
-        if not _plain(ctx):
+        if ctx is not None and not _plain(ctx):
             ctx = sig(ctx, arrays)
-        key.append((type(node), pushed[node], tuple(edges), tuple(saved), out, ctx))
+        entry.append(out)
+        entry.append(ctx)
+        key.append(tuple(entry))
         nodes.append(node)
     for t in leaves:
         g = t._grad

@@ -11,9 +11,9 @@ cannot repeat runs eagerly, and ``step.breaks`` says where and why.
 """
 from __future__ import annotations
 
-import collections
 import functools
 import inspect
+import itertools
 import linecache
 import threading
 import types
@@ -49,7 +49,8 @@ class CompiledStep:
             raise TypeError(f"mg.compile takes a function, not a {type(fn).__name__}")
         self.fn = fn
         self.backend = backend
-        self._passes = collections.OrderedDict()   # key -> CompiledPass, Eager, or a list
+        self._passes = {}       # key -> [CompiledPass, Eager or a list, when last used]
+        self._clock = itertools.count()
         self._pool = {}                             # buffers the passes share
         self._breaks = {}
         self._last = []
@@ -116,7 +117,7 @@ class CompiledStep:
         >>> step(mg.ones(3, 2)); step.traces          # a graph of another shape
         2
         """
-        return sum(len(e) if type(e) is list else 1 for e in self._passes.values())
+        return sum(len(e) if type(e) is list else 1 for e, _ in self._passes.values())
 
     @property
     def held_bytes(self):
@@ -167,19 +168,22 @@ class CompiledStep:
             self._breaks[entry] = None
 
     def _get(self, key):
-        entry = self._passes.get(key)
-        if entry is not None:
-            self._passes.move_to_end(key)
-        return entry
+        """The entry kept for ``key``, or None; one lookup (the key is hashed
+        once: when it was last used is kept in its slot, for LRU)."""
+        slot = self._passes.get(key)
+        if slot is None:
+            return None
+        slot[1] = next(self._clock)
+        return slot[0]
 
     def _put(self, key, entry):
         for p in entry if type(entry) is list else [entry]:
             if getattr(p, "fallback", None):
                 self._break(p.name, p.fallback, how="ran as numpy code, not fused")
-        self._passes[key] = entry
-        self._passes.move_to_end(key)
-        while self.traces > MAX_TRACES:
-            _, old = self._passes.popitem(last=False)
+        self._passes[key] = [entry, next(self._clock)]
+        while self.traces > MAX_TRACES:     # the least recently used goes first
+            oldest = min(self._passes, key=lambda k: self._passes[k][1])
+            old = self._passes.pop(oldest)[0]
             for p in old if type(old) is list else [old]:
                 p.drop()
             keep = {k for p in self._compiled() for k in p.buffer_keys}
@@ -187,7 +191,7 @@ class CompiledStep:
                 del self._pool[k]
 
     def _compiled(self):
-        for e in self._passes.values():
+        for e, _ in self._passes.values():
             for p in e if type(e) is list else [e]:
                 if isinstance(p, CompiledPass):
                     yield p
@@ -215,8 +219,9 @@ class CompiledStep:
                 grads = entry.run(w.arrays, ())
             except Exception as e:      # noqa: BLE001 - it wrote nothing of yours: eager runs it
                 entry.drop()
-                self._passes[key] = Eager(f"its compiled code raised {type(e).__name__}: {e}")
-                self._break("backward()", self._passes[key].why)
+                entry = Eager(f"its compiled code raised {type(e).__name__}: {e}")
+                self._put(key, entry)
+                self._break("backward()", entry.why)
                 return False
             backward.apply(w, grads, entry.extra, retain_graph)
         session.ran.append(entry)
@@ -271,17 +276,17 @@ class CompiledStep:
                 self._break(f"{type(opt).__name__}.step()", entry.why)
                 return None, None, None
             try:
-                values = [update.read(s, opt, todo, numbers) for s in entry.sources]
+                values = entry.read(opt, todo, numbers)
             except (KeyError, IndexError):      # an option this code read is gone
                 continue
-            if all(expr(values) == result for expr, result in entry.guards):
+            if _guards_pass(entry.guards, values):
                 return entry, [values[j] for j in entry.scalar_index], arrays
         try:
             rec, created, sources = update.record(opt, todo, numbers, session.names())
             outs = [v for new in created for v in new.values()]
             entry = CompiledPass(f"{type(opt).__name__.lower()}_update", rec, outs, self._pool,
                                  [list(new) for new in created], self.backend)
-            entry.sources, entry.guards = sources, rec.guards
+            entry.guards, entry.read = rec.guards, update.reader(sources)
         except Unrecordable as e:
             entry = Eager(str(e))
         except Exception as e:          # noqa: BLE001 - the eager update raises it itself
@@ -291,8 +296,16 @@ class CompiledStep:
         if type(entry) is Eager:
             self._break(f"{type(opt).__name__}.step()", entry.why)
             return None, None, None
-        values = [update.read(s, opt, todo, numbers) for s in entry.sources]
+        values = entry.read(opt, todo, numbers)
         return entry, [values[j] for j in entry.scalar_index], arrays
+
+
+def _guards_pass(guards, values):
+    """Whether ``values`` pass every guard (each an ``(expr, result)``)."""
+    for expr, result in guards:
+        if not expr(values) == result:
+            return False
+    return True
 
 
 def _eager_steps(opt, todo, numbers, states, before):
@@ -345,7 +358,7 @@ class CompiledPass:
         self.input_index = [i for i, _ in inputs]
         self.scalar_index = [j for _, j in scalars]
         self.extra = extra
-        self.sources, self.guards = (), ()
+        self.guards, self.read = (), None       # an update's: see CompiledStep._update_entry
         codegen.name_sums(lines)
         params = [v for _, v in inputs] + [v for v, _ in scalars]
         self.name, self.fallback = name, None

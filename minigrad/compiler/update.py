@@ -80,16 +80,40 @@ def key_of(opt, todo):
     return tuple(key), arrays
 
 
-def read(source, opt, todo, numbers):
-    """This call's value of a number the code or a guard reads."""
-    where, i, k = source
-    if where == "num":
-        return numbers[i][k]
-    if where == "opt":
-        return opt.param_groups[i][k]
-    if where == "has":
-        return k in opt.param_groups[i]
-    return opt.state[todo[i][2]][k]
+def reader(sources):
+    """A function ``read(opt, todo, numbers)``: this call's value of each
+    number the code or a guard reads, where ``sources`` says (``("num", i,
+    k)``: the numbers of parameter ``i``; ``("opt", gi, k)``: an option of
+    group ``gi``; ``("has", gi, k)``: whether group ``gi`` has it;
+    ``("state", i, k)``: a non-array state of parameter ``i``), as a list;
+    it raises KeyError or IndexError where one is gone.  One call of
+    generated code: no Python function per value.
+
+    Examples
+    --------
+    >>> read = reader([("opt", 0, "lr"), ("has", 0, "foreach"), ("num", 1, "lr")])
+    >>> class Opt:
+    ...     param_groups = [{"lr": 0.5}]
+    >>> read(Opt, [], [{"lr": 0.5}, {"lr": 0.25}])
+    [0.5, False, 0.25]
+    """
+    names, parts = {}, []
+    for where, i, k in sources:
+        name = names.setdefault(k, f"k{len(names)}")       # the keys, as the code's globals
+        if where == "num":
+            parts.append(f"numbers[{int(i)}][{name}]")
+        elif where == "opt":
+            parts.append(f"groups[{int(i)}][{name}]")
+        elif where == "has":
+            parts.append(f"{name} in groups[{int(i)}]")
+        else:
+            parts.append(f"opt.state[todo[{int(i)}][2]][{name}]")
+    text = ("def read(opt, todo, numbers):\n"
+            "    groups = opt.param_groups\n"
+            f"    return [{', '.join(parts)}]\n")
+    namespace = {name: k for k, name in names.items()}
+    exec(compile(text, "<minigrad.compile update reader>", "exec"), namespace)  # noqa: S102
+    return namespace["read"]
 
 
 class _Options(dict):
