@@ -751,6 +751,9 @@ def _free_name(name, renderer):
     return free
 
 
+_QUIET = frozenset(("ignore", "warn"))     # numpy's error states that raise nothing
+
+
 class NumpyCode:
     """A fused pass as the numpy backend's code (without buffers), what runs
     where numpy's error state makes floating-point errors raise: numba's
@@ -780,7 +783,7 @@ class NumpyCode:
         ...     NumpyCode.wanted()
         False
         """
-        return any(v != "ignore" and v != "warn" for v in np.geterr().values())
+        return not _QUIET.issuperset(np.geterr().values())
 
 
 def _numpy_line(line, renderer, used):
