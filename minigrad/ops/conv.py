@@ -214,7 +214,8 @@ def _windows(x, kernel_size, stride, padding, who):
 def max_pool2d(input, kernel_size, stride=None):
     """The maximum of each window, as ``torch.nn.functional.max_pool2d``
     (``stride`` defaults to ``kernel_size``; no padding).  The gradient goes
-    to the window's first maximum in row-major order, PyTorch's choice on ties.
+    to the window's first maximum in row-major order, PyTorch's choice on ties
+    (to its last NaN, where it holds NaN, as PyTorch's).
 
     Examples
     --------
