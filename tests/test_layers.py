@@ -413,6 +413,28 @@ def test_first_argmax_is_numpys_argmax_with_ties_and_nan(dtype):
         np.testing.assert_array_equal(_first_argmax(w), np.argmax(w, axis=2))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel, stride", [(2, 2), (3, 1), (5, 5), ((2, 3), (1, 2))])
+def test_max_pool2d_sends_a_windows_gradient_to_its_last_nan_as_torch(dtype, kernel, stride):
+    """A window holding several NaNs: torch's loop takes each NaN it meets,
+    so the gradient goes to the window's last NaN (the value is NaN either
+    way); without NaN, to its first maximum."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(-2, 3, size=(2, 3, 10, 11)).astype(dtype)
+    x[rng.random(x.shape) < 0.3] = np.nan
+    g = rng.normal(size=1).astype(dtype)
+    t = torch.tensor(x, requires_grad=True)
+    ty = torch.nn.functional.max_pool2d(t, kernel, stride)
+    gy = rng.normal(size=ty.shape).astype(dtype) + g
+    ty.backward(torch.tensor(gy))
+    m = mg.tensor(x, requires_grad=True)
+    y = mg.max_pool2d(m, kernel, stride)
+    y.backward(mg.tensor(gy))
+    np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+    tol = 1e-5 if dtype == np.float32 else 1e-12       # (overlapping windows add in torch's order)
+    np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=tol, atol=tol)
+
+
 def test_gradchecks_of_the_other_new_layers():
     """Embedding, Dropout (one fixed mask: the same seed each call), Flatten,
     Softmax/LogSoftmax modules and Conv2d/BatchNorm1d as modules: float64."""
