@@ -301,7 +301,7 @@ def _overlap(r, w, shape):
     element (a fold's windows) do not overlap."""
     if not np.may_share_memory(r, w):
         return False
-    if _start(r) == _start(w) and r.shape == w.shape == shape and r.strides == w.strides:
+    if r.shape == shape and _same_elements(r, w):
         return False
     try:
         return np.shares_memory(r, w, max_work=10_000)
@@ -311,6 +311,12 @@ def _overlap(r, w, shape):
 
 def _start(a):
     return a.__array_interface__["data"][0]
+
+
+def _same_elements(a, b):
+    """Whether views ``a`` and ``b`` address the very same memory, element by
+    element (same start, shape and strides)."""
+    return _start(a) == _start(b) and a.shape == b.shape and a.strides == b.strides
 
 
 def _basic(index):
@@ -333,8 +339,7 @@ def no_op_store(line):
             or codegen._root(value) is not codegen._root(target):
         return False
     region = target.value[index]
-    return isinstance(region, np.ndarray) and _start(region) == _start(value.value) and \
-        region.shape == value.value.shape and region.strides == value.value.strides and \
+    return isinstance(region, np.ndarray) and _same_elements(region, value.value) and \
         region.dtype == value.value.dtype
 
 
@@ -368,16 +373,15 @@ def partition(lines, wanted):
             group = Group(op.shape)
             items[-1].append(group)
         group.add(op)
-    return _single_ops_unfused(items, lines, aliases), aliases
+    return _single_ops_unfused(_lone_sums(items), lines, aliases), aliases
 
 
 def _single_ops_unfused(items, lines, aliases):
     """A kernel of one op fuses nothing: its numpy call (with the broadcast
-    view it reads, if any) is as fast, and compiles in no time.  Nor does a
-    large group that only sums what is made before it (see :func:`_lone_sums`)."""
+    view it reads, if any) is as fast, and compiles in no time."""
     made_by = {id(line.outs[0]): line for line in lines if line.outs and id(line.outs[0]) in aliases}
     out = []
-    for item in _lone_sums(items):
+    for item in items:
         ops = [op for g in item for op in g.ops] if type(item) is list else None
         if ops is None or len(ops) > 1 or ops[0].kind == "scatter":
             out.append(item)
